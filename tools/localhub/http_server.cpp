@@ -1,0 +1,482 @@
+#include "http_server.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "url.hpp"
+
+namespace localhub {
+namespace {
+
+constexpr size_t kMaxHead = 64 * 1024;
+constexpr size_t kIoChunk = 256 * 1024;
+constexpr int kIdleTimeoutS = 120;
+
+using Clock = std::chrono::steady_clock;
+
+bool send_all(int fd, const char* data, size_t len) {
+    while (len > 0) {
+        ssize_t n = ::send(fd, data, len, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        data += n;
+        len -= static_cast<size_t>(n);
+    }
+    return true;
+}
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+}
+
+std::string trim(std::string_view s) {
+    size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t\r");
+    if (a == std::string_view::npos) return {};
+    return std::string(s.substr(a, b - a + 1));
+}
+
+// Paces a connection's body bytes to a bandwidth and resets it after a byte budget.
+class BodySender {
+public:
+    BodySender(int fd, uint64_t bandwidth, std::optional<uint64_t> reset_after)
+        : fd_(fd), bandwidth_(bandwidth), reset_after_(reset_after), start_(Clock::now()) {}
+
+    bool plain() const { return bandwidth_ == 0 && !reset_after_; }
+    uint64_t sent() const { return sent_; }
+    bool was_reset() const { return reset_; }
+
+    bool send(const char* data, size_t len) {
+        while (len > 0) {
+            size_t piece = plain() ? len : std::min<size_t>(len, 64 * 1024);
+            if (reset_after_) {
+                uint64_t left = *reset_after_ > sent_ ? *reset_after_ - sent_ : 0;
+                if (left == 0) return reset();
+                piece = static_cast<size_t>(std::min<uint64_t>(piece, left));
+            }
+            pace(piece);
+            if (!send_all(fd_, data, piece)) return false;
+            sent_ += piece;
+            data += piece;
+            len -= piece;
+        }
+        if (reset_after_ && sent_ >= *reset_after_) return reset();
+        return true;
+    }
+
+    bool send_file(int file_fd, uint64_t offset, uint64_t length) {
+        if (plain()) {
+            off_t off = static_cast<off_t>(offset);
+            while (length > 0) {
+                ssize_t n = ::sendfile(fd_, file_fd, &off, static_cast<size_t>(std::min<uint64_t>(length, 1 << 30)));
+                if (n < 0 && errno == EINTR) continue;
+                if (n <= 0) return false;
+                sent_ += static_cast<uint64_t>(n);
+                length -= static_cast<uint64_t>(n);
+            }
+            return true;
+        }
+        std::string buf(kIoChunk, '\0');
+        while (length > 0) {
+            ssize_t n = ::pread(file_fd, buf.data(), static_cast<size_t>(std::min<uint64_t>(length, kIoChunk)),
+                                static_cast<off_t>(offset));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return false;
+            if (!send(buf.data(), static_cast<size_t>(n))) return false;
+            offset += static_cast<uint64_t>(n);
+            length -= static_cast<uint64_t>(n);
+        }
+        return true;
+    }
+
+private:
+    void pace(size_t next) {
+        if (bandwidth_ == 0) return;
+        auto due = start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                                static_cast<double>(sent_ + next) / static_cast<double>(bandwidth_)));
+        std::this_thread::sleep_until(due);
+    }
+    bool reset() {
+        // SO_LINGER with a zero timeout makes close() send RST: the client sees a reset, not EOF.
+        linger l{1, 0};
+        ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+        reset_ = true;
+        return false;
+    }
+
+    int fd_;
+    uint64_t bandwidth_;
+    std::optional<uint64_t> reset_after_;
+    Clock::time_point start_;
+    uint64_t sent_ = 0;
+    bool reset_ = false;
+};
+
+// One client connection: buffered input, request head parsing, body framing.
+class Connection final : public BodyReader {
+public:
+    explicit Connection(int fd) : fd_(fd) {}
+
+    // Reads the next request head; false when the client closed or sent garbage
+    // (bad_request_ then says which).
+    bool read_head(HttpRequest& req) {
+        size_t end;
+        while ((end = buf_.find("\r\n\r\n", pos_)) == std::string::npos) {
+            if (buf_.size() - pos_ > kMaxHead) {
+                bad_request_ = 431;
+                return false;
+            }
+            if (!fill()) return false;
+        }
+        std::string_view head(buf_.data() + pos_, end - pos_);
+        pos_ = end + 4;
+        size_t line_end = head.find("\r\n");
+        std::string_view line = head.substr(0, line_end);
+        size_t s1 = line.find(' '), s2 = line.rfind(' ');
+        if (s1 == std::string_view::npos || s2 == s1) {
+            bad_request_ = 400;
+            return false;
+        }
+        req.method = std::string(line.substr(0, s1));
+        req.target = std::string(line.substr(s1 + 1, s2 - s1 - 1));
+        version_ = std::string(line.substr(s2 + 1));
+        req.headers.clear();
+        size_t at = line_end == std::string_view::npos ? head.size() : line_end + 2;
+        while (at < head.size()) {
+            size_t e = head.find("\r\n", at);
+            if (e == std::string_view::npos) e = head.size();
+            std::string_view h = head.substr(at, e - at);
+            size_t colon = h.find(':');
+            if (colon == std::string_view::npos) {
+                bad_request_ = 400;
+                return false;
+            }
+            req.headers.emplace_back(lower(std::string(h.substr(0, colon))), trim(h.substr(colon + 1)));
+            at = e + 2;
+        }
+        size_t q = req.target.find('?');
+        req.raw_path = req.target.substr(0, q);
+        req.params = q == std::string::npos ? HeaderList{} : parse_query(std::string_view(req.target).substr(q + 1));
+
+        // Body framing.
+        body_failed_ = false;
+        continue_sent_ = false;
+        expect_continue_ = lower(req.header("expect")) == "100-continue";
+        if (lower(req.header("transfer-encoding")).find("chunked") != std::string::npos) {
+            mode_ = Mode::chunked;
+            chunk_left_ = 0;
+            chunked_done_ = false;
+        } else if (req.has_header("content-length")) {
+            try {
+                size_t used = 0;
+                std::string cl = req.header("content-length");
+                remaining_ = std::stoull(cl, &used);
+                if (used != cl.size()) throw std::invalid_argument("content-length");
+            } catch (const std::exception&) {
+                bad_request_ = 400;
+                return false;
+            }
+            mode_ = remaining_ ? Mode::length : Mode::none;
+        } else {
+            mode_ = Mode::none;
+        }
+        declared_ = mode_ == Mode::length ? std::optional<uint64_t>(remaining_)
+                                          : (mode_ == Mode::none ? std::optional<uint64_t>(0) : std::nullopt);
+        keep_alive_ = version_ == "HTTP/1.1" ? lower(req.header("connection")) != "close"
+                                             : lower(req.header("connection")) == "keep-alive";
+        return true;
+    }
+
+    bool read(const std::function<bool(const char*, size_t)>& sink) override {
+        if (!send_continue()) return false;
+        if (mode_ == Mode::length) {
+            while (remaining_ > 0) {
+                if (pos_ >= buf_.size() && !fill()) return fail();
+                size_t n = static_cast<size_t>(std::min<uint64_t>(remaining_, buf_.size() - pos_));
+                const char* p = buf_.data() + pos_;
+                pos_ += n;
+                remaining_ -= n;
+                compact();
+                if (!sink(p, n)) return false;
+            }
+            mode_ = Mode::none;
+            return true;
+        }
+        if (mode_ == Mode::chunked) {
+            while (!chunked_done_) {
+                if (chunk_left_ == 0) {
+                    std::string line;
+                    if (!read_line(line)) return fail();
+                    size_t used = 0;
+                    try {
+                        chunk_left_ = std::stoull(line, &used, 16);
+                    } catch (const std::exception&) {
+                        return fail();
+                    }
+                    if (chunk_left_ == 0) {
+                        do {  // trailers up to the blank line
+                            if (!read_line(line)) return fail();
+                        } while (!line.empty());
+                        chunked_done_ = true;
+                        break;
+                    }
+                }
+                if (pos_ >= buf_.size() && !fill()) return fail();
+                size_t n = static_cast<size_t>(std::min<uint64_t>(chunk_left_, buf_.size() - pos_));
+                std::string piece = buf_.substr(pos_, n);
+                pos_ += n;
+                chunk_left_ -= n;
+                if (chunk_left_ == 0) {
+                    std::string crlf;
+                    if (!read_line(crlf) || !crlf.empty()) return fail();
+                }
+                compact();
+                if (!sink(piece.data(), piece.size())) return false;
+            }
+            mode_ = Mode::none;
+            return true;
+        }
+        return true;
+    }
+
+    std::optional<uint64_t> declared_length() const override { return declared_; }
+
+    // After the handler: drains a small unread body so the connection can be reused.
+    bool ready_for_next() {
+        if (body_failed_ || !keep_alive_) return false;
+        if (mode_ == Mode::none) return true;
+        if (expect_continue_ && !continue_sent_) return false;  // client may not send it at all
+        if (mode_ == Mode::length && remaining_ > (1 << 20)) return false;
+        return read([](const char*, size_t) { return true; });
+    }
+
+    bool keep_alive() const { return keep_alive_; }
+    int bad_request() const { return bad_request_; }
+
+private:
+    enum class Mode { none, length, chunked };
+
+    bool fill() {
+        compact();
+        char tmp[kIoChunk];
+        for (;;) {
+            ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return false;
+            buf_.append(tmp, static_cast<size_t>(n));
+            return true;
+        }
+    }
+    void compact() {
+        if (pos_ > 0 && pos_ >= buf_.size() / 2) {
+            buf_.erase(0, pos_);
+            pos_ = 0;
+        }
+    }
+    bool read_line(std::string& line) {
+        size_t e;
+        while ((e = buf_.find("\r\n", pos_)) == std::string::npos) {
+            if (buf_.size() - pos_ > 4096 || !fill()) return false;
+        }
+        line = buf_.substr(pos_, e - pos_);
+        pos_ = e + 2;
+        return true;
+    }
+    bool send_continue() {
+        if (expect_continue_ && !continue_sent_) {
+            continue_sent_ = true;
+            static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+            return send_all(fd_, kContinue, sizeof kContinue - 1);
+        }
+        return true;
+    }
+    bool fail() {
+        body_failed_ = true;
+        return false;
+    }
+
+    int fd_;
+    std::string buf_;
+    size_t pos_ = 0;
+    std::string version_;
+    Mode mode_ = Mode::none;
+    uint64_t remaining_ = 0;
+    uint64_t chunk_left_ = 0;
+    bool chunked_done_ = false;
+    bool expect_continue_ = false;
+    bool continue_sent_ = false;
+    bool body_failed_ = false;
+    bool keep_alive_ = true;
+    int bad_request_ = 0;
+    std::optional<uint64_t> declared_;
+};
+
+void error_body(HttpResponse& res, int status, const std::string& message) {
+    res = HttpResponse{};
+    res.status = status;
+    res.set_header("Content-Type", "application/json");
+    res.body = nlohmann::json{{"error", message}}.dump();
+}
+
+}  // namespace
+
+HttpServer::HttpServer(std::string listener, Handler handler, Emulation emulation, FaultInjector& faults,
+                       RequestLog& log)
+    : listener_(std::move(listener)), handler_(std::move(handler)), emulation_(emulation), faults_(faults),
+      log_(log) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+int HttpServer::listen(const std::string& host, int port) {
+    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+    int one = 1;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1)
+        throw std::runtime_error("not an IPv4 address: " + host);
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+        throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " +
+                                 std::strerror(errno));
+    if (::listen(fd.get(), 512) != 0) throw std::runtime_error(std::string("listen: ") + std::strerror(errno));
+    socklen_t len = sizeof addr;
+    ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len);
+    listen_fd_ = std::move(fd);
+    return ntohs(addr.sin_port);
+}
+
+void HttpServer::start() {
+    accept_thread_ = std::thread([this] { accept_loop(); });
+}
+
+void HttpServer::stop() {
+    if (stopping_.exchange(true)) return;
+    if (listen_fd_) ::shutdown(listen_fd_.get(), SHUT_RDWR);
+    if (accept_thread_.joinable()) accept_thread_.join();
+    std::unique_lock lock(mutex_);
+    for (int c : connections_) ::shutdown(c, SHUT_RDWR);
+    idle_.wait(lock, [this] { return connections_.empty(); });
+}
+
+void HttpServer::accept_loop() {
+    while (!stopping_) {
+        int c = ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC);
+        if (c < 0) {
+            if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE) continue;
+            return;
+        }
+        int one = 1;
+        ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        timeval tv{kIdleTimeoutS, 0};
+        ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_) {
+                ::close(c);
+                return;
+            }
+            connections_.insert(c);
+        }
+        std::thread([this, c] { serve(c); }).detach();
+    }
+}
+
+void HttpServer::serve(int fd) {
+    Connection conn(fd);
+    bool was_reset = false;
+    for (;;) {
+        HttpRequest req;
+        req.listener = listener_;
+        if (!conn.read_head(req)) {
+            if (conn.bad_request()) {
+                HttpResponse res;
+                error_body(res, conn.bad_request(), "malformed request");
+                std::string head = "HTTP/1.1 " + std::to_string(res.status) + " " +
+                                   std::string(reason_phrase(res.status)) +
+                                   "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+                                   std::to_string(res.body.size()) + "\r\n\r\n" + res.body;
+                send_all(fd, head.data(), head.size());
+            }
+            break;
+        }
+        req.body = &conn;
+        auto started = Clock::now();
+        if (emulation_.latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(emulation_.latency_ms));
+
+        HttpResponse res;
+        if (auto status = faults_.draw_status()) {
+            error_body(res, *status, "injected fault");
+            if (*status == 429) res.set_header("Retry-After", std::to_string(faults_.retry_after_s()));
+        } else {
+            try {
+                handler_(req, res);
+            } catch (const std::exception& e) {
+                error_body(res, 500, e.what());
+            }
+        }
+
+        UniqueFd file_fd;
+        uint64_t body_len = res.body.size();
+        if (res.file) {
+            file_fd.reset(::open(res.file->path.c_str(), O_RDONLY | O_CLOEXEC));
+            if (!file_fd) error_body(res, 500, "cannot open stored object");
+            else body_len = res.file->length;
+        }
+        if (!res.file) body_len = res.body.size();
+        bool head_only = req.method == "HEAD";
+        bool keep = conn.ready_for_next() && !stopping_;
+
+        std::string head = "HTTP/1.1 " + std::to_string(res.status) + " " + std::string(reason_phrase(res.status)) + "\r\n";
+        for (const auto& [k, v] : res.headers) head += k + ": " + v + "\r\n";
+        if (res.header("Content-Length").empty()) head += "Content-Length: " + std::to_string(body_len) + "\r\n";
+        head += keep ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+
+        std::optional<uint64_t> reset_after;
+        if (listener_ == "blob" && req.method == "GET" && (res.status == 200 || res.status == 206))
+            reset_after = faults_.draw_reset();
+        BodySender sender(fd, emulation_.bandwidth, reset_after);
+        bool ok = send_all(fd, head.data(), head.size());
+        if (ok && !head_only) {
+            ok = res.file ? sender.send_file(file_fd.get(), res.file->offset, res.file->length)
+                          : sender.send(res.body.data(), res.body.size());
+        }
+
+        RequestRecord rec;
+        rec.listener = listener_;
+        rec.method = req.method;
+        rec.target = req.target;
+        rec.range = req.header("range");
+        rec.status = res.status;
+        rec.bytes = sender.sent();
+        rec.ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+        rec.auth = req.has_header("authorization");
+        log_.write(rec);
+
+        was_reset = sender.was_reset();
+        if (!ok || !keep) break;
+    }
+    std::lock_guard lock(mutex_);
+    connections_.erase(fd);
+    if (!was_reset) ::shutdown(fd, SHUT_RDWR);
+    ::close(fd);
+    if (connections_.empty()) idle_.notify_all();
+}
+
+}  // namespace localhub

@@ -1,0 +1,99 @@
+// The Hub API: routes requests of the API host and the blob host to their handlers.
+// Handlers live in hub_*.cpp by area; they throw HubError for anything the client did wrong.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "access.hpp"
+#include "git_repo.hpp"
+#include "http_message.hpp"
+#include "lfs_store.hpp"
+#include "repo_store.hpp"
+
+namespace localhub {
+
+struct HubOptions {
+    uint64_t max_body = 1ull << 30;
+    uint64_t multipart_threshold = 20ull << 20;
+    uint64_t multipart_chunk = 8ull << 20;
+    std::string blob_url;  // http://127.0.0.2:PORT, set once the blob listener is bound
+};
+
+class Hub {
+public:
+    Hub(RepoStore& repos, LfsStore& lfs, Access& access, HubOptions options);
+    void set_blob_url(std::string url) { options_.blob_url = std::move(url); }
+
+    void handle_api(HttpRequest& req, HttpResponse& res);
+    void handle_blob(HttpRequest& req, HttpResponse& res);
+
+    // Creates the demo repositories if missing (for --samples).
+    void create_samples();
+
+private:
+    // A repository the caller may read (and, when asked, write).
+    struct RepoContext {
+        RepoId id;
+        RepoMeta meta;
+        Caller caller;
+        GitRepo git;
+    };
+    using Segments = std::vector<std::string>;
+
+    RepoContext open_repo(const HttpRequest& req, const RepoId& id, bool write);
+    void route_api(HttpRequest& req, HttpResponse& res, const Segments& seg);
+    void route_repo_api(HttpRequest& req, HttpResponse& res, RepoType type, const Segments& seg);
+    void route_web(HttpRequest& req, HttpResponse& res, const Segments& seg);
+
+    // hub_read.cpp
+    void repo_info(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const std::string& rev);
+    void tree(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const std::string& rev, const std::string& path);
+    void paths_info(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const std::string& rev);
+    void refs(HttpRequest& req, HttpResponse& res, RepoContext& ctx);
+    void commits(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const std::string& rev);
+    void list_repos(HttpRequest& req, HttpResponse& res, RepoType type);
+    nlohmann::json tree_entry_json(const TreeItem& item) const;
+    git_oid resolve_or_404(const RepoContext& ctx, const std::string& rev) const;
+
+    // hub_resolve.cpp
+    void resolve(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const std::string& rev,
+                 const std::string& path, bool raw);
+    void serve_lfs_object(HttpRequest& req, HttpResponse& res, const std::string& sha256);
+
+    // hub_write.cpp
+    void preupload(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const std::string& rev);
+    void commit(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const std::string& rev);
+    void create_branch(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const std::string& branch);
+    void delete_branch(HttpResponse& res, RepoContext& ctx, const std::string& branch);
+    void create_tag(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const std::string& rev);
+    void delete_tag(HttpResponse& res, RepoContext& ctx, const std::string& tag);
+    void super_squash(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const std::string& branch);
+
+    // hub_lfs.cpp
+    void lfs_batch(HttpRequest& req, HttpResponse& res, RepoContext& ctx);
+    void blob_upload(HttpRequest& req, HttpResponse& res, const Segments& seg);
+
+    // hub_admin.cpp
+    void whoami(HttpRequest& req, HttpResponse& res);
+    void create_repo(HttpRequest& req, HttpResponse& res);
+    void delete_repo(HttpRequest& req, HttpResponse& res);
+    void move_repo(HttpRequest& req, HttpResponse& res);
+    void update_settings(HttpRequest& req, HttpResponse& res, RepoContext& ctx);
+    void validate_yaml(HttpRequest& req, HttpResponse& res);
+
+    RepoStore& repos_;
+    LfsStore& lfs_;
+    Access& access_;
+    HubOptions options_;
+};
+
+// Answers a single "Range: bytes=..." for a body of `total` bytes: sets status 200/206/416 and
+// Content-Range; returns the [offset, length) to send.
+std::pair<uint64_t, uint64_t> apply_range(const HttpRequest& req, HttpResponse& res, uint64_t total);
+
+}  // namespace localhub

@@ -1,0 +1,323 @@
+// Write endpoints: preupload, the NDJSON commit, branches, tags and super-squash.
+#include <fnmatch.h>
+
+#include <sstream>
+
+#include "api_support.hpp"
+#include "base64.hpp"
+#include "hub.hpp"
+#include "time_format.hpp"
+
+namespace localhub {
+namespace {
+
+constexpr uint64_t kLfsSizeThreshold = 10ull << 20;
+
+std::vector<std::string> lfs_patterns(const GitRepo& git, const git_oid& commit) {
+    std::vector<std::string> out;
+    auto attrs = git.entry(commit, ".gitattributes");
+    if (!attrs || attrs->is_dir || attrs->lfs) return out;
+    std::istringstream in(git.blob(attrs->oid));
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.find("filter=lfs") == std::string::npos || line.empty() || line[0] == '#') continue;
+        out.push_back(line.substr(0, line.find_first_of(" \t")));
+    }
+    return out;
+}
+
+bool matches_lfs_pattern(const std::vector<std::string>& patterns, const std::string& path) {
+    std::string base = path.substr(path.rfind('/') + 1);
+    for (const auto& p : patterns) {
+        bool anchored = p.find('/') != std::string::npos;
+        if (fnmatch(p.c_str(), anchored ? path.c_str() : base.c_str(), 0) == 0) return true;
+    }
+    return false;
+}
+
+// Where a commit to `rev` lands: a branch or a pull request ref.
+std::string branch_ref(const std::string& rev) {
+    if (rev.rfind("refs/pr/", 0) == 0 || rev.rfind("refs/heads/", 0) == 0) return rev;
+    return "refs/heads/" + rev;
+}
+
+std::string author_email(const std::string& name) { return name + "@users.noreply.localhub"; }
+
+const nlohmann::json& field(const nlohmann::json& value, const char* name, const std::string& op) {
+    if (!value.contains(name)) throw HubError(400, "'" + op + "' operation without '" + name + "'");
+    return value[name];
+}
+
+std::string string_field(const nlohmann::json& value, const char* name, const std::string& op) {
+    const auto& f = field(value, name, op);
+    if (!f.is_string()) throw HubError(400, "'" + op + "." + name + "' must be a string");
+    return f.get<std::string>();
+}
+
+struct CommitRequest {
+    std::string summary, description;
+    std::optional<std::string> parent;
+    std::vector<std::pair<std::string, nlohmann::json>> ops;  // key, value
+};
+
+CommitRequest parse_ndjson(const std::string& body) {
+    CommitRequest out;
+    bool have_header = false;
+    size_t start = 0, line_no = 0;
+    while (start < body.size()) {
+        size_t end = body.find('\n', start);
+        if (end == std::string::npos) end = body.size();
+        std::string line = body.substr(start, end - start);
+        start = end + 1;
+        ++line_no;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        nlohmann::json j;
+        try {
+            j = nlohmann::json::parse(line);
+        } catch (const nlohmann::json::exception& e) {
+            throw HubError(400, "line " + std::to_string(line_no) + " is not JSON: " + e.what());
+        }
+        if (!j.is_object() || !j.contains("key") || !j["key"].is_string() || !j.contains("value") ||
+            !j["value"].is_object())
+            throw HubError(400, "line " + std::to_string(line_no) + " must be {\"key\": ..., \"value\": {...}}");
+        std::string key = j["key"];
+        if (key == "header") {
+            const auto& v = j["value"];
+            out.summary = string_field(v, "summary", "header");
+            if (v.contains("description") && v["description"].is_string()) out.description = v["description"];
+            if (v.contains("parentCommit") && v["parentCommit"].is_string()) out.parent = v["parentCommit"];
+            have_header = true;
+        } else {
+            out.ops.emplace_back(key, j["value"]);
+        }
+    }
+    if (!have_header) throw HubError(400, "the commit has no header line");
+    if (out.summary.empty()) throw HubError(400, "the commit summary is empty");
+    return out;
+}
+
+}  // namespace
+
+void Hub::preupload(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const std::string& rev) {
+    auto body = read_json_body(req, options_.max_body);
+    if (!body.contains("files") || !body["files"].is_array()) throw HubError(400, "expected {\"files\": [...]}");
+    auto head = ctx.git.resolve(rev.empty() ? "HEAD" : rev);
+    if (!head && !truthy(req.param("create_pr"))) throw HubError(404, "Invalid rev id: " + rev, "RevisionNotFound");
+    auto patterns = head ? lfs_patterns(ctx.git, *head) : std::vector<std::string>{};
+    if (body.contains("gitAttributes") && body["gitAttributes"].is_string()) {
+        std::istringstream in(body["gitAttributes"].get<std::string>());
+        std::string line;
+        while (std::getline(in, line))
+            if (line.find("filter=lfs") != std::string::npos) patterns.push_back(line.substr(0, line.find_first_of(" \t")));
+    }
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& f : body["files"]) {
+        if (!f.is_object()) throw HubError(400, "each file must be an object");
+        std::string path = checked_repo_path(string_field(f, "path", "files"));
+        uint64_t size = f.contains("size") && f["size"].is_number_unsigned() ? f["size"].get<uint64_t>() : 0;
+        std::string sample;
+        if (f.contains("sample") && f["sample"].is_string()) {
+            auto decoded = base64_decode(f["sample"].get<std::string>());
+            if (!decoded) throw HubError(400, "invalid base64 in sample of " + path);
+            sample = *decoded;
+        }
+        bool binary = sample.find('\0') != std::string::npos;
+        bool lfs = size > 0 && (size >= kLfsSizeThreshold || binary || matches_lfs_pattern(patterns, path));
+        nlohmann::json entry = {{"path", path}, {"uploadMode", lfs ? "lfs" : "regular"}, {"shouldIgnore", false}};
+        if (head) {
+            if (auto existing = ctx.git.entry(*head, path); existing && !existing->is_dir) {
+                // Only the kind of hash the client compares with (sha256 for LFS, git sha1 otherwise).
+                if (lfs && existing->lfs) entry["oid"] = existing->lfs->sha256;
+                if (!lfs && !existing->lfs) entry["oid"] = oid_hex(existing->oid);
+            }
+        }
+        files.push_back(std::move(entry));
+    }
+    nlohmann::json out = {{"files", files}};
+    if (head) out["commitOid"] = oid_hex(*head);
+    send_json(res, out);
+}
+
+void Hub::commit(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const std::string& rev) {
+    bool create_pr = truthy(req.param("create_pr"));
+    CommitRequest request = parse_ndjson(read_body(req, options_.max_body));
+    std::string ref = branch_ref(rev.empty() ? "main" : rev);
+    if (ctx.caller.user == nullptr) throw HubError(401, "You must be authenticated to commit");
+    if (create_pr && ref.rfind("refs/pr/", 0) == 0) throw HubError(400, "cannot open a pull request from a pull request");
+    if (!create_pr && ref.rfind("refs/pr/", 0) != 0 && !access_.can_write(ctx.caller, ctx.id))
+        throw HubError(403, "You don't have the rights to write to " + ctx.id.id());
+
+    auto lock = repos_.lock(ctx.id);
+    auto head = ctx.git.ref_target(ref);
+    if (!head) {
+        if (ctx.git.resolve(rev)) throw HubError(400, "Invalid rev id: " + rev + " is not a branch");
+        throw HubError(404, "Invalid rev id: " + rev, "RevisionNotFound");
+    }
+    git_oid base = *head;
+    if (request.parent) {
+        auto parent = parse_oid(*request.parent);
+        if (!parent || !ctx.git.resolve(*request.parent)) throw HubError(400, "invalid parentCommit " + *request.parent);
+        if (create_pr) base = *parent;
+        else if (git_oid_cmp(&*parent, &*head) != 0)
+            throw HubError(412, "The branch was updated since you opened this page. Please refresh and try again.");
+    }
+
+    TreeEditor editor(ctx.git, ctx.git.commit_tree(base));
+    for (const auto& [key, value] : request.ops) {
+        std::string path = checked_repo_path(string_field(value, "path", key));
+        try {
+            if (key == "file") {
+                std::optional<git_oid> blob;
+                if (value.contains("content")) {
+                    std::string content = string_field(value, "content", key);
+                    std::string encoding = value.value("encoding", "base64");
+                    if (encoding == "base64") {
+                        auto decoded = base64_decode(content);
+                        if (!decoded) throw HubError(400, "invalid base64 content for " + path);
+                        content = std::move(*decoded);
+                    } else if (encoding != "utf-8") {
+                        throw HubError(400, "unknown encoding '" + encoding + "' for " + path);
+                    }
+                    blob = ctx.git.write_blob(content);
+                } else if (value.contains("oldPath")) {  // a copy of a file already in the repo
+                    blob = editor.file_blob(checked_repo_path(string_field(value, "oldPath", key)));
+                    if (!blob) throw HubError(404, "copy source not found for " + path, "EntryNotFound");
+                } else {
+                    throw HubError(400, "'file' operation without content for " + path);
+                }
+                editor.put_file(path, *blob);
+            } else if (key == "lfsFile") {
+                std::string oid = string_field(value, "oid", key);
+                if (value.contains("algo") && value["algo"] != "sha256") throw HubError(400, "lfsFile algo must be sha256");
+                if (!is_sha256_hex(oid)) throw HubError(400, "lfsFile oid must be a sha256 hex digest");
+                auto stored = lfs_.size(oid);
+                if (!stored) throw HubError(422, "LFS object " + oid + " for " + path + " was not uploaded");
+                if (value.contains("size") && (!value["size"].is_number_unsigned() || value["size"].get<uint64_t>() != *stored))
+                    throw HubError(422, "size of " + path + " does not match the uploaded LFS object");
+                editor.put_file(path, ctx.git.write_blob(make_lfs_pointer({oid, *stored})));
+            } else if (key == "deletedFile") {
+                editor.remove_file(path);
+            } else if (key == "deletedFolder") {
+                editor.remove_folder(path);
+            } else {
+                throw HubError(400, "unknown operation '" + key + "'");
+            }
+        } catch (const TreeEditor::EditError& e) {
+            if (e.kind == TreeEditor::EditError::Kind::not_found) throw HubError(404, e.what(), "EntryNotFound");
+            throw HubError(409, e.what());
+        }
+    }
+    git_oid tree = editor.write();
+    std::string message = request.summary + (request.description.empty() ? "" : "\n\n" + request.description);
+    const std::string& author = ctx.caller.user->name;
+    git_oid commit = ctx.git.write_commit({base}, tree, author, author_email(author), message);
+
+    std::string repo_url = endpoint_of(req) + "/" + type_url_prefix(ctx.id.type) + ctx.id.id();
+    nlohmann::json out = {{"success", true},
+                          {"commitOid", oid_hex(commit)},
+                          {"commitUrl", repo_url + "/commit/" + oid_hex(commit)},
+                          {"hookOutput", ""}};
+    if (create_pr) {
+        auto meta = repos_.meta(ctx.id).value_or(ctx.meta);
+        int num = meta.next_discussion++;
+        ctx.git.set_ref("refs/pr/" + std::to_string(num), commit);
+        meta.discussions.push_back({{"num", num},
+                                    {"title", request.summary},
+                                    {"description", request.description},
+                                    {"status", "draft"},
+                                    {"isPullRequest", true},
+                                    {"author", author},
+                                    {"createdAt", iso_now()},
+                                    {"base", ref}});
+        repos_.save_meta(ctx.id, meta);
+        out["pullRequestUrl"] = repo_url + "/discussions/" + std::to_string(num);
+    } else if (!ctx.git.update_ref(ref, commit, head)) {
+        throw HubError(409, "the branch moved during the commit; try again");  // cannot happen under the lock
+    }
+    send_json(res, out);
+}
+
+void Hub::create_branch(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const std::string& branch) {
+    auto body = read_json_body(req, options_.max_body);
+    std::string ref = "refs/heads/" + branch;
+    int valid = 0;
+    if (branch.rfind("refs/", 0) == 0 || git_reference_name_is_valid(&valid, ref.c_str()) < 0 || !valid)
+        throw HubError(400, "Invalid reference for a branch: " + branch);
+    auto lock = repos_.lock(ctx.id);
+    bool overwrite = body.is_object() && body.value("overwrite", false);
+    if (ctx.git.ref_target(ref) && !overwrite) throw HubError(409, "Reference " + ref + " already exists");
+    git_oid target;
+    if (body.is_object() && body.value("emptyBranch", false)) {
+        TreeEditor editor(ctx.git, std::nullopt);
+        const std::string& author = ctx.caller.user->name;
+        target = ctx.git.write_commit({}, editor.write(), author, author_email(author), "Create empty branch");
+    } else {
+        std::string start = body.is_object() && body.contains("startingPoint") && body["startingPoint"].is_string()
+                                ? body["startingPoint"].get<std::string>()
+                                : "HEAD";
+        target = resolve_or_404(ctx, start);
+    }
+    ctx.git.set_ref(ref, target);
+    send_json(res, nlohmann::json::object());
+}
+
+void Hub::delete_branch(HttpResponse& res, RepoContext& ctx, const std::string& branch) {
+    if (branch == "main") throw HubError(403, "Cannot delete refs/heads/main");
+    auto lock = repos_.lock(ctx.id);
+    if (!ctx.git.delete_ref("refs/heads/" + branch)) throw HubError(404, "Invalid rev id: " + branch, "RevisionNotFound");
+    send_json(res, nlohmann::json::object());
+}
+
+void Hub::create_tag(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const std::string& rev) {
+    auto body = read_json_body(req, options_.max_body);
+    if (!body.is_object() || !body.contains("tag") || !body["tag"].is_string()) throw HubError(400, "expected {\"tag\": ...}");
+    std::string tag = body["tag"];
+    std::string ref = "refs/tags/" + tag;
+    int valid = 0;
+    if (tag.empty() || git_reference_name_is_valid(&valid, ref.c_str()) < 0 || !valid)
+        throw HubError(400, "Invalid tag name: " + tag);
+    git_oid target = resolve_or_404(ctx, rev);
+    auto lock = repos_.lock(ctx.id);
+    if (ctx.git.ref_target(ref)) throw HubError(409, "Reference " + ref + " already exists");
+    std::string message = body.contains("message") && body["message"].is_string() ? body["message"].get<std::string>() : "";
+    if (message.empty()) {
+        ctx.git.set_ref(ref, target);
+    } else {
+        git_object* obj = nullptr;
+        if (git_object_lookup(&obj, ctx.git.raw(), &target, GIT_OBJECT_COMMIT) < 0) throw HubError(500, "tag target lookup");
+        ObjectPtr owned(obj);
+        git_signature* sig = nullptr;
+        git_signature_now(&sig, ctx.caller.user->name.c_str(), author_email(ctx.caller.user->name).c_str());
+        std::unique_ptr<git_signature, void (*)(git_signature*)> owned_sig(sig, git_signature_free);
+        git_oid tag_oid;
+        if (git_tag_create(&tag_oid, ctx.git.raw(), tag.c_str(), obj, sig, message.c_str(), 0) < 0)
+            throw HubError(409, "Reference " + ref + " already exists");
+    }
+    send_json(res, nlohmann::json::object());
+}
+
+void Hub::delete_tag(HttpResponse& res, RepoContext& ctx, const std::string& tag) {
+    auto lock = repos_.lock(ctx.id);
+    if (!ctx.git.delete_ref("refs/tags/" + tag)) throw HubError(404, "Invalid rev id: " + tag, "RevisionNotFound");
+    send_json(res, nlohmann::json::object());
+}
+
+void Hub::super_squash(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const std::string& branch) {
+    auto body = read_json_body(req, options_.max_body);
+    std::string ref = branch_ref(branch);
+    auto lock = repos_.lock(ctx.id);
+    auto head = ctx.git.ref_target(ref);
+    if (!head) {
+        if (ctx.git.resolve(branch)) throw HubError(400, "Invalid rev id: " + branch + " is not a branch");
+        throw HubError(404, "Invalid rev id: " + branch, "RevisionNotFound");
+    }
+    std::string message = body.is_object() && body.contains("message") && body["message"].is_string()
+                              ? body["message"].get<std::string>()
+                              : "Super-squash branch '" + branch + "' using huggingface_hub";
+    const std::string& author = ctx.caller.user->name;
+    git_oid squashed = ctx.git.write_commit({}, ctx.git.commit_tree(*head), author, author_email(author), message);
+    ctx.git.set_ref(ref, squashed);
+    send_json(res, {{"commitId", oid_hex(squashed)}});
+}
+
+}  // namespace localhub

@@ -1,0 +1,72 @@
+// localhub: a Hugging Face Hub compatible server backed by real git repositories.
+#include <signal.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "access.hpp"
+#include "http_server.hpp"
+#include "hub.hpp"
+#include "options.hpp"
+
+using namespace localhub;
+
+int main(int argc, char** argv) {
+    Options opts;
+    try {
+        opts = parse_options(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "localhub: %s\n", e.what());
+        return 2;
+    }
+    // Signals are taken synchronously by sigwait below; block them before any thread starts.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    try {
+        GitLibrary git;
+        std::filesystem::create_directories(opts.data_dir);
+        RepoStore repos(opts.data_dir);
+        LfsStore lfs(std::filesystem::path(opts.data_dir) / "lfs");
+        Access access;
+        for (const auto& u : opts.users) access.add_user(u);
+        for (const auto& o : opts.orgs) access.add_org(o);
+        RequestLog log = opts.log_file.empty() ? RequestLog() : RequestLog(opts.log_file);
+        FaultInjector faults(opts.faults);
+        Hub hub(repos, lfs, access,
+                HubOptions{opts.max_body, opts.multipart_threshold, opts.multipart_chunk, ""});
+        if (opts.samples) hub.create_samples();
+
+        HttpServer api("api", [&](HttpRequest& q, HttpResponse& r) { hub.handle_api(q, r); }, opts.emulation, faults, log);
+        HttpServer blob("blob", [&](HttpRequest& q, HttpResponse& r) { hub.handle_blob(q, r); }, opts.emulation, faults,
+                        log);
+        int port = api.listen(opts.host, opts.port);
+        int blob_port;
+        try {  // the same port number on the blob host when free, as the Hub's hosts share :443
+            blob_port = blob.listen(opts.blob_host, port);
+        } catch (const std::exception&) {
+            blob_port = blob.listen(opts.blob_host, 0);
+        }
+        hub.set_blob_url("http://" + opts.blob_host + ":" + std::to_string(blob_port));
+        api.start();
+        blob.start();
+        std::printf("localhub listening on http://%s:%d\n", opts.host.c_str(), port);
+        std::fflush(stdout);
+        std::fprintf(stderr, "localhub: LFS storage host on http://%s:%d, data in %s\n", opts.blob_host.c_str(),
+                     blob_port, opts.data_dir.c_str());
+
+        int sig = 0;
+        sigwait(&stop_signals, &sig);
+        api.stop();
+        blob.stop();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "localhub: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,80 @@
+#include "options.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+
+namespace localhub {
+namespace {
+
+constexpr const char* kUsage = R"(usage: localhub --data DIR [options]
+
+A Hugging Face Hub compatible server: repositories are bare git repositories in DIR.
+
+  --data DIR                  where repositories and LFS objects live (required)
+  --port PORT                 API port; 0 (default) picks a free one
+  --host ADDR                 API listen address (default 127.0.0.1)
+  --blob-host ADDR            LFS storage host address in 127.0.0.0/8 (default 127.0.0.2)
+  --user NAME:TOKEN[:read|write]  add a user (repeatable; role defaults to write)
+  --org ORG:MEMBER[,MEMBER...]    add an organisation (repeatable)
+  --log FILE                  one JSON line per request
+  --latency-ms N              delay every response by N ms
+  --bandwidth BYTES_PER_S     cap each connection's response bodies
+  --fault SPEC                inject faults, e.g. seed=7,reset=0.5,reset-after=4194304,503=0.1,429=0.1,max=10
+  --max-body BYTES            largest API request body (default 1 GiB)
+  --multipart-threshold BYTES LFS objects this big get multipart uploads (default 20 MiB)
+  --multipart-chunk BYTES     multipart part size (default 8 MiB)
+  --samples                   create the demo repositories if missing
+  --help                      this text
+
+Prints "localhub listening on http://HOST:PORT" when ready.
+)";
+
+uint64_t to_number(const std::string& flag, const std::string& v) {
+    try {
+        size_t used = 0;
+        unsigned long long n = std::stoull(v, &used);
+        if (used == v.size()) return n;
+    } catch (const std::exception&) {
+    }
+    throw std::invalid_argument(flag + " needs a whole number, got '" + v + "'");
+}
+
+}  // namespace
+
+Options parse_options(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        std::string flag = argv[i];
+        if (flag == "--help" || flag == "-h") {
+            std::fputs(kUsage, stdout);
+            std::exit(0);
+        }
+        if (flag == "--samples") {
+            o.samples = true;
+            continue;
+        }
+        if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value (see --help)");
+        std::string v = argv[++i];
+        if (flag == "--data") o.data_dir = v;
+        else if (flag == "--port") o.port = static_cast<int>(to_number(flag, v));
+        else if (flag == "--host") o.host = v;
+        else if (flag == "--blob-host") o.blob_host = v;
+        else if (flag == "--user") o.users.push_back(v);
+        else if (flag == "--org") o.orgs.push_back(v);
+        else if (flag == "--log") o.log_file = v;
+        else if (flag == "--latency-ms") o.emulation.latency_ms = static_cast<int>(to_number(flag, v));
+        else if (flag == "--bandwidth") o.emulation.bandwidth = to_number(flag, v);
+        else if (flag == "--fault") o.faults = FaultSpec::parse(v);
+        else if (flag == "--max-body") o.max_body = to_number(flag, v);
+        else if (flag == "--multipart-threshold") o.multipart_threshold = to_number(flag, v);
+        else if (flag == "--multipart-chunk") o.multipart_chunk = std::max<uint64_t>(1, to_number(flag, v));
+        else throw std::invalid_argument("unknown option " + flag + " (see --help)");
+    }
+    if (o.data_dir.empty()) throw std::invalid_argument("--data DIR is required (see --help)");
+    if (o.port > 65535) throw std::invalid_argument("--port must be at most 65535");
+    if (o.blob_host.rfind("127.", 0) != 0) throw std::invalid_argument("--blob-host must be in 127.0.0.0/8");
+    return o;
+}
+
+}  // namespace localhub

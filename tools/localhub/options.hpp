@@ -1,0 +1,30 @@
+// localhub's command line.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "emulation.hpp"
+
+namespace localhub {
+
+struct Options {
+    std::string data_dir;
+    std::string host = "127.0.0.1";
+    int port = 0;
+    std::string blob_host = "127.0.0.2";
+    std::vector<std::string> users, orgs;
+    std::string log_file;
+    Emulation emulation;
+    FaultSpec faults;
+    uint64_t max_body = 1ull << 30;
+    uint64_t multipart_threshold = 20ull << 20;
+    uint64_t multipart_chunk = 8ull << 20;
+    bool samples = false;
+};
+
+// Throws std::invalid_argument with a message for the user; exits on --help.
+Options parse_options(int argc, char** argv);
+
+}  // namespace localhub
