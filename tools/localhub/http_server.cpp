@@ -211,8 +211,8 @@ public:
                 const char* p = buf_.data() + pos_;
                 pos_ += n;
                 remaining_ -= n;
-                compact();
                 if (!sink(p, n)) return false;
+                compact();  // only after the sink used p
             }
             mode_ = Mode::none;
             return true;
