@@ -1,0 +1,35 @@
+# Shared by the benchmark scripts: start/stop localhub, upload an LFS file, timing.
+# Source it; needs LOCALHUB (binary path).
+
+bench_start_localhub() {  # args: extra localhub flags; sets LH_URL, LH_PID, LH_DIR
+  LH_DIR=$(mktemp -d /tmp/hubfs-bench.XXXXXX)
+  "$LOCALHUB" --data "$LH_DIR/data" --port 0 --user bench:hf_bench_token:write --log "$LH_DIR/requests.log" "$@" \
+    >"$LH_DIR/out" 2>"$LH_DIR/err" &
+  LH_PID=$!
+  for _ in $(seq 100); do grep -q listening "$LH_DIR/out" 2>/dev/null && break; sleep 0.1; done
+  LH_URL=$(sed -n 's/^localhub listening on //p' "$LH_DIR/out")
+  [ -n "$LH_URL" ] || { cat "$LH_DIR/err"; return 1; }
+}
+
+bench_stop_localhub() {
+  [ -n "${LH_PID:-}" ] && kill "$LH_PID" 2>/dev/null && wait "$LH_PID" 2>/dev/null
+  [ -n "${LH_DIR:-}" ] && rm -rf "$LH_DIR"
+  LH_PID=; LH_DIR=
+}
+
+# bench_upload_lfs REPO PATH FILE: commits FILE at PATH through the LFS batch API (basic transfer).
+bench_upload_lfs() {
+  local repo=$1 path=$2 file=$3 auth="Authorization: Bearer hf_bench_token"
+  local sha size href
+  sha=$(sha256sum "$file" | cut -d' ' -f1); size=$(stat -c %s "$file")
+  curl -sf -H "$auth" -X POST "$LH_URL/api/repos/create" -d "{\"name\":\"${repo#*/}\"}" >/dev/null || true
+  href=$(curl -sf -H "$auth" -X POST "$LH_URL/$repo.git/info/lfs/objects/batch" \
+    -d "{\"operation\":\"upload\",\"transfers\":[\"basic\"],\"objects\":[{\"oid\":\"$sha\",\"size\":$size}]}" |
+    jq -r '.objects[0].actions.upload.href // empty')
+  [ -z "$href" ] || curl -sf -X PUT -T "$file" "$href" >/dev/null
+  printf '%s\n%s\n' '{"key":"header","value":{"summary":"bench file"}}' \
+    "{\"key\":\"lfsFile\",\"value\":{\"path\":\"$path\",\"algo\":\"sha256\",\"oid\":\"$sha\",\"size\":$size}}" |
+    curl -sf -H "$auth" -X POST "$LH_URL/api/models/$repo/commit/main" --data-binary @- >/dev/null
+}
+
+now() { date +%s.%N; }
