@@ -1,0 +1,83 @@
+// File bytes by fixed-size chunk: from the disk cache, or fetched from the Hub with ranged GETs
+// on a pool of workers. A chunk in flight is fetched once however many readers wait for it;
+// prefetches of runs of chunks are bounded by a global in-flight memory budget.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cache/cache.hpp"
+#include "remote.hpp"
+
+namespace hubfs::fs {
+
+// One file of one commit: what a reader needs to fetch its bytes.
+struct FileSource {
+    RepoRef repo;
+    std::string commit;
+    std::string path;
+    RemoteEntry entry;
+};
+
+struct FetcherOptions {
+    size_t workers = 16;                    // parallel ranged GETs
+    uint64_t max_request = 8ull << 20;      // largest single ranged GET
+    uint64_t memory_budget = 512ull << 20;  // bytes of prefetch in flight at once
+};
+
+class ChunkFetcher {
+public:
+    using Chunk = std::shared_ptr<const std::string>;
+
+    ChunkFetcher(Remote& remote, cache::Cache& cache, FetcherOptions opts);
+    ~ChunkFetcher();
+    ChunkFetcher(const ChunkFetcher&) = delete;
+    ChunkFetcher& operator=(const ChunkFetcher&) = delete;
+
+    uint64_t chunk_size() const { return chunk_size_; }
+    // The chunk's bytes; blocks until they are here. Throws RemoteError.
+    Chunk get(const FileSource& src, uint64_t index);
+    // Starts fetching the missing chunks of [first, last] in the background.
+    void prefetch(const FileSource& src, uint64_t first, uint64_t last);
+
+private:
+    struct Slot {
+        bool done = false;
+        Chunk data;
+        std::exception_ptr error;
+    };
+    struct Job {
+        FileSource src;
+        uint64_t first = 0, last = 0;  // chunk indexes, inclusive
+        std::vector<std::shared_ptr<Slot>> slots;
+        uint64_t bytes = 0;
+        bool prefetch = false;
+    };
+
+    std::string key(const FileSource& src, uint64_t index) const;
+    uint64_t chunk_bytes(const FileSource& src, uint64_t index) const;
+    void worker();
+    void run(Job& job);
+    void finish(const Job& job, uint64_t index, Chunk data, std::exception_ptr error);
+
+    Remote& remote_;
+    cache::Cache& cache_;
+    FetcherOptions opts_;
+    uint64_t chunk_size_;
+    std::mutex mutex_;
+    std::condition_variable work_ready_, chunk_done_;
+    std::map<std::string, std::shared_ptr<Slot>> in_flight_;
+    std::deque<Job> urgent_, background_;
+    uint64_t budget_used_ = 0;
+    bool stopping_ = false;
+    std::vector<std::thread> workers_;
+};
+
+}  // namespace hubfs::fs

@@ -1,0 +1,200 @@
+#include "hub_remote.hpp"
+
+#include <ctime>
+#include <regex>
+
+#include <nlohmann/json.hpp>
+
+#include "api/errors.hpp"
+#include "api/url.hpp"
+#include "common/log.hpp"
+
+namespace hubfs::fs {
+namespace {
+
+// A storage URL is reused this long; the Hub's are signed and expire.
+constexpr auto kLocationLifetime = std::chrono::minutes(10);
+
+std::string type_prefix(RepoType t) { return t == RepoType::model ? "" : std::string(type_plural(t)) + "/"; }
+
+// The one translation of client errors into what the filesystem tells apart.
+[[noreturn]] void rethrow_as_remote_error() {
+    try {
+        throw;
+    } catch (const api::HubError& e) {
+        using K = api::ErrorKind;
+        RemoteError::Kind kind = RemoteError::Kind::other;
+        switch (e.kind()) {
+            case K::repo_not_found:
+            case K::revision_not_found:
+            case K::entry_not_found: kind = RemoteError::Kind::not_found; break;
+            case K::gated_repo:
+            case K::unauthorized:
+            case K::forbidden: kind = RemoteError::Kind::access_denied; break;
+            case K::network:
+            case K::rate_limited:
+            case K::offline: kind = RemoteError::Kind::unavailable; break;
+            case K::bad_request: kind = RemoteError::Kind::invalid; break;
+            case K::http: kind = e.status() >= 500 ? RemoteError::Kind::unavailable : RemoteError::Kind::other; break;
+            default: break;
+        }
+        throw RemoteError(kind, e.what());
+    } catch (const nlohmann::json::exception& e) {
+        throw RemoteError(RemoteError::Kind::other, std::string("the Hub sent malformed JSON: ") + e.what());
+    }
+}
+
+std::string next_link(const api::HeaderMap& headers) {
+    auto link = headers.get("link");
+    if (!link) return {};
+    static const std::regex next(R"(<(https?://[^>]+)>;\s*rel="next")");
+    std::smatch m;
+    return std::regex_search(*link, m, next) ? m[1].str() : std::string();
+}
+
+}  // namespace
+
+int64_t parse_hub_date(const std::string& iso) {
+    std::tm tm{};
+    if (iso.size() < 19 || !strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
+    return static_cast<int64_t>(timegm(&tm));
+}
+
+HubRemote::HubRemote(api::HubConfig config) : http_(config), endpoint_(config.endpoint) {}
+
+api::HttpRequest HubRemote::request(const std::string& url) const {
+    api::HttpRequest r;
+    r.url = url;
+    return r;
+}
+
+std::string HubRemote::api_url(const RepoRef& repo) const {
+    return endpoint_ + "/api/" + type_plural(repo.type) + "/" + api::percent_encode_path(repo.id);
+}
+
+void HubRemote::verify_startup() {
+    try {
+        if (http_.config().token) {
+            auto res = http_.send(request(endpoint_ + "/api/whoami-v2"));
+            if (res.status == 401)
+                throw std::runtime_error("the token was refused by " + endpoint_ + " (check --token-file or HF_TOKEN)");
+            api::expect_ok(res);
+        } else {
+            api::expect_ok(http_.send(request(endpoint_ + "/api/models?limit=1")));
+        }
+    } catch (const api::HubError& e) {
+        throw std::runtime_error("cannot use " + endpoint_ + ": " + e.what());
+    }
+}
+
+Revision HubRemote::resolve(const RepoRef& repo, const std::string& rev) {
+    try {
+        std::string url = api_url(repo);
+        if (!rev.empty()) url += "/revision/" + api::percent_encode(rev);
+        url += "?expand=sha&expand=lastModified";
+        auto res = http_.send(request(url));
+        auto j = nlohmann::json::parse(api::expect_ok(res).body);
+        Revision out{j.at("sha").get<std::string>(), parse_hub_date(j.value("lastModified", ""))};
+        HUBFS_LOG(debug, "%s@%s is %s", repo.key().c_str(), rev.empty() ? "(default)" : rev.c_str(), out.commit.c_str());
+        return out;
+    } catch (...) {
+        rethrow_as_remote_error();
+    }
+}
+
+std::vector<std::string> HubRemote::get_pages(const std::string& first) {
+    std::vector<std::string> pages;
+    std::string url = first;
+    while (!url.empty()) {
+        auto res = http_.send(request(url));
+        api::expect_ok(res);
+        pages.push_back(std::move(res.body));
+        url = next_link(res.headers);
+    }
+    return pages;
+}
+
+std::vector<RemoteEntry> HubRemote::list_folder(const RepoRef& repo, const std::string& commit,
+                                                const std::string& path) {
+    try {
+        std::string url = api_url(repo) + "/tree/" + commit;
+        if (!path.empty()) url += "/" + api::percent_encode_path(path);
+        url += "?recursive=false&expand=false";
+        std::vector<RemoteEntry> out;
+        for (const auto& page : get_pages(url)) {
+            for (const auto& j : nlohmann::json::parse(page)) {
+                RemoteEntry e;
+                std::string full = j.at("path").get<std::string>();
+                e.name = full.substr(full.rfind('/') + 1);
+                e.is_dir = j.at("type").get<std::string>() == "directory";
+                e.size = j.value("size", uint64_t(0));
+                e.oid = j.value("oid", "");
+                if (j.contains("lfs") && j["lfs"].is_object()) e.lfs_sha256 = j["lfs"].value("oid", "");
+                out.push_back(std::move(e));
+            }
+        }
+        return out;
+    } catch (...) {
+        rethrow_as_remote_error();
+    }
+}
+
+std::vector<std::string> HubRemote::list_repos(RepoType type, const std::string& author) {
+    try {
+        std::string url = endpoint_ + "/api/" + type_plural(type) + "?" + api::build_query({{"author", author}, {"limit", "1000"}});
+        std::vector<std::string> names;
+        for (const auto& page : get_pages(url))
+            for (const auto& j : nlohmann::json::parse(page)) {
+                std::string id = j.at("id").get<std::string>();
+                if (id.rfind(author + "/", 0) == 0) names.push_back(id.substr(author.size() + 1));
+            }
+        return names;
+    } catch (...) {
+        rethrow_as_remote_error();
+    }
+}
+
+std::string HubRemote::file_url(const RepoRef& repo, const std::string& commit, const std::string& path) {
+    return endpoint_ + "/" + type_prefix(repo.type) + api::percent_encode_path(repo.id) + "/resolve/" + commit + "/" +
+           api::percent_encode_path(path);
+}
+
+void HubRemote::read_range(const RepoRef& repo, const std::string& commit, const std::string& path,
+                           const RemoteEntry& entry, uint64_t offset, uint64_t length,
+                           const std::function<void(const char*, size_t)>& sink) {
+    const std::string& id = entry.content_id();
+    std::string url;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = locations_.find(id);
+        if (it != locations_.end() && std::chrono::steady_clock::now() - it->second.at < kLocationLifetime)
+            url = it->second.url;
+    }
+    bool direct = !url.empty();
+    if (!direct) url = file_url(repo, commit, path);
+    uint64_t delivered = 0;
+    auto body = [&](std::string_view chunk) {
+        delivered += chunk.size();
+        sink(chunk.data(), chunk.size());
+    };
+    try {
+        auto res = http_.download(request(url), offset, length, body);
+        if (direct && !res.ok() && delivered == 0) {
+            // The storage URL expired or moved: ask the Hub again.
+            {
+                std::lock_guard lock(mutex_);
+                locations_.erase(id);
+            }
+            res = http_.download(request(file_url(repo, commit, path)), offset, length, body);
+        }
+        api::expect_ok(res);
+        if (!direct && !res.url.empty() && !http_.is_hub_url(res.url)) {
+            std::lock_guard lock(mutex_);
+            locations_[id] = Location{res.url, std::chrono::steady_clock::now()};
+        }
+    } catch (...) {
+        rethrow_as_remote_error();
+    }
+}
+
+}  // namespace hubfs::fs

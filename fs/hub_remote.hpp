@@ -1,0 +1,53 @@
+// The filesystem's Remote over the api/ HTTP client: revisions, folder listings, repo lists and
+// ranged reads. Remembers where an LFS file's bytes live (the storage host a resolve redirects
+// to) so that reads after the first go there directly: one request per range, not two.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "api/config.hpp"
+#include "api/http_client.hpp"
+#include "remote.hpp"
+
+namespace hubfs::fs {
+
+class HubRemote final : public Remote {
+public:
+    explicit HubRemote(api::HubConfig config);
+
+    // Start-up check: the endpoint answers and the token (if any) is accepted.
+    // Throws std::runtime_error with a message for the user.
+    void verify_startup();
+
+    Revision resolve(const RepoRef& repo, const std::string& rev) override;
+    std::vector<RemoteEntry> list_folder(const RepoRef& repo, const std::string& commit,
+                                         const std::string& path) override;
+    std::vector<std::string> list_repos(RepoType type, const std::string& author) override;
+    void read_range(const RepoRef& repo, const std::string& commit, const std::string& path,
+                    const RemoteEntry& entry, uint64_t offset, uint64_t length,
+                    const std::function<void(const char*, size_t)>& sink) override;
+    std::string file_url(const RepoRef& repo, const std::string& commit, const std::string& path) override;
+
+private:
+    std::string api_url(const RepoRef& repo) const;
+    // GETs a JSON array, following Link rel="next" pages.
+    std::vector<std::string> get_pages(const std::string& url);
+    api::HttpRequest request(const std::string& url) const;
+
+    api::HttpClient http_;
+    std::string endpoint_;
+    struct Location {
+        std::string url;
+        std::chrono::steady_clock::time_point at;
+    };
+    std::mutex mutex_;
+    std::map<std::string, Location> locations_;  // content id -> storage URL
+};
+
+// Parses the Hub's ISO-8601 UTC dates ("2025-03-07T12:24:18.657Z"); 0 when malformed.
+int64_t parse_hub_date(const std::string& iso);
+
+}  // namespace hubfs::fs

@@ -1,0 +1,64 @@
+// What the filesystem needs from the Hub. The implementation over api/ is hub_remote.*;
+// the filesystem sees only these calls and the RemoteError kinds.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace hubfs::fs {
+
+enum class RepoType { model, dataset, space };
+
+const char* type_plural(RepoType t);  // "models", "datasets", "spaces"
+
+struct RepoRef {
+    RepoType type = RepoType::model;
+    std::string id;  // "ns/name", or "name" for namespace-less repos
+    std::string key() const { return std::string(type_plural(type)) + "/" + id; }
+    bool operator==(const RepoRef&) const = default;
+};
+
+struct Revision {
+    std::string commit;  // 40 hex
+    int64_t time = 0;    // commit date, seconds since the epoch (0 when unknown)
+};
+
+struct RemoteEntry {
+    std::string name;        // last path segment
+    bool is_dir = false;
+    uint64_t size = 0;
+    std::string oid;         // git blob or tree id
+    std::string lfs_sha256;  // empty for files stored in git
+    // Content identity for the data cache: the LFS sha256, else the git blob id.
+    const std::string& content_id() const { return lfs_sha256.empty() ? oid : lfs_sha256; }
+};
+
+// Failures the filesystem tells apart; fs/errno_map.cpp turns them into errno.
+struct RemoteError : std::runtime_error {
+    enum class Kind { not_found, access_denied, unavailable, invalid, other };
+    RemoteError(Kind k, const std::string& what) : std::runtime_error(what), kind(k) {}
+    Kind kind;
+};
+
+class Remote {
+public:
+    virtual ~Remote() = default;
+    // Branch, tag, sha (full or short) or refs/pr/N; "" is the default branch.
+    virtual Revision resolve(const RepoRef& repo, const std::string& rev) = 0;
+    // One folder ("" is the root) of a commit.
+    virtual std::vector<RemoteEntry> list_folder(const RepoRef& repo, const std::string& commit,
+                                                 const std::string& path) = 0;
+    // Repository names (without namespace) of an author.
+    virtual std::vector<std::string> list_repos(RepoType type, const std::string& author) = 0;
+    // Streams bytes [offset, offset + length) of a file at a commit to sink, in order.
+    virtual void read_range(const RepoRef& repo, const std::string& commit, const std::string& path,
+                            const RemoteEntry& entry, uint64_t offset, uint64_t length,
+                            const std::function<void(const char*, size_t)>& sink) = 0;
+    // The resolve URL of a file (for the user.hub.url attribute).
+    virtual std::string file_url(const RepoRef& repo, const std::string& commit, const std::string& path) = 0;
+};
+
+}  // namespace hubfs::fs

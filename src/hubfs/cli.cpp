@@ -1,0 +1,203 @@
+#include "cli.hpp"
+
+#include <cstdlib>
+#include <stdexcept>
+
+namespace hubfs::cli {
+namespace {
+
+const char* kUsage = R"(usage:
+  hubfs mount MOUNTPOINT [options]    mount the Hub (runs in the background; see --foreground)
+  hubfs unmount MOUNTPOINT            unmount (waits for pending work)
+  hubfs status                        list running mounts and their cache use
+  hubfs SOURCE MOUNTPOINT -o OPTS     the form mount(8) uses for fstab entries of type fuse.hubfs
+                                      (OPTS: the long options below without "--", e.g. repo=...,cache_size=20G)
+
+Paths in the mount: /models/<ns>/<name>[@<rev>]/<path>, /datasets/..., /spaces/...
+<rev> is a branch, a tag, a commit sha (full or short), or refs%2Fpr%2FN for pull requests;
+without @<rev> the default branch is used.
+
+options:
+  --endpoint URL          the Hub (default: $HF_ENDPOINT, else https://huggingface.co)
+  --token-file PATH       file holding the token (default: $HF_TOKEN, then $HF_TOKEN_PATH,
+                          then $HF_HOME/token, as the Hugging Face clients do)
+  --cache-dir DIR         the local cache (default: ~/.cache/hubfs)
+  --cache-size SIZE       data cache budget, e.g. 20G (default 10G); least recently used goes first
+  --repo TYPE/NS/NAME[@REV]  mount one repository at the mount point, e.g. model/gpt2 or dataset/ns/name@v1
+  --read-only             never write (the default while the write path is not built)
+  --revision-ttl SECONDS  how long a branch name stays resolved to a commit (default 30)
+  --allow-other           let other users see the mount (needs user_allow_other in /etc/fuse.conf)
+  --uid UID, --gid GID    owner of every file (default: the mounting user)
+  --offline               never contact the Hub: serve what the cache holds
+  --log-level LEVEL       debug, info, warn or error (default info)
+  --log-file PATH         log there instead of stderr (background mounts log to the cache dir)
+  --foreground            stay attached to the terminal
+  --help, --version
+)";
+
+std::string default_cache_dir() {
+    if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/hubfs";
+    if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/hubfs";
+    return "/var/cache/hubfs";
+}
+
+uint32_t parse_id(const std::string& flag, const std::string& v) {
+    try {
+        size_t used = 0;
+        unsigned long n = std::stoul(v, &used);
+        if (used == v.size()) return static_cast<uint32_t>(n);
+    } catch (const std::exception&) {
+    }
+    throw std::invalid_argument(flag + " needs a number, got '" + v + "'");
+}
+
+// Applies one option; value is empty for flags. Returns false if the name is unknown.
+bool apply(MountOptions& o, std::string name, const std::string& value, bool has_value) {
+    for (auto& c : name)
+        if (c == '_') c = '-';
+    auto need = [&] {
+        if (!has_value) throw std::invalid_argument("--" + name + " needs a value (see --help)");
+        return value;
+    };
+    if (name == "endpoint") o.endpoint = need();
+    else if (name == "token-file") o.token_file = need();
+    else if (name == "cache-dir") o.cache_dir = need();
+    else if (name == "cache-size") o.cache_size = parse_size(need());
+    else if (name == "repo") o.repo = need();
+    else if (name == "read-only" || name == "ro") o.read_only = true;
+    else if (name == "revision-ttl") {
+        try {
+            o.revision_ttl = std::chrono::seconds(std::stol(need()));
+        } catch (const std::invalid_argument&) {
+            throw std::invalid_argument("--revision-ttl needs a number of seconds");
+        }
+    } else if (name == "allow-other") o.allow_other = true;
+    else if (name == "uid") o.uid = parse_id("--uid", need());
+    else if (name == "gid") o.gid = parse_id("--gid", need());
+    else if (name == "offline") o.offline = true;
+    else if (name == "log-level") o.log_level = need();
+    else if (name == "log-file") o.log_file = need();
+    else if (name == "foreground" || name == "f") o.foreground = true;
+    else return false;
+    return true;
+}
+
+bool is_flag(const std::string& name) {
+    return name == "read-only" || name == "allow-other" || name == "offline" || name == "foreground";
+}
+
+// Generic mount(8) options that mean nothing to hubfs.
+bool ignorable_mount_option(const std::string& name) {
+    static const char* kIgnored[] = {"rw", "dev", "nodev", "suid", "nosuid", "exec", "noexec", "auto", "noauto",
+                                     "user", "nouser", "users", "nofail", "_netdev", "defaults", "atime", "noatime",
+                                     "relatime", "async", "sync"};
+    for (const char* k : kIgnored)
+        if (name == k) return true;
+    return false;
+}
+
+void parse_o_list(MountOptions& o, const std::string& list) {
+    size_t start = 0;
+    while (start <= list.size()) {
+        size_t comma = list.find(',', start);
+        if (comma == std::string::npos) comma = list.size();
+        std::string item = list.substr(start, comma - start);
+        start = comma + 1;
+        if (item.empty() || ignorable_mount_option(item)) continue;
+        auto eq = item.find('=');
+        std::string name = item.substr(0, eq);
+        bool has_value = eq != std::string::npos;
+        if (!apply(o, name, has_value ? item.substr(eq + 1) : "", has_value))
+            throw std::invalid_argument("unknown mount option '" + name + "' (see hubfs --help)");
+    }
+}
+
+}  // namespace
+
+const char* usage() { return kUsage; }
+
+uint64_t parse_size(const std::string& s) {
+    if (s.empty()) throw std::invalid_argument("empty size");
+    size_t used = 0;
+    double n;
+    try {
+        n = std::stod(s, &used);
+    } catch (const std::exception&) {
+        throw std::invalid_argument("bad size '" + s + "' (use e.g. 512M or 20G)");
+    }
+    std::string unit = s.substr(used);
+    if (!unit.empty() && (unit.back() == 'B' || unit.back() == 'b')) unit.pop_back();
+    if (!unit.empty() && unit.back() == 'i') unit.pop_back();
+    double mult = 1;
+    if (unit == "K" || unit == "k") mult = 1024.0;
+    else if (unit == "M" || unit == "m") mult = 1024.0 * 1024;
+    else if (unit == "G" || unit == "g") mult = 1024.0 * 1024 * 1024;
+    else if (unit == "T" || unit == "t") mult = 1024.0 * 1024 * 1024 * 1024;
+    else if (!unit.empty()) throw std::invalid_argument("bad size unit in '" + s + "' (use K, M, G or T)");
+    if (n < 0) throw std::invalid_argument("negative size '" + s + "'");
+    return static_cast<uint64_t>(n * mult);
+}
+
+Invocation parse(int argc, char** argv) {
+    Invocation inv;
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty()) return inv;
+    const std::string& first = args[0];
+    if (first == "--help" || first == "-h" || first == "help") return inv;
+    if (first == "--version") {
+        inv.command = Command::version;
+        return inv;
+    }
+    if (first == "status") {
+        inv.command = Command::status;
+        return inv;
+    }
+    if (first == "unmount" || first == "umount") {
+        if (args.size() != 2) throw std::invalid_argument("usage: hubfs unmount MOUNTPOINT");
+        inv.command = Command::unmount;
+        inv.unmount_point = args[1];
+        return inv;
+    }
+    inv.command = Command::mount;
+    MountOptions& o = inv.mount;
+    o.cache_dir = default_cache_dir();
+    std::vector<std::string> positional;
+    for (size_t i = (first == "mount" ? 1 : 0); i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--help" || a == "-h") {
+            inv.command = Command::help;
+            return inv;
+        }
+        if (a == "-o") {
+            if (i + 1 >= args.size()) throw std::invalid_argument("-o needs a list of options");
+            parse_o_list(o, args[++i]);
+        } else if (a.rfind("--", 0) == 0) {
+            std::string name = a.substr(2);
+            auto eq = name.find('=');
+            if (eq != std::string::npos) {
+                if (!apply(o, name.substr(0, eq), name.substr(eq + 1), true))
+                    throw std::invalid_argument("unknown option " + a + " (see --help)");
+            } else if (is_flag(name)) {
+                apply(o, name, "", false);
+            } else {
+                if (i + 1 >= args.size()) throw std::invalid_argument(a + " needs a value (see --help)");
+                if (!apply(o, name, args[i + 1], true)) throw std::invalid_argument("unknown option " + a + " (see --help)");
+                ++i;
+            }
+        } else if (a == "-f") {
+            o.foreground = true;
+        } else {
+            positional.push_back(a);
+        }
+    }
+    // mount(8) form: hubfs SOURCE MOUNTPOINT -o ...; SOURCE "hub" mounts everything, else a repo.
+    if (first != "mount" && positional.size() == 2) {
+        if (positional[0] != "hub" && positional[0] != "hubfs" && !o.repo) o.repo = positional[0];
+        positional.erase(positional.begin());
+    }
+    if (positional.size() != 1) throw std::invalid_argument("usage: hubfs mount MOUNTPOINT [options] (see --help)");
+    o.mountpoint = positional[0];
+    return inv;
+}
+
+}  // namespace hubfs::cli

@@ -1,0 +1,45 @@
+// hubfs's command line: `hubfs mount`, `hubfs unmount`, `hubfs status`, and the
+// `hubfs SOURCE MOUNTPOINT -o opts` form that mount(8) uses for fstab entries.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hubfs::cli {
+
+struct MountOptions {
+    std::string mountpoint;
+    std::optional<std::string> endpoint;   // default: HF_ENDPOINT, else huggingface.co
+    std::optional<std::string> token_file; // default: the Hugging Face token conventions
+    std::string cache_dir;                 // default: $XDG_CACHE_HOME/hubfs or ~/.cache/hubfs
+    uint64_t cache_size = 10ull << 30;
+    std::optional<std::string> repo;       // TYPE/NS/NAME[@REV]: one repository at the root
+    bool read_only = true;                 // writes come with the write path
+    std::chrono::seconds revision_ttl{30};
+    bool allow_other = false;
+    std::optional<uint32_t> uid, gid;
+    bool offline = false;
+    std::string log_level = "info";
+    std::optional<std::string> log_file;
+    bool foreground = false;
+};
+
+enum class Command { mount, unmount, status, help, version };
+
+struct Invocation {
+    Command command = Command::help;
+    MountOptions mount;
+    std::string unmount_point;
+};
+
+// Throws std::invalid_argument with a one-line message for the user.
+Invocation parse(int argc, char** argv);
+const char* usage();
+
+// "10G", "512M", "1T", "4096" -> bytes.
+uint64_t parse_size(const std::string& s);
+
+}  // namespace hubfs::cli

@@ -1,0 +1,40 @@
+#include "fuse_session.hpp"
+
+#include <memory>
+#include <stdexcept>
+
+namespace hubfs {
+
+FuseSession::FuseSession(const fuse_lowlevel_ops& ops, void* userdata, const std::vector<std::string>& args) {
+    std::vector<std::string> all{"hubfs"};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : all) argv.push_back(a.data());
+    fuse_args fargs = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
+    se_ = fuse_session_new(&fargs, &ops, sizeof ops, userdata);
+    fuse_opt_free_args(&fargs);
+    if (!se_) throw std::runtime_error("cannot create the FUSE session (bad options?)");
+}
+
+FuseSession::~FuseSession() {
+    if (signals_) fuse_remove_signal_handlers(se_);
+    if (mounted_) fuse_session_unmount(se_);
+    fuse_session_destroy(se_);
+}
+
+void FuseSession::mount(const std::string& mountpoint) {
+    if (fuse_session_mount(se_, mountpoint.c_str()) != 0)
+        throw std::runtime_error("cannot mount on " + mountpoint + " (is /dev/fuse available, and are you root or is fusermount3 installed?)");
+    mounted_ = true;
+    if (fuse_set_signal_handlers(se_) == 0) signals_ = true;
+}
+
+int FuseSession::loop(unsigned max_threads) {
+    std::unique_ptr<fuse_loop_config, void (*)(fuse_loop_config*)> cfg(fuse_loop_cfg_create(), fuse_loop_cfg_destroy);
+    fuse_loop_cfg_set_max_threads(cfg.get(), max_threads);
+    fuse_loop_cfg_set_idle_threads(cfg.get(), max_threads / 2);
+    fuse_loop_cfg_set_clone_fd(cfg.get(), 0);
+    return fuse_session_loop_mt(se_, cfg.get());
+}
+
+}  // namespace hubfs

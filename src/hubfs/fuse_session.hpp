@@ -1,0 +1,30 @@
+// Owns a libfuse low-level session: created, mounted, looped, unmounted, destroyed.
+#pragma once
+
+#define FUSE_USE_VERSION 35
+#include <fuse_lowlevel.h>
+
+#include <string>
+#include <vector>
+
+namespace hubfs {
+
+class FuseSession {
+public:
+    // args: libfuse options such as {"-o", "max_read=1048576"}. Throws std::runtime_error.
+    FuseSession(const fuse_lowlevel_ops& ops, void* userdata, const std::vector<std::string>& args);
+    ~FuseSession();
+    FuseSession(const FuseSession&) = delete;
+    FuseSession& operator=(const FuseSession&) = delete;
+
+    void mount(const std::string& mountpoint);  // throws std::runtime_error
+    // Serves requests on several threads until unmounted or a signal asks to stop.
+    int loop(unsigned max_threads);
+
+private:
+    fuse_session* se_ = nullptr;
+    bool mounted_ = false;
+    bool signals_ = false;
+};
+
+}  // namespace hubfs

@@ -1,0 +1,252 @@
+// hubfs: mount Hugging Face Hub repositories as directories.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "api/config.hpp"
+#include "cache/cache.hpp"
+#include "cli.hpp"
+#include "common/log.hpp"
+#include "fs/catalog.hpp"
+#include "fs/chunk_fetcher.hpp"
+#include "fs/hub_remote.hpp"
+#include "fs/hubfs.hpp"
+#include "fuse_session.hpp"
+#include "mount_registry.hpp"
+
+namespace {
+
+using namespace hubfs;
+
+constexpr auto kStartupTimeout = std::chrono::seconds(60);
+
+// Tells the waiting parent how start-up went (background mounts); a no-op in the foreground.
+class StartupReport {
+public:
+    explicit StartupReport(int fd) : fd_(fd) {}
+    ~StartupReport() { done("hubfs: the mount process ended during start-up"); }
+    void done(const std::string& message) {
+        if (fd_ < 0) return;
+        ssize_t n = ::write(fd_, message.data(), message.size());
+        (void)n;
+        ::close(fd_);
+        fd_ = -1;
+    }
+
+private:
+    int fd_;
+};
+
+std::string read_token_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot read token file " + path);
+    std::string token;
+    std::getline(in, token);
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+    if (token.empty()) throw std::runtime_error("token file " + path + " is empty");
+    return token;
+}
+
+void check_mountpoint(const std::string& mp) {
+    struct stat st {};
+    if (::stat(mp.c_str(), &st) != 0) {
+        if (errno == ENOTCONN) throw std::runtime_error("mountpoint " + mp + " is a dead mount (run: fusermount3 -u " + mp + ")");
+        throw std::runtime_error("mountpoint " + mp + " does not exist");
+    }
+    if (!S_ISDIR(st.st_mode)) throw std::runtime_error("mountpoint " + mp + " is not a directory");
+    if (is_mountpoint(mp)) throw std::runtime_error("mountpoint " + mp + " is busy: something is already mounted there");
+}
+
+// Everything after the fork: the child owns threads, LMDB and the FUSE session.
+int serve(const cli::MountOptions& o, StartupReport& report) {
+    log::Level level;
+    if (!log::parse_level(o.log_level, level)) throw std::runtime_error("unknown --log-level " + o.log_level);
+    log::set_level(level);
+    std::filesystem::create_directories(o.cache_dir);
+    if (o.log_file) log::set_file(*o.log_file);
+    else if (!o.foreground) log::set_file(o.cache_dir + "/hubfs.log");
+
+    api::HubConfig config = api::HubConfig::from_environment();
+    if (o.endpoint) config.endpoint = *o.endpoint;
+    while (!config.endpoint.empty() && config.endpoint.back() == '/') config.endpoint.pop_back();
+    if (o.token_file) config.token = read_token_file(*o.token_file);
+    config.offline = config.offline || o.offline;
+
+    std::optional<fs::RepoSpec> single;
+    if (o.repo) {
+        single = fs::parse_repo_spec(*o.repo);
+        if (!single) throw std::runtime_error("--repo must look like model/NS/NAME[@REV] (got " + *o.repo + ")");
+    }
+
+    fs::HubRemote remote(config);
+    if (!config.offline) remote.verify_startup();  // bad token, unreachable endpoint: fail now
+
+    cache::Cache cache(cache::CacheOptions{o.cache_dir + "/data", o.cache_size});
+    fs::CatalogOptions copts;
+    copts.revision_ttl = o.revision_ttl;
+    copts.offline = config.offline;
+    fs::Catalog catalog(remote, cache, copts);
+    fs::ChunkFetcher fetcher(remote, cache, fs::FetcherOptions{});
+    fs::FsOptions fopts;
+    fopts.single_repo = single;
+    fopts.revision_ttl = o.revision_ttl;
+    fopts.uid = o.uid.value_or(getuid());
+    fopts.gid = o.gid.value_or(getgid());
+    fopts.cache_limit = o.cache_size;
+    if (single) {
+        catalog.resolve(single->repo, single->rev);  // a missing repo or revision is a start-up error
+    }
+    fs::HubFs filesystem(catalog, fetcher, cache, remote, fopts);
+
+    std::vector<std::string> args = {"-o", "max_read=" + std::to_string(fopts.max_read), "-o",
+                                     "fsname=hubfs,subtype=hubfs,default_permissions,ro"};
+    if (o.allow_other) args.insert(args.end(), {"-o", "allow_other"});
+    FuseSession session(fs::HubFs::operations(), &filesystem, args);
+    session.mount(o.mountpoint);
+    register_mount({getpid(), o.mountpoint, config.endpoint, o.cache_dir, o.repo.value_or("")});
+    HUBFS_LOG(info, "mounted %s on %s (cache %s)", config.endpoint.c_str(), o.mountpoint.c_str(), o.cache_dir.c_str());
+    report.done("ok");
+    if (!o.foreground) {
+        int null = ::open("/dev/null", O_RDWR);
+        if (null >= 0) {
+            dup2(null, 0);
+            dup2(null, 1);
+            if (!o.log_file) dup2(null, 2);
+            if (null > 2) ::close(null);
+        }
+    }
+    int rc = session.loop(16);
+    unregister_mount(getpid());
+    HUBFS_LOG(info, "unmounted %s", o.mountpoint.c_str());
+    return rc == 0 ? 0 : 1;
+}
+
+int run_mount(const cli::MountOptions& o) {
+    check_mountpoint(o.mountpoint);
+    if (o.foreground) {
+        StartupReport none(-1);
+        return serve(o, none);
+    }
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+    if (pid == 0) {
+        ::close(fds[0]);
+        setsid();
+        StartupReport report(fds[1]);
+        try {
+            int rc = serve(o, report);
+            _exit(rc);
+        } catch (const std::exception& e) {
+            report.done(std::string("hubfs: ") + e.what());
+            _exit(1);
+        }
+    }
+    ::close(fds[1]);
+    // The parent waits for one line: "ok" or the error, never longer than the timeout.
+    std::string message;
+    auto deadline = std::chrono::steady_clock::now() + kStartupTimeout;
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            kill(pid, SIGTERM);
+            message = "hubfs: start-up took longer than " + std::to_string(kStartupTimeout.count()) + " s; gave up";
+            break;
+        }
+        pollfd p{fds[0], POLLIN, 0};
+        if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+        char buf[1024];
+        ssize_t n = ::read(fds[0], buf, sizeof buf);
+        if (n <= 0) break;
+        message.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fds[0]);
+    if (message == "ok") return 0;
+    std::fprintf(stderr, "%s\n", message.empty() ? "hubfs: the mount process ended during start-up" : message.c_str());
+    waitpid(pid, nullptr, WNOHANG);
+    return 1;
+}
+
+int run_unmount(const std::string& mountpoint) {
+    if (!is_mountpoint(mountpoint)) {
+        std::fprintf(stderr, "hubfs: %s is not mounted\n", mountpoint.c_str());
+        return 1;
+    }
+    std::string canonical = std::filesystem::weakly_canonical(mountpoint).string();
+    pid_t owner = 0;
+    for (const auto& r : running_mounts())
+        if (std::filesystem::weakly_canonical(r.mountpoint).string() == canonical) owner = r.pid;
+    pid_t child = fork();
+    if (child == 0) {
+        execlp("fusermount3", "fusermount3", "-u", mountpoint.c_str(), static_cast<char*>(nullptr));
+        execlp("umount", "umount", mountpoint.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        std::fprintf(stderr, "hubfs: cannot unmount %s (busy? close the files open there)\n", mountpoint.c_str());
+        return 1;
+    }
+    // Wait for the mount's process to finish its work and exit.
+    for (int i = 0; owner > 0 && i < 300 && kill(owner, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return 0;
+}
+
+uint64_t disk_use(const std::string& dir) {
+    uint64_t total = 0;
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); !ec && it != std::filesystem::end(it);
+         it.increment(ec)) {
+        struct stat st {};
+        if (it->is_regular_file(ec) && ::stat(it->path().c_str(), &st) == 0) total += static_cast<uint64_t>(st.st_blocks) * 512;
+    }
+    return total;
+}
+
+int run_status() {
+    auto mounts = running_mounts();
+    if (mounts.empty()) {
+        std::printf("no hubfs mounts\n");
+        return 0;
+    }
+    std::printf("%-8s %-30s %-12s %s\n", "PID", "MOUNTPOINT", "CACHE", "ENDPOINT");
+    for (const auto& m : mounts) {
+        double mib = static_cast<double>(disk_use(m.cache_dir + "/data")) / (1 << 20);
+        std::printf("%-8d %-30s %9.1f MiB %s%s\n", m.pid, m.mountpoint.c_str(), mib, m.endpoint.c_str(),
+                    m.repo.empty() ? "" : (" (" + m.repo + ")").c_str());
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        auto inv = cli::parse(argc, argv);
+        switch (inv.command) {
+            case cli::Command::help: std::fputs(cli::usage(), stdout); return 0;
+            case cli::Command::version: std::printf("hubfs %s\n", HUBFS_VERSION); return 0;
+            case cli::Command::status: return run_status();
+            case cli::Command::unmount: return run_unmount(inv.unmount_point);
+            case cli::Command::mount: return run_mount(inv.mount);
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "hubfs: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,69 @@
+#include "mount_registry.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace fs = std::filesystem;
+
+namespace hubfs {
+
+std::string registry_dir() {
+    if (geteuid() == 0) return "/run/hubfs";
+    if (const char* x = std::getenv("XDG_RUNTIME_DIR"); x && *x) return std::string(x) + "/hubfs";
+    return "/tmp/hubfs-" + std::to_string(geteuid());
+}
+
+void register_mount(const MountRecord& r) {
+    std::error_code ec;
+    fs::create_directories(registry_dir(), ec);
+    std::ofstream out(registry_dir() + "/" + std::to_string(r.pid) + ".json");
+    out << nlohmann::json{{"pid", r.pid},
+                          {"mountpoint", r.mountpoint},
+                          {"endpoint", r.endpoint},
+                          {"cache_dir", r.cache_dir},
+                          {"repo", r.repo}}
+               .dump();
+}
+
+void unregister_mount(pid_t pid) {
+    std::error_code ec;
+    fs::remove(registry_dir() + "/" + std::to_string(pid) + ".json", ec);
+}
+
+std::vector<MountRecord> running_mounts() {
+    std::vector<MountRecord> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(registry_dir(), ec)) {
+        std::ifstream in(e.path());
+        auto j = nlohmann::json::parse(in, nullptr, false);
+        if (j.is_discarded() || !j.is_object()) continue;
+        MountRecord r{j.value("pid", 0), j.value("mountpoint", ""), j.value("endpoint", ""), j.value("cache_dir", ""),
+                      j.value("repo", "")};
+        if (r.pid > 0 && kill(r.pid, 0) == 0) out.push_back(r);
+        else fs::remove(e.path(), ec);  // a mount that died
+    }
+    return out;
+}
+
+bool is_mountpoint(const std::string& path) {
+    std::error_code ec;
+    auto canonical = fs::weakly_canonical(path, ec).string();
+    std::ifstream in("/proc/self/mountinfo");
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream fields(line);
+        std::string id, parent, dev, root, mp;
+        fields >> id >> parent >> dev >> root >> mp;
+        if (mp == canonical || mp == path) return true;
+    }
+    return false;
+}
+
+}  // namespace hubfs
