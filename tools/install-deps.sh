@@ -5,7 +5,7 @@ packages=(
   build-essential pkg-config meson ninja-build git ca-certificates curl
   libfuse3-dev fuse3 libcurl4-openssl-dev nlohmann-json3-dev libxxhash-dev liblmdb-dev
   doctest-dev libssl-dev libgit2-dev libcpp-httplib-dev zlib1g-dev
-  nodejs npm aria2 jq
+  nodejs npm aria2 jq attr
 )
 missing=()
 for p in "${packages[@]}"; do
