@@ -1,5 +1,6 @@
 #include "hub.hpp"
 
+#include <cstdio>
 #include <set>
 
 #include "api_support.hpp"
@@ -52,6 +53,7 @@ Hub::RepoContext Hub::open_repo(const HttpRequest& req, const RepoId& id, bool w
         // As on the Hub: a private repository is indistinguishable from a missing one.
         throw HubError(caller.user ? 404 : 401, "Repository not found", "RepoNotFound");
     }
+    if (write && !caller.user) throw HubError(401, "You must be authenticated to write to " + id.id());
     if (write && !access_.can_write(caller, id))
         throw HubError(403, "You don't have the rights to write to " + id.id());
     return RepoContext{id, *meta, caller, GitRepo::open(repos_.path(id).string())};
@@ -66,10 +68,10 @@ void Hub::handle_api(HttpRequest& req, HttpResponse& res) {
         else route_web(req, res, *seg);
     } catch (const HubError& e) {
         render_error(res, e);
-    } catch (const GitError& e) {
-        render_error(res, HubError(500, std::string("storage error: ") + e.what()));
-    } catch (const std::filesystem::filesystem_error& e) {
-        render_error(res, HubError(500, std::string("storage error: ") + e.what()));
+    } catch (const std::exception& e) {
+        // The detail names server paths: it goes to localhub's stderr, not to the client.
+        std::fprintf(stderr, "localhub: %s %s: %s\n", req.method.c_str(), req.target.c_str(), e.what());
+        render_error(res, HubError(500, "internal storage error"));
     }
 }
 
@@ -177,7 +179,8 @@ void Hub::route_web(HttpRequest& req, HttpResponse& res, const Segments& seg) {
     if (seg.size() < i + 2) not_found_route();
     RepoId id{type, "", ""};
     auto is_action = [](const std::string& s) { return s == "resolve" || s == "raw" || s == "info"; };
-    if (is_action(seg[i + 1])) {
+    bool namespaced = seg.size() > i + 2 && is_action(seg[i + 2]);
+    if (!namespaced && is_action(seg[i + 1])) {
         id.name = seg[i];
         i += 1;
     } else {

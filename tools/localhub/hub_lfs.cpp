@@ -95,9 +95,24 @@ void Hub::blob_upload(HttpRequest& req, HttpResponse& res, const Segments& seg) 
         return send_json(res, nlohmann::json::object());
     }
     if (seg.size() == 5 && seg[3] == "part" && req.method == "PUT") {
-        int part = static_cast<int>(parse_size(seg[4]));
+        const uint64_t chunk = options_.multipart_chunk, parts = (size + chunk - 1) / chunk;
+        uint64_t part = parse_size(seg[4]);
+        if (part < 1 || part > parts) throw HubError(400, "part number out of range 1.." + std::to_string(parts));
+        uint64_t max = part < parts ? chunk : size - (parts - 1) * chunk;
+        if (auto n = req.body->declared_length(); n && *n > max)
+            throw HubError(413, "part " + std::to_string(part) + " is at most " + std::to_string(max) + " bytes");
+        uint64_t got = 0;
+        bool too_big = false;
+        auto bounded = [&](const std::function<bool(const char*, size_t)>& sink) {
+            return req.body->read([&](const char* p, size_t n) {
+                got += n;
+                if (got > max) return !(too_big = true);
+                return sink(p, n);
+            });
+        };
         std::string error;
-        std::string etag = lfs_.put_part(oid, part, source, error);
+        std::string etag = lfs_.put_part(oid, static_cast<int>(part), bounded, error);
+        if (too_big) throw HubError(413, "part " + std::to_string(part) + " is at most " + std::to_string(max) + " bytes");
         if (!error.empty()) throw HubError(400, error);
         res.set_header("ETag", etag);
         res.set_header("Access-Control-Expose-Headers", "ETag");

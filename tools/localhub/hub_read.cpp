@@ -13,13 +13,24 @@ nlohmann::json last_commit_json(const CommitRecord& c) {
     return {{"id", oid_hex(c.id)}, {"title", c.title}, {"date", iso_from_seconds(c.time)}};
 }
 
+// The Hub's "message" is the commit's description: the git message without its title line.
+std::string description_of(const std::string& message) {
+    auto nl = message.find('\n');
+    if (nl == std::string::npos) return {};
+    auto start = message.find_first_not_of('\n', nl);
+    if (start == std::string::npos) return {};
+    std::string body = message.substr(start);
+    while (!body.empty() && body.back() == '\n') body.pop_back();
+    return body;
+}
+
 nlohmann::json commit_json(const CommitRecord& c, bool formatted) {
     nlohmann::json j = {{"id", oid_hex(c.id)},
                         {"title", c.title},
-                        {"message", c.message},
+                        {"message", description_of(c.message)},
                         {"date", iso_from_seconds(c.time)},
                         {"authors", nlohmann::json::array({{{"user", c.author}, {"avatar", nullptr}}})}};
-    if (formatted) j["formatted"] = {{"title", c.title}, {"message", c.message}};
+    if (formatted) j["formatted"] = {{"title", c.title}, {"message", description_of(c.message)}};
     return j;
 }
 

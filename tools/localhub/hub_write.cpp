@@ -43,6 +43,21 @@ std::string branch_ref(const std::string& rev) {
 
 std::string author_email(const std::string& name) { return name + "@users.noreply.localhub"; }
 
+// A branch or tag name git accepts, with the lengths filesystems accept (255 bytes a segment).
+void check_ref_name(const std::string& kind, const std::string& name) {
+    bool ok = !name.empty() && name.size() <= 1024 && name.rfind("refs/", 0) != 0;
+    for (size_t start = 0; ok && start <= name.size();) {
+        size_t slash = name.find('/', start);
+        if (slash == std::string::npos) slash = name.size();
+        ok = slash - start <= 255;
+        start = slash + 1;
+    }
+    int valid = 0;
+    std::string ref = (kind == "tag" ? "refs/tags/" : "refs/heads/") + name;
+    if (!ok || git_reference_name_is_valid(&valid, ref.c_str()) < 0 || !valid)
+        throw HubError(400, "Invalid reference for a " + kind + ": " + name.substr(0, 300));
+}
+
 const nlohmann::json& field(const nlohmann::json& value, const char* name, const std::string& op) {
     if (!value.contains(name)) throw HubError(400, "'" + op + "' operation without '" + name + "'");
     return value[name];
@@ -239,10 +254,8 @@ void Hub::commit(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const st
 
 void Hub::create_branch(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const std::string& branch) {
     auto body = read_json_body(req, options_.max_body);
+    check_ref_name("branch", branch);
     std::string ref = "refs/heads/" + branch;
-    int valid = 0;
-    if (branch.rfind("refs/", 0) == 0 || git_reference_name_is_valid(&valid, ref.c_str()) < 0 || !valid)
-        throw HubError(400, "Invalid reference for a branch: " + branch);
     auto lock = repos_.lock(ctx.id);
     bool overwrite = body.is_object() && body.value("overwrite", false);
     if (ctx.git.ref_target(ref) && !overwrite) throw HubError(409, "Reference " + ref + " already exists");
@@ -272,10 +285,8 @@ void Hub::create_tag(HttpRequest& req, HttpResponse& res, RepoContext& ctx, cons
     auto body = read_json_body(req, options_.max_body);
     if (!body.is_object() || !body.contains("tag") || !body["tag"].is_string()) throw HubError(400, "expected {\"tag\": ...}");
     std::string tag = body["tag"];
+    check_ref_name("tag", tag);
     std::string ref = "refs/tags/" + tag;
-    int valid = 0;
-    if (tag.empty() || git_reference_name_is_valid(&valid, ref.c_str()) < 0 || !valid)
-        throw HubError(400, "Invalid tag name: " + tag);
     git_oid target = resolve_or_404(ctx, rev);
     auto lock = repos_.lock(ctx.id);
     if (ctx.git.ref_target(ref)) throw HubError(409, "Reference " + ref + " already exists");
