@@ -1,0 +1,332 @@
+// Cache: the write protocol, the read check, eviction and recovery. The invariants:
+//  - a chunk record exists only for bytes that were fdatasync'ed into the file the record's
+//    path named when the record was committed (write_chunk checks the path under the writer lock);
+//  - every read re-checks the bytes against the record's XXH3, so whatever a crash or another
+//    process did to a file, wrong bytes are never returned: at worst a chunk is fetched again;
+//  - files are unlinked only inside the write transaction that drops their records, so a writer
+//    (in any process) either sees its file gone and writes again, or has its record dropped.
+#include "cache.hpp"
+
+#include "blob_file.hpp"
+#include "chunk_index.hpp"
+#include "content_id.hpp"
+#include "metadata.hpp"
+#include "store.hpp"
+
+#include <cerrno>
+#include <stdexcept>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+#include <xxhash.h>
+
+namespace hubfs::cache {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Mode = lmdb::Txn::Mode;
+
+uint64_t now_ms() {
+    using namespace std::chrono;
+    return static_cast<uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+uint64_t to_ms(std::chrono::milliseconds d) { return d.count() > 0 ? static_cast<uint64_t>(d.count()) : 0; }
+
+// A content's file never gets more than this many write attempts lost to concurrent eviction.
+constexpr int kWriteAttempts = 3;
+// Contents removed per eviction transaction: bounds how long the writer lock is held.
+constexpr size_t kEvictBatch = 64;
+
+}  // namespace
+
+struct Cache::Impl {
+    CacheOptions opts;
+    std::shared_ptr<Store> store;
+    ChunkIndex index;
+    Metadata meta;
+
+    explicit Impl(CacheOptions o)
+        : opts(std::move(o)),
+          store(Store::open(opts.dir, opts.chunk_size)),
+          index(store->dbs()),
+          meta(store->dbs(), store->env().max_key_size()) {
+        recover();
+    }
+
+    lmdb::Env& env() { return store->env(); }
+    fs::path path_of(std::string_view id) const { return blob_path(store->blobs_dir(), id); }
+
+    // The length chunk `index` must have in a content of `total_size` bytes.
+    uint32_t chunk_length(uint64_t index, uint64_t total_size) const {
+        const uint64_t cs = store->chunk_size();
+        const uint64_t chunks = total_size / cs + (total_size % cs != 0);
+        if (index >= chunks)
+            throw std::invalid_argument("hubfs cache: chunk " + std::to_string(index) + " is past the end of a " +
+                                        std::to_string(total_size) + "-byte content");
+        return static_cast<uint32_t>(std::min<uint64_t>(cs, total_size - index * cs));
+    }
+
+    // Reads the recorded chunk into `out`; true only if its checksum matches.
+    bool read_verified(std::string_view id, uint64_t idx, const format::ChunkRecord& rec, std::string& out) {
+        auto file = BlobFile::open_for_read(path_of(id));
+        if (!file) return false;
+        out.resize(rec.length);
+        if (!file->read_exact(out.data(), rec.length, idx * store->chunk_size())) return false;
+        return XXH3_64bits(out.data(), out.size()) == rec.checksum;
+    }
+
+    // Records a group of durable chunks (from any thread of this process) in one transaction.
+    // A chunk is recorded only if its file is still the one at its path, checked under the
+    // writer lock: an eviction that unlinked it (and maybe a writer that created a new file)
+    // must not leave a record pointing at bytes that are not there.
+    void commit(const std::vector<PendingChunk*>& batch) {
+        lmdb::Txn txn(env(), Mode::write);
+        const uint64_t now = now_ms();
+        for (PendingChunk* p : batch) {
+            if (!p->file->is_linked_at(*p->path)) {
+                p->outcome = PendingChunk::Outcome::file_replaced;
+                continue;
+            }
+            try {
+                index.record_chunk(txn, p->id, p->index, p->record, p->total_size, now);
+                p->outcome = PendingChunk::Outcome::recorded;
+            } catch (const std::invalid_argument&) {  // checked before any change
+                p->outcome = PendingChunk::Outcome::rejected;
+                p->error = std::current_exception();
+            }
+        }
+        const uint64_t total = index.total_bytes(txn);
+        txn.commit();
+        for (PendingChunk* p : batch) p->total_bytes_after = total;
+    }
+
+    void unlink_blob(std::string_view id) {
+        // ENOENT is fine: a failed earlier attempt, or nothing was ever written.
+        ::unlink(path_of(id).c_str());
+    }
+
+    void note_access(std::string_view id) {
+        const uint64_t now = now_ms();
+        store->access().note(id, now);
+        if (store->access().due(now, to_ms(opts.access_flush_interval))) flush_access(false);
+    }
+
+    // Writes pending access times to LMDB. Best effort: an access time is only an LRU hint.
+    void flush_access(bool wait) {
+        AccessTracker& tracker = store->access();
+        std::unique_lock lock(tracker.flush_mutex(), std::defer_lock);
+        if (wait)
+            lock.lock();
+        else if (!lock.try_lock())
+            return;
+        auto pending = tracker.take(now_ms());
+        if (pending.empty()) return;
+        try {
+            lmdb::Txn txn(env(), Mode::write);
+            for (const auto& [id, atime] : pending) index.touch(txn, id, atime);
+            txn.commit();
+        } catch (const std::exception&) {
+        }
+    }
+
+    void evict(uint64_t max_bytes, bool wait) {
+        std::unique_lock lock(store->evict_mutex(), std::defer_lock);
+        if (wait)
+            lock.lock();
+        else if (!lock.try_lock())
+            return;  // another thread is evicting already
+        flush_access(true);
+        const uint64_t now = now_ms(), grace = to_ms(opts.evict_grace);
+        const uint64_t cutoff = now > grace ? now - grace : 0;
+        auto writing = [this](std::string_view id) { return store->is_writing(id); };
+        for (;;) {
+            lmdb::Txn txn(env(), Mode::write);
+            const uint64_t total = index.total_bytes(txn);
+            if (total <= max_bytes) return;
+            auto victims = index.eviction_candidates(txn, cutoff, total - max_bytes, kEvictBatch, writing);
+            if (victims.empty()) return;  // the rest is recent or being written: stay over budget for now
+            for (const auto& v : victims) {
+                index.remove_content(txn, v.id);
+                unlink_blob(v.id);
+            }
+            txn.commit();
+        }
+    }
+
+    // At start-up: drop records whose file is gone (an eviction that unlinked, then died before
+    // its commit) and files without records (a writer that died before recording its first chunk).
+    void recover() {
+        std::vector<std::string> dangling;
+        {
+            lmdb::Txn txn(env(), Mode::read);
+            lmdb::Cursor cur(txn, store->dbs().contents);
+            for (bool ok = cur.first(); ok; ok = cur.next()) {
+                struct stat st {};
+                if (::stat(path_of(cur.key()).c_str(), &st) != 0 && errno == ENOENT) dangling.emplace_back(cur.key());
+            }
+        }
+        std::vector<std::string> orphans;
+        const auto old_enough = fs::file_time_type::clock::now() - opts.evict_grace;
+        std::error_code ec;
+        for (const auto& sub : fs::directory_iterator(store->blobs_dir(), ec)) {
+            const std::string prefix = sub.path().filename().string();
+            if (prefix.size() != 2 || !sub.is_directory(ec)) continue;
+            for (const auto& f : fs::directory_iterator(sub.path(), ec)) {
+                const std::string name = f.path().filename().string();
+                if (!is_valid_content_id(name) || name.compare(0, 2, prefix) != 0) continue;  // not ours
+                if (f.last_write_time(ec) > old_enough || ec) continue;  // a writer may be about to record it
+                orphans.push_back(name);
+            }
+        }
+        if (dangling.empty() && orphans.empty()) return;
+
+        lmdb::Txn txn(env(), Mode::write);
+        for (const auto& id : dangling) {
+            struct stat st {};
+            if (::stat(path_of(id).c_str(), &st) != 0 && errno == ENOENT) index.remove_content(txn, id);
+        }
+        // Checked again under the writer lock: a writer may have recorded it since the scan.
+        for (const auto& id : orphans)
+            if (!index.content(txn, id) && !store->is_writing(id)) unlink_blob(id);
+        txn.commit();
+    }
+};
+
+Cache::Cache(CacheOptions opts) {
+    if (opts.dir.empty()) throw std::runtime_error("hubfs cache: no cache directory given");
+    impl_ = std::make_unique<Impl>(std::move(opts));
+}
+
+Cache::~Cache() {
+    try {
+        if (impl_) impl_->flush_access(true);  // access times are hints: losing them is harmless
+    } catch (...) {
+    }
+}
+
+Cache::Cache(Cache&&) noexcept = default;
+Cache& Cache::operator=(Cache&&) noexcept = default;
+
+uint32_t Cache::chunk_size() const { return impl_->store->chunk_size(); }
+
+std::optional<std::string> Cache::get(std::string_view key) {
+    lmdb::Txn txn(impl_->env(), Mode::read);
+    return impl_->meta.get(txn, key);
+}
+
+void Cache::put(std::string_view key, std::string_view value) {
+    lmdb::Txn txn(impl_->env(), Mode::write);
+    impl_->meta.put(txn, key, value);
+    txn.commit();
+}
+
+void Cache::erase(std::string_view key) {
+    lmdb::Txn txn(impl_->env(), Mode::write);
+    impl_->meta.erase(txn, key);
+    txn.commit();
+}
+
+bool Cache::read_chunk(std::string_view content_id, uint64_t index, std::string& out) {
+    require_valid_content_id(content_id);
+    std::optional<format::ChunkRecord> rec;
+    {
+        lmdb::Txn txn(impl_->env(), Mode::read);
+        rec = impl_->index.chunk(txn, content_id, index);
+    }
+    if (rec && impl_->read_verified(content_id, index, *rec, out)) {
+        impl_->note_access(content_id);
+        return true;
+    }
+    if (!rec) {
+        out.clear();
+        return false;
+    }
+    // The bytes look wrong. Look again under the writer lock, where no one can record or evict
+    // this chunk meanwhile (another process may just have replaced the file), and drop the record
+    // only if they are still wrong.
+    lmdb::Txn txn(impl_->env(), Mode::write);
+    if (auto again = impl_->index.chunk(txn, content_id, index)) {
+        if (impl_->read_verified(content_id, index, *again, out)) {
+            txn.abort();
+            impl_->note_access(content_id);
+            return true;
+        }
+        if (impl_->index.drop_chunk(txn, content_id, index)) impl_->unlink_blob(content_id);
+        txn.commit();
+    }
+    out.clear();
+    return false;
+}
+
+void Cache::write_chunk(std::string_view content_id, uint64_t index, std::string_view data, uint64_t total_size) {
+    require_valid_content_id(content_id);
+    const uint32_t length = impl_->chunk_length(index, total_size);
+    if (data.size() != length)
+        throw std::invalid_argument("hubfs cache: chunk " + std::to_string(index) + " of content " +
+                                    std::string(content_id) + " must be " + std::to_string(length) + " bytes, not " +
+                                    std::to_string(data.size()));
+    {
+        lmdb::Txn txn(impl_->env(), Mode::read);
+        if (impl_->index.chunk(txn, content_id, index)) {
+            txn.abort();
+            impl_->note_access(content_id);
+            return;
+        }
+        if (auto c = impl_->index.content(txn, content_id); c && c->total_size != total_size)
+            throw std::invalid_argument("hubfs cache: content " + std::string(content_id) + " has size " +
+                                        std::to_string(c->total_size) + ", not " + std::to_string(total_size));
+    }
+
+    Store::WriteGuard guard(*impl_->store, content_id);
+    const format::ChunkRecord record{XXH3_64bits(data.data(), data.size()), length};
+    const fs::path path = impl_->path_of(content_id);
+    const uint64_t offset = index * impl_->store->chunk_size();
+    for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
+        BlobFile file = BlobFile::open_for_write(path, total_size);
+        file.write_all(data, offset);
+        impl_->store->syncs().datasync(file);  // durable before it is recorded
+        PendingChunk pending;
+        pending.id = content_id;
+        pending.index = index;
+        pending.record = record;
+        pending.total_size = total_size;
+        pending.file = &file;
+        pending.path = &path;
+        impl_->store->commits().submit(pending, [impl = impl_.get()](const auto& batch) { impl->commit(batch); });
+        switch (pending.outcome) {
+            case PendingChunk::Outcome::recorded:
+                if (pending.total_bytes_after > impl_->opts.max_bytes) impl_->evict(impl_->opts.max_bytes, false);
+                return;
+            case PendingChunk::Outcome::rejected:
+                std::rethrow_exception(pending.error);
+            case PendingChunk::Outcome::file_replaced:  // evicted meanwhile (maybe by another process)
+            case PendingChunk::Outcome::pending:
+                break;
+        }
+    }
+    // Evicted under our feet every time: the chunk is simply not cached.
+}
+
+bool Cache::has_chunk(std::string_view content_id, uint64_t index) {
+    require_valid_content_id(content_id);
+    lmdb::Txn txn(impl_->env(), Mode::read);
+    return impl_->index.chunk(txn, content_id, index).has_value();
+}
+
+uint64_t Cache::cached_bytes(std::string_view content_id) {
+    require_valid_content_id(content_id);
+    lmdb::Txn txn(impl_->env(), Mode::read);
+    auto c = impl_->index.content(txn, content_id);
+    return c ? c->cached_bytes : 0;
+}
+
+uint64_t Cache::total_bytes() {
+    lmdb::Txn txn(impl_->env(), Mode::read);
+    return impl_->index.total_bytes(txn);
+}
+
+void Cache::evict_to(uint64_t max_bytes) { impl_->evict(max_bytes, true); }
+
+}  // namespace hubfs::cache

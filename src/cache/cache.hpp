@@ -1,0 +1,79 @@
+// The on-disk cache: opaque metadata under string keys, and file bytes stored once per content
+// id in fixed-size chunks of sparse files. LMDB (index.lmdb/) records which chunks are present
+// with their XXH3-64 checksums; blobs/ab/<id> hold the bytes. See src/cache/README.md.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hubfs::cache {
+
+struct CacheOptions {
+    std::filesystem::path dir;           // created if missing; holds index.lmdb/ and blobs/
+    uint64_t max_bytes = 10ull << 30;    // data budget; LRU eviction keeps total data under it
+    uint32_t chunk_size = 1u << 20;      // fixed chunk size of the blob store (an existing cache
+                                         // keeps the size it was created with: see chunk_size())
+    // Contents accessed more recently than this are never evicted: it protects what another
+    // thread or process is writing or reading right now. Eviction may therefore leave the cache
+    // over budget for up to this long.
+    std::chrono::milliseconds evict_grace{5000};
+    // Reads record access times in memory; they reach LMDB at most this often (and before an
+    // eviction), so a read never costs a write transaction.
+    std::chrono::milliseconds access_flush_interval{1000};
+};
+
+// Thread-safe. Several Cache objects (in one or several processes) may use one directory at once;
+// within a process they share one LMDB environment.
+//
+// Errors: a malformed content id, a zero-length key, or chunk bytes that do not fit the content's
+// geometry throw std::invalid_argument; I/O and LMDB failures throw std::runtime_error (a
+// std::system_error for I/O), after which the bytes are simply not cached.
+class Cache {
+public:
+    explicit Cache(CacheOptions opts);   // throws std::runtime_error with a clear message
+    ~Cache();
+    Cache(Cache&&) noexcept;
+    Cache& operator=(Cache&&) noexcept;
+    Cache(const Cache&) = delete;
+    Cache& operator=(const Cache&) = delete;
+
+    // The chunk size in force: the one the cache directory was created with.
+    uint32_t chunk_size() const;
+
+    // Metadata: opaque values (callers store JSON text) under string keys, e.g.
+    // "ref\x1fmodels/ns/name\x1fmain" or "dir\x1fmodels/ns/name\x1f<commit>\x1f<path>".
+    // Keys of any length (>= 1 byte); values of any length. Metadata is not counted in the data
+    // budget and never evicted.
+    std::optional<std::string> get(std::string_view key);
+    void put(std::string_view key, std::string_view value);
+    void erase(std::string_view key);
+
+    // Data: content-addressed by `content_id` (a git blob sha1 or an LFS sha256, lowercase hex);
+    // chunk `index` covers bytes [index*chunk_size, min(size, (index+1)*chunk_size)).
+    // read_chunk: true and fills `out` only if the chunk is recorded AND its XXH3-64 checksum
+    // matches what is on disk (on false, `out` is left empty); a checksum mismatch erases the
+    // record (so it is fetched again).
+    bool read_chunk(std::string_view content_id, uint64_t index, std::string& out);
+    // write_chunk: pwrite into the content's sparse file, fdatasync, THEN record the chunk and
+    // its checksum in LMDB (a crash never leaves a record for bytes that are not durable).
+    // `total_size` is the content's full size; `data` must be exactly the chunk's bytes.
+    // A chunk already recorded is not written again. May evict (see evict_to) afterwards.
+    void write_chunk(std::string_view content_id, uint64_t index, std::string_view data, uint64_t total_size);
+    bool has_chunk(std::string_view content_id, uint64_t index);
+    uint64_t cached_bytes(std::string_view content_id);   // bytes of the content present
+    uint64_t total_bytes();                              // all data in the cache
+    // Removes whole contents, least recently used first, until at most `max_bytes` remain, skipping
+    // contents used within evict_grace and contents this process is writing.
+    void evict_to(uint64_t max_bytes);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hubfs::cache
