@@ -1,6 +1,7 @@
 #include "catalog.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -10,29 +11,64 @@ namespace hubfs::fs {
 namespace {
 
 constexpr size_t kMaxFolders = 8192;
+constexpr size_t kMaxSnapshots = 64;
 constexpr char kSep = '\x1f';
 
-std::string revision_key(const RepoRef& repo, const std::string& rev) {
-    return std::string("rev") + kSep + repo.key() + kSep + rev;
+std::string key_of(const char* kind, const RepoRef& repo, const std::string& a, const std::string& b = {}) {
+    return std::string(kind) + kSep + repo.key() + kSep + a + kSep + b;
 }
 
-std::string folder_key(const RepoRef& repo, const std::string& commit, const std::string& path) {
-    return std::string("dir") + kSep + repo.key() + kSep + commit + kSep + path;
-}
-
-nlohmann::json to_json(const Folder& f) {
+nlohmann::json entries_json(const std::vector<RemoteEntry>& entries) {
     nlohmann::json a = nlohmann::json::array();
-    for (const auto& e : f.entries)
+    for (const auto& e : entries)
         a.push_back({{"n", e.name}, {"d", e.is_dir}, {"s", e.size}, {"o", e.oid}, {"l", e.lfs_sha256}});
     return a;
 }
 
-std::shared_ptr<Folder> from_json(const nlohmann::json& a) {
+std::optional<std::vector<RemoteEntry>> entries_from(const std::optional<std::string>& text) {
+    if (!text) return std::nullopt;
+    auto a = nlohmann::json::parse(*text, nullptr, false);
+    if (!a.is_array()) return std::nullopt;  // damaged: fetch again
+    std::vector<RemoteEntry> out;
+    try {
+        for (const auto& j : a)
+            out.push_back({j.at("n").get<std::string>(), j.at("d").get<bool>(), j.at("s").get<uint64_t>(),
+                           j.at("o").get<std::string>(), j.at("l").get<std::string>()});
+    } catch (const nlohmann::json::exception&) {
+        return std::nullopt;
+    }
+    return out;
+}
+
+std::shared_ptr<const Folder> sorted_folder(std::vector<RemoteEntry> entries) {
     auto f = std::make_shared<Folder>();
-    for (const auto& j : a)
-        f->entries.push_back({j.at("n").get<std::string>(), j.at("d").get<bool>(), j.at("s").get<uint64_t>(),
-                              j.at("o").get<std::string>(), j.at("l").get<std::string>()});
+    f->entries = std::move(entries);
+    std::sort(f->entries.begin(), f->entries.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     return f;
+}
+
+// Splits a commit's file list into its folders (git has no empty folders, so files imply them all).
+std::map<std::string, std::shared_ptr<const Folder>> split_into_folders(const std::vector<RemoteEntry>& files) {
+    auto parent_of = [](const std::string& p) { auto s = p.rfind('/'); return s == std::string::npos ? std::string() : p.substr(0, s); };
+    auto base_of = [](const std::string& p) { auto s = p.rfind('/'); return s == std::string::npos ? p : p.substr(s + 1); };
+    std::map<std::string, std::vector<RemoteEntry>> folders{{"", {}}};
+    std::set<std::string> known{""};
+    for (const auto& f : files) {
+        RemoteEntry leaf = f;
+        leaf.name = base_of(f.name);
+        folders[parent_of(f.name)].push_back(std::move(leaf));
+        // A folder seen for the first time is listed in its parent, and so on up.
+        for (std::string d = parent_of(f.name); !known.count(d); d = parent_of(d)) {
+            known.insert(d);
+            RemoteEntry dir;
+            dir.name = base_of(d);
+            dir.is_dir = true;
+            folders[parent_of(d)].push_back(std::move(dir));
+        }
+    }
+    std::map<std::string, std::shared_ptr<const Folder>> out;
+    for (auto& [dir, entries] : folders) out[dir] = sorted_folder(std::move(entries));
+    return out;
 }
 
 }  // namespace
@@ -46,154 +82,189 @@ const RemoteEntry* Folder::find(const std::string& name) const {
 Catalog::Catalog(Remote& remote, cache::Cache& cache, CatalogOptions opts)
     : remote_(remote), cache_(cache), opts_(opts) {}
 
-Revision Catalog::resolve(const RepoRef& repo, const std::string& rev) {
-    const std::string key = revision_key(repo, rev);
-    const bool pinned = is_commit_sha(rev);
-    auto now = std::chrono::steady_clock::now();
-    std::shared_ptr<Flight<Revision>> flight;
-    bool leader = false;
+void Catalog::single_flight(const std::string& key, const std::function<void()>& fetch) {
+    std::shared_ptr<Flight> flight;
     {
         std::unique_lock lock(mutex_);
-        if (auto it = revisions_.find(key); it != revisions_.end()) {
-            if (pinned || opts_.offline || now - it->second.fetched < opts_.revision_ttl) return it->second.rev;
-        }
-        auto& slot = revision_flights_[key];
-        if (!slot) {
-            slot = std::make_shared<Flight<Revision>>();
-            leader = true;
-        }
-        flight = slot;
-        if (!leader) {
-            landed_.wait(lock, [&] { return flight->done; });
-            if (flight->error) std::rethrow_exception(flight->error);
-            return *flight->value;
-        }
-    }
-    // The leader asks: LMDB for pinned/offline, else the Hub (falling back to LMDB when it is down).
-    std::optional<Revision> result;
-    std::exception_ptr error;
-    auto from_index = [&]() -> std::optional<Revision> {
-        auto v = cache_.get(key);
-        if (!v) return std::nullopt;
-        auto j = nlohmann::json::parse(*v, nullptr, false);
-        if (j.is_discarded()) return std::nullopt;
-        return Revision{j.value("commit", ""), j.value("time", int64_t(0))};
-    };
-    try {
-        if (pinned || opts_.offline) result = from_index();
-        if (!result) {
-            if (opts_.offline) throw RemoteError(RemoteError::Kind::unavailable, "offline and not cached: " + repo.key() + "@" + rev);
-            try {
-                result = remote_.resolve(repo, rev);
-                cache_.put(key, nlohmann::json{{"commit", result->commit}, {"time", result->time}}.dump());
-            } catch (const RemoteError& e) {
-                if (e.kind != RemoteError::Kind::unavailable) throw;
-                result = from_index();  // the Hub is down: serve the last known commit
-                if (!result) throw;
-            }
-        }
-    } catch (...) {
-        error = std::current_exception();
-    }
-    std::lock_guard lock(mutex_);
-    flight->done = true;
-    flight->error = error;
-    flight->value = result;
-    if (result) revisions_[key] = TimedRevision{*result, std::chrono::steady_clock::now()};
-    revision_flights_.erase(key);
-    landed_.notify_all();
-    if (error) std::rethrow_exception(error);
-    return *result;
-}
-
-std::shared_ptr<const Folder> Catalog::load_folder(const RepoRef& repo, const std::string& commit,
-                                                   const std::string& path) {
-    const std::string key = folder_key(repo, commit, path);
-    if (auto v = cache_.get(key)) {
-        auto j = nlohmann::json::parse(*v, nullptr, false);
-        if (j.is_array()) {
-            try {
-                return from_json(j);
-            } catch (const nlohmann::json::exception&) {
-                // a damaged record: fetch again
-            }
-        }
-    }
-    if (opts_.offline)
-        throw RemoteError(RemoteError::Kind::unavailable, "offline and not cached: " + repo.key() + "/" + path);
-    auto f = std::make_shared<Folder>();
-    f->entries = remote_.list_folder(repo, commit, path);
-    std::sort(f->entries.begin(), f->entries.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-    cache_.put(key, to_json(*f).dump());
-    return f;
-}
-
-std::shared_ptr<const Folder> Catalog::folder(const RepoRef& repo, const Revision& at, const std::string& path) {
-    const std::string key = folder_key(repo, at.commit, path);
-    std::shared_ptr<Flight<std::shared_ptr<const Folder>>> flight;
-    {
-        std::unique_lock lock(mutex_);
-        if (auto it = folders_.find(key); it != folders_.end()) return it->second;
-        auto& slot = folder_flights_[key];
+        auto& slot = flights_[key];
         if (slot) {
             flight = slot;
             landed_.wait(lock, [&] { return flight->done; });
             if (flight->error) std::rethrow_exception(flight->error);
-            return *flight->value;
+            return;
         }
-        slot = flight = std::make_shared<Flight<std::shared_ptr<const Folder>>>();
+        slot = flight = std::make_shared<Flight>();
     }
-    std::shared_ptr<const Folder> result;
     std::exception_ptr error;
     try {
-        result = load_folder(repo, at.commit, path);
+        fetch();
     } catch (...) {
         error = std::current_exception();
     }
     std::lock_guard lock(mutex_);
-    if (result) {
-        if (folders_.size() >= kMaxFolders) folders_.erase(folders_.begin());  // listings are in LMDB too
-        folders_[key] = result;
-    }
     flight->done = true;
     flight->error = error;
-    flight->value = result;
-    folder_flights_.erase(key);
+    flights_.erase(key);
     landed_.notify_all();
     if (error) std::rethrow_exception(error);
-    return result;
+}
+
+Revision Catalog::fetch_revision(const RepoRef& repo, const std::string& rev, const std::string& key) {
+    auto from_index = [&]() -> std::optional<Revision> {
+        auto j = nlohmann::json::parse(cache_.get(key).value_or(""), nullptr, false);
+        if (!j.is_object()) return std::nullopt;
+        return Revision{j.value("commit", ""), j.value("time", int64_t(0))};
+    };
+    if (is_commit_sha(rev) || opts_.offline)
+        if (auto r = from_index()) return *r;
+    if (opts_.offline)
+        throw RemoteError(RemoteError::Kind::unavailable, "offline, and " + repo.key() + "@" + rev + " is not cached");
+    try {
+        Revision r = remote_.resolve(repo, rev);
+        cache_.put(key, nlohmann::json{{"commit", r.commit}, {"time", r.time}}.dump());
+        return r;
+    } catch (const RemoteError& e) {
+        if (e.kind != RemoteError::Kind::unavailable) throw;
+        if (auto r = from_index()) return *r;  // the Hub is down: serve the last known commit
+        throw;
+    }
+}
+
+Revision Catalog::resolve(const RepoRef& repo, const std::string& rev) {
+    const std::string key = key_of("rev", repo, rev);
+    const bool pinned = is_commit_sha(rev);
+    for (;;) {
+        {
+            std::lock_guard lock(mutex_);
+            auto now = Clock::now();
+            if (auto it = revisions_.find(key); it != revisions_.end())
+                if (pinned || opts_.offline || now - it->second.second < opts_.revision_ttl) return it->second.first;
+            if (auto it = missing_.find(key); it != missing_.end() && now - it->second.second < opts_.revision_ttl)
+                throw RemoteError(RemoteError::Kind::not_found, it->second.first);
+        }
+        single_flight(key, [&] {
+            try {
+                Revision r = fetch_revision(repo, rev, key);
+                std::lock_guard lock(mutex_);
+                revisions_[key] = {r, Clock::now()};
+                missing_.erase(key);
+            } catch (const RemoteError& e) {
+                if (e.kind != RemoteError::Kind::not_found) throw;
+                std::lock_guard lock(mutex_);
+                missing_[key] = {e.what(), Clock::now()};
+            }
+        });
+    }
+}
+
+std::shared_ptr<const Catalog::Snapshot> Catalog::snapshot(const RepoRef& repo, const std::string& commit) {
+    const std::string key = key_of("snap", repo, commit);
+    std::shared_ptr<const Snapshot> found;
+    auto lookup = [&] {
+        std::lock_guard lock(mutex_);
+        auto it = snapshots_.find(key);
+        if (it == snapshots_.end()) return false;
+        found = it->second;
+        return true;
+    };
+    if (lookup()) return found;  // may be null: "too big, list folder by folder"
+    single_flight(key, [&] {
+        std::optional<std::vector<RemoteEntry>> files;
+        auto stored = cache_.get(key);
+        if (stored && *stored == "too-big") {
+            files = std::nullopt;
+        } else if (auto cached = entries_from(stored)) {
+            files = std::move(cached);
+        } else {
+            if (opts_.offline) throw RemoteError(RemoteError::Kind::unavailable, "offline, and " + repo.key() + " is not cached");
+            files = remote_.list_all_files(repo, commit);
+            cache_.put(key, files ? entries_json(*files).dump() : std::string("too-big"));
+        }
+        std::shared_ptr<const Snapshot> snap;
+        if (files) snap = std::make_shared<const Snapshot>(split_into_folders(*files));
+        std::lock_guard lock(mutex_);
+        if (snapshots_.size() >= kMaxSnapshots) snapshots_.erase(snapshots_.begin());
+        snapshots_[key] = snap;
+    });
+    lookup();
+    return found;
+}
+
+std::shared_ptr<const Folder> Catalog::listed_folder(const RepoRef& repo, const std::string& commit,
+                                                     const std::string& path) {
+    const std::string key = key_of("dir", repo, commit, path);
+    {
+        std::lock_guard lock(mutex_);
+        if (auto it = folders_.find(key); it != folders_.end()) return it->second;
+    }
+    single_flight(key, [&] {
+        auto entries = entries_from(cache_.get(key));
+        if (!entries) {
+            if (opts_.offline) throw RemoteError(RemoteError::Kind::unavailable, "offline, and " + repo.key() + "/" + path + " is not cached");
+            entries = remote_.list_folder(repo, commit, path);
+            cache_.put(key, entries_json(*entries).dump());
+        }
+        auto f = sorted_folder(std::move(*entries));
+        std::lock_guard lock(mutex_);
+        if (folders_.size() >= kMaxFolders) folders_.erase(folders_.begin());
+        folders_[key] = f;
+    });
+    std::lock_guard lock(mutex_);
+    auto it = folders_.find(key);
+    return it != folders_.end() ? it->second : std::make_shared<const Folder>();
+}
+
+std::shared_ptr<const Folder> Catalog::folder(const RepoRef& repo, const Revision& at, const std::string& path) {
+    if (auto snap = snapshot(repo, at.commit)) {
+        auto it = snap->find(path);
+        if (it == snap->end()) throw RemoteError(RemoteError::Kind::not_found, repo.key() + ": no folder " + path);
+        return it->second;
+    }
+    return listed_folder(repo, at.commit, path);
 }
 
 std::optional<RemoteEntry> Catalog::entry(const RepoRef& repo, const Revision& at, const std::string& path) {
     auto slash = path.rfind('/');
     std::string parent = slash == std::string::npos ? "" : path.substr(0, slash);
     std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-    auto f = folder(repo, at, parent);
+    std::shared_ptr<const Folder> f;
+    try {
+        f = folder(repo, at, parent);
+    } catch (const RemoteError& e) {
+        if (e.kind == RemoteError::Kind::not_found) return std::nullopt;
+        throw;
+    }
     const RemoteEntry* e = f->find(name);
     if (!e) return std::nullopt;
     return *e;
 }
 
 std::vector<std::string> Catalog::repos_of(RepoType type, const std::string& author) {
-    std::string key = std::string(type_plural(type)) + "/" + author;
-    auto now = std::chrono::steady_clock::now();
+    std::string key = std::string("repos") + kSep + type_plural(type) + kSep + author;
+    auto now = Clock::now();
     {
         std::lock_guard lock(mutex_);
         auto it = repo_lists_.find(key);
         if (it != repo_lists_.end() && (opts_.offline || now - it->second.second < opts_.repo_list_ttl))
             return it->second.first;
     }
-    std::string index_key = std::string("repos") + kSep + key;
     std::vector<std::string> names;
-    try {
-        if (opts_.offline) throw RemoteError(RemoteError::Kind::unavailable, "offline");
-        names = remote_.list_repos(type, author);
-        cache_.put(index_key, nlohmann::json(names).dump());
-    } catch (const RemoteError& e) {
-        if (e.kind != RemoteError::Kind::unavailable) throw;
-        auto v = cache_.get(index_key);
-        if (!v) throw;
-        names = nlohmann::json::parse(*v, nullptr, false).get<std::vector<std::string>>();
+    auto from_index = [&] {
+        auto j = nlohmann::json::parse(cache_.get(key).value_or(""), nullptr, false);
+        if (!j.is_array()) return false;
+        for (const auto& n : j)
+            if (n.is_string()) names.push_back(n.get<std::string>());
+        return true;
+    };
+    if (opts_.offline) {
+        if (!from_index()) throw RemoteError(RemoteError::Kind::unavailable, "offline, and the repositories of " + author + " are not cached");
+    } else {
+        try {
+            names = remote_.list_repos(type, author);
+            cache_.put(key, nlohmann::json(names).dump());
+        } catch (const RemoteError& e) {
+            if (e.kind != RemoteError::Kind::unavailable || !from_index()) throw;
+        }
     }
     std::lock_guard lock(mutex_);
     repo_lists_[key] = {names, now};

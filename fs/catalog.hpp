@@ -1,11 +1,15 @@
-// Metadata of mounted repositories: revisions (with a TTL for moving names), folder listings
-// (immutable per commit), repository lists. Memory first, then the LMDB index, then the Hub;
-// concurrent misses for one key make one request.
+// Metadata of mounted repositories: revisions (with a TTL for moving names, negative answers
+// included), folder listings (immutable per commit), repository lists. Memory first, then the
+// LMDB index, then the Hub; concurrent misses of one key make one request.
+//
+// A commit's folders come, where the Hub allows, from one request that lists every file of the
+// commit (a "snapshot"); big repositories are listed folder by folder instead.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -42,30 +46,31 @@ public:
     std::vector<std::string> repos_of(RepoType type, const std::string& author);
 
 private:
-    struct TimedRevision {
-        Revision rev;
-        std::chrono::steady_clock::time_point fetched;
-    };
-    // One request for many waiters of the same key.
-    template <class T>
+    using Clock = std::chrono::steady_clock;
+    using Snapshot = std::map<std::string, std::shared_ptr<const Folder>>;  // folder path -> folder
+
     struct Flight {
         bool done = false;
-        std::optional<T> value;
         std::exception_ptr error;
     };
+    // Runs fetch once for all concurrent callers of the same key; others wait for it.
+    void single_flight(const std::string& key, const std::function<void()>& fetch);
 
-    std::shared_ptr<const Folder> load_folder(const RepoRef& repo, const std::string& commit, const std::string& path);
+    Revision fetch_revision(const RepoRef& repo, const std::string& rev, const std::string& key);
+    std::shared_ptr<const Snapshot> snapshot(const RepoRef& repo, const std::string& commit);
+    std::shared_ptr<const Folder> listed_folder(const RepoRef& repo, const std::string& commit, const std::string& path);
 
     Remote& remote_;
     cache::Cache& cache_;
     CatalogOptions opts_;
     std::mutex mutex_;
     std::condition_variable landed_;
-    std::map<std::string, TimedRevision> revisions_;
-    std::map<std::string, std::shared_ptr<Flight<Revision>>> revision_flights_;
-    std::map<std::string, std::shared_ptr<const Folder>> folders_;  // bounded, see kMaxFolders
-    std::map<std::string, std::shared_ptr<Flight<std::shared_ptr<const Folder>>>> folder_flights_;
-    std::map<std::string, std::pair<std::vector<std::string>, std::chrono::steady_clock::time_point>> repo_lists_;
+    std::map<std::string, std::shared_ptr<Flight>> flights_;
+    std::map<std::string, std::pair<Revision, Clock::time_point>> revisions_;
+    std::map<std::string, std::pair<std::string, Clock::time_point>> missing_;  // negative answers
+    std::map<std::string, std::shared_ptr<const Snapshot>> snapshots_;          // bounded
+    std::map<std::string, std::shared_ptr<const Folder>> folders_;              // bounded
+    std::map<std::string, std::pair<std::vector<std::string>, Clock::time_point>> repo_lists_;
 };
 
 }  // namespace hubfs::fs

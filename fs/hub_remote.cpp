@@ -139,6 +139,29 @@ std::vector<RemoteEntry> HubRemote::list_folder(const RepoRef& repo, const std::
     }
 }
 
+std::optional<std::vector<RemoteEntry>> HubRemote::list_all_files(const RepoRef& repo, const std::string& commit) {
+    // Repo info with blobs=true lists every file with its size and LFS id in one answer.
+    constexpr size_t kMaxFiles = 200000;
+    try {
+        auto res = http_.send(request(api_url(repo) + "/revision/" + commit + "?blobs=true"));
+        auto j = nlohmann::json::parse(api::expect_ok(res).body);
+        if (!j.contains("siblings") || !j["siblings"].is_array() || j["siblings"].size() > kMaxFiles) return std::nullopt;
+        std::vector<RemoteEntry> out;
+        for (const auto& s : j["siblings"]) {
+            if (!s.contains("size")) return std::nullopt;  // blobs=true not honoured: no sizes
+            RemoteEntry e;
+            e.name = s.at("rfilename").get<std::string>();
+            e.size = s.at("size").get<uint64_t>();
+            e.oid = s.value("blobId", "");
+            if (s.contains("lfs") && s["lfs"].is_object()) e.lfs_sha256 = s["lfs"].value("sha256", "");
+            out.push_back(std::move(e));
+        }
+        return out;
+    } catch (...) {
+        rethrow_as_remote_error();
+    }
+}
+
 std::vector<std::string> HubRemote::list_repos(RepoType type, const std::string& author) {
     try {
         std::string url = endpoint_ + "/api/" + type_plural(type) + "?" + api::build_query({{"author", author}, {"limit", "1000"}});

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -51,6 +52,9 @@ public:
     // One folder ("" is the root) of a commit.
     virtual std::vector<RemoteEntry> list_folder(const RepoRef& repo, const std::string& commit,
                                                  const std::string& path) = 0;
+    // Every file of a commit in one request (name holds the full path), when the Hub can give
+    // it; nullopt means "list folder by folder" (e.g. a repository too big for one answer).
+    virtual std::optional<std::vector<RemoteEntry>> list_all_files(const RepoRef& repo, const std::string& commit) = 0;
     // Repository names (without namespace) of an author.
     virtual std::vector<std::string> list_repos(RepoType type, const std::string& author) = 0;
     // Streams bytes [offset, offset + length) of a file at a commit to sink, in order.

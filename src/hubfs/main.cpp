@@ -120,10 +120,11 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     report.done("ok");
     if (!o.foreground) {
         int null = ::open("/dev/null", O_RDWR);
+        // Detach from the terminal (or the pipes of whoever started us): the log has the rest.
         if (null >= 0) {
             dup2(null, 0);
             dup2(null, 1);
-            if (!o.log_file) dup2(null, 2);
+            dup2(null, 2);
             if (null > 2) ::close(null);
         }
     }
