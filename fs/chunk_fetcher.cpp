@@ -9,6 +9,7 @@ namespace hubfs::fs {
 ChunkFetcher::ChunkFetcher(Remote& remote, cache::Cache& cache, FetcherOptions opts)
     : remote_(remote), cache_(cache), opts_(opts), chunk_size_(cache.chunk_size()) {
     for (size_t i = 0; i < std::max<size_t>(1, opts_.workers); ++i) workers_.emplace_back([this] { worker(); });
+    for (size_t i = 0; i < std::max<size_t>(1, opts_.cache_writers); ++i) writers_.emplace_back([this] { writer(); });
 }
 
 ChunkFetcher::~ChunkFetcher() {
@@ -18,6 +19,12 @@ ChunkFetcher::~ChunkFetcher() {
     }
     work_ready_.notify_all();
     for (auto& t : workers_) t.join();
+    {
+        std::lock_guard lock(mutex_);
+        writers_stop_ = true;
+    }
+    write_ready_.notify_all();
+    for (auto& t : writers_) t.join();  // what was fetched is written before we go
 }
 
 std::string ChunkFetcher::key(const FileSource& src, uint64_t index) const {
@@ -132,8 +139,7 @@ void ChunkFetcher::run(Job& job) {
                                    p += take;
                                    n -= take;
                                    if (buf.size() == chunk_bytes(job.src, index)) {
-                                       cache_.write_chunk(job.src.entry.content_id(), index, buf, job.src.entry.size);
-                                       finish(job, index, std::make_shared<const std::string>(std::move(buf)), nullptr);
+                                       deliver(job, index, std::make_shared<const std::string>(std::move(buf)), nullptr);
                                        buf = std::string();
                                        if (++index > job.last) {
                                            if (n > 0) throw RemoteError(RemoteError::Kind::other, "server sent more bytes than asked");
@@ -153,18 +159,55 @@ void ChunkFetcher::run(Job& job) {
             HUBFS_LOG(warn, "fetch of %s [%llu, %llu) failed: %s", job.src.path.c_str(),
                       static_cast<unsigned long long>(offset), static_cast<unsigned long long>(end), e.what());
         }
-        for (; index <= job.last; ++index) finish(job, index, nullptr, error);
+        for (; index <= job.last; ++index) deliver(job, index, nullptr, error);
     }
 }
 
-void ChunkFetcher::finish(const Job& job, uint64_t index, Chunk data, std::exception_ptr error) {
-    std::lock_guard lock(mutex_);
-    auto& slot = job.slots[index - job.first];
-    slot->done = true;
-    slot->data = std::move(data);
-    slot->error = error;
-    in_flight_.erase(key(job.src, index));
-    chunk_done_.notify_all();
+void ChunkFetcher::deliver(const Job& job, uint64_t index, Chunk data, std::exception_ptr error) {
+    std::string k = key(job.src, index);
+    {
+        std::lock_guard lock(mutex_);
+        auto& slot = job.slots[index - job.first];
+        slot->done = true;
+        slot->data = data;
+        slot->error = error;
+        chunk_done_.notify_all();
+        // The disk write happens off the reader's path; if the disk falls far behind, the
+        // chunk is simply not cached (a later read fetches it again).
+        if (!error && backlog_ + data->size() <= opts_.write_backlog) {
+            backlog_ += data->size();
+            writes_.push_back(CacheWrite{job.src.entry.content_id(), index, job.src.entry.size, data, k});
+            write_ready_.notify_one();
+            return;
+        }
+    }
+    retire(k);
 }
 
+void ChunkFetcher::retire(const std::string& k) {
+    std::lock_guard lock(mutex_);
+    in_flight_.erase(k);
+}
+
+void ChunkFetcher::writer() {
+    for (;;) {
+        CacheWrite w;
+        {
+            std::unique_lock lock(mutex_);
+            write_ready_.wait(lock, [&] { return !writes_.empty() || writers_stop_; });
+            if (writes_.empty()) return;
+            w = std::move(writes_.front());
+            writes_.pop_front();
+        }
+        try {
+            cache_.write_chunk(w.content_id, w.index, *w.data, w.total_size);
+        } catch (const std::exception& e) {
+            HUBFS_LOG(warn, "cannot cache chunk %llu of %s: %s", static_cast<unsigned long long>(w.index),
+                      w.content_id.c_str(), e.what());
+        }
+        std::lock_guard lock(mutex_);
+        backlog_ -= w.data->size();
+        in_flight_.erase(w.key);
+    }
+}
 }  // namespace hubfs::fs

@@ -28,6 +28,8 @@ struct FileSource {
 
 struct FetcherOptions {
     size_t workers = 16;                    // parallel ranged GETs
+    size_t cache_writers = 2;               // threads that write fetched chunks to the disk cache
+    uint64_t write_backlog = 256ull << 20;  // fetched bytes waiting for the disk; beyond, skip caching
     uint64_t max_request = 8ull << 20;      // largest single ranged GET
     uint64_t memory_budget = 512ull << 20;  // bytes of prefetch in flight at once
 };
@@ -63,9 +65,20 @@ private:
 
     std::string key(const FileSource& src, uint64_t index) const;
     uint64_t chunk_bytes(const FileSource& src, uint64_t index) const;
+    struct CacheWrite {
+        std::string content_id;
+        uint64_t index = 0, total_size = 0;
+        Chunk data;
+        std::string key;
+    };
+
     void worker();
+    void writer();
     void run(Job& job);
-    void finish(const Job& job, uint64_t index, Chunk data, std::exception_ptr error);
+    // Hands a chunk to its waiters; it stays "in flight" until it is on disk (retire), so
+    // nobody fetches it again meanwhile.
+    void deliver(const Job& job, uint64_t index, Chunk data, std::exception_ptr error);
+    void retire(const std::string& key);
 
     Remote& remote_;
     cache::Cache& cache_;
@@ -75,9 +88,13 @@ private:
     std::condition_variable work_ready_, chunk_done_;
     std::map<std::string, std::shared_ptr<Slot>> in_flight_;
     std::deque<Job> urgent_, background_;
+    std::deque<CacheWrite> writes_;
+    std::condition_variable write_ready_;
     uint64_t budget_used_ = 0;
+    uint64_t backlog_ = 0;
     bool stopping_ = false;
-    std::vector<std::thread> workers_;
+    bool writers_stop_ = false;
+    std::vector<std::thread> workers_, writers_;
 };
 
 }  // namespace hubfs::fs

@@ -112,7 +112,8 @@ std::optional<Node> HubFs::child(const Node& parent, const std::string& name) {
                     catalog_.resolve(canonical, "");
                     is_repo = true;
                 } catch (const RemoteError& e) {
-                    if (e.kind != RemoteError::Kind::not_found && e.kind != RemoteError::Kind::access_denied) throw;
+                    // Not a repository (or the Hub cannot say now): a namespace, the common case.
+                    if (e.kind == RemoteError::Kind::invalid || e.kind == RemoteError::Kind::other) throw;
                 }
             }
             if (is_repo) {

@@ -83,6 +83,11 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     while (!config.endpoint.empty() && config.endpoint.back() == '/') config.endpoint.pop_back();
     if (o.token_file) config.token = read_token_file(*o.token_file);
     config.offline = config.offline || o.offline;
+    // A reader waits on these: fail within seconds when the Hub is down, not after minutes.
+    config.retry.max_retries = 3;
+    config.retry.base_delay = std::chrono::milliseconds(250);
+    config.retry.max_delay = std::chrono::milliseconds(2000);
+    config.timeouts.connect = std::chrono::milliseconds(5000);
 
     std::optional<fs::RepoSpec> single;
     if (o.repo) {
