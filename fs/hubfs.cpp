@@ -216,6 +216,8 @@ fuse_entry_param HubFs::entry_param(const Node& node, const Resolved& r, bool ad
 void HubFs::init(fuse_conn_info* conn) {
     // Must equal -o max_read, or libfuse 3.14 refuses the mount.
     conn->max_read = opts_.max_read;
+    // libfuse derives the kernel's max_pages from max_write: without it reads arrive in 128 KiB.
+    conn->max_write = std::max<unsigned>(conn->max_write, opts_.max_read);
     conn->max_readahead = std::max<unsigned>(conn->max_readahead, opts_.max_read);
     if (conn->capable & FUSE_CAP_READDIRPLUS) conn->want |= FUSE_CAP_READDIRPLUS;
     if (conn->capable & FUSE_CAP_READDIRPLUS_AUTO) conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;  // always plus
@@ -363,20 +365,28 @@ void HubFs::read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {
                           start <= f->next_offset + opts_.max_read;
         if (!sequential) {
             f->window = 0;
+            f->prefetched = 0;
             f->next_offset = end;
         } else {
             f->next_offset = std::max(f->next_offset, end);
-            if (f->window == 0) f->window = opts_.readahead_initial;
-            else if (end + f->window / 2 >= f->prefetched * cs) f->window = std::min(f->window * 2, opts_.readahead_max);
-            uint64_t to = (std::min<uint64_t>(file_size, end + f->window) - 1) / cs;
-            uint64_t from = std::max(last + 1, f->prefetched);
-            if (to >= from) {
-                prefetch_from = from;
-                prefetch_to = to;
-                f->prefetched = to + 1;
+            // Once the reader is within half a window of what was asked for, ask for more,
+            // with a window twice as large (1 MiB, 2, 4, ... up to readahead_max).
+            uint64_t asked = f->prefetched * cs;
+            uint64_t half = f->window ? f->window / 2 : opts_.readahead_initial;
+            if (end + half >= asked) {
+                f->window = f->window ? std::min(f->window * 2, opts_.readahead_max) : opts_.readahead_initial;
+                uint64_t to = (std::min<uint64_t>(file_size, end + f->window) - 1) / cs;
+                uint64_t from = std::max(last + 1, f->prefetched);
+                if (to >= from) {
+                    prefetch_from = from;
+                    prefetch_to = to;
+                    f->prefetched = to + 1;
+                }
             }
         }
     }
+    HUBFS_LOG(debug, "read %s [%llu, +%zu) prefetch %llu..%llu", f->src.path.c_str(), static_cast<unsigned long long>(start),
+              size, static_cast<unsigned long long>(prefetch_from), static_cast<unsigned long long>(prefetch_to));
     if (prefetch_from) fetcher_.prefetch(f->src, prefetch_from, prefetch_to);
 
     try {

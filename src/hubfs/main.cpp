@@ -1,5 +1,6 @@
 // hubfs: mount Hugging Face Hub repositories as directories.
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -241,6 +242,10 @@ int run_status() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Chunks are 1 MiB buffers made and freed all the time: from mmap'd memory (glibc's default
+    // above 128 KiB) every one would page-fault afresh. Keep them in the heap instead.
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     try {
         auto inv = cli::parse(argc, argv);
         switch (inv.command) {

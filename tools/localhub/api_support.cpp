@@ -20,7 +20,9 @@ std::string next_request_id() {
 }
 
 void render_error(HttpResponse& res, const HubError& e) {
+    std::string request_id = res.header("X-Request-Id");
     res = HttpResponse{};
+    if (!request_id.empty()) res.set_header("X-Request-Id", request_id);
     res.status = e.status;
     for (const auto& [k, v] : e.headers) res.set_header(k, v);
     if (!e.code.empty()) res.set_header("X-Error-Code", e.code);

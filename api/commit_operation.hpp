@@ -1,0 +1,37 @@
+// The operations of a commit (Python CommitOperationAdd / Delete / Copy).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace hubfs::api {
+
+struct CommitOperationAdd {
+    std::string path_in_repo;
+    // The new content: bytes held in memory, or a file read (streamed) at upload time.
+    std::variant<std::string, std::filesystem::path> content;
+
+    static CommitOperationAdd from_bytes(std::string path_in_repo, std::string bytes) {
+        return {std::move(path_in_repo), std::move(bytes)};
+    }
+    static CommitOperationAdd from_file(std::string path_in_repo, std::filesystem::path file) {
+        return {std::move(path_in_repo), std::move(file)};
+    }
+};
+
+struct CommitOperationDelete {
+    std::string path_in_repo;
+    bool is_folder = false;  // deletes everything under path_in_repo
+};
+
+struct CommitOperationCopy {
+    std::string src_path_in_repo;
+    std::string path_in_repo;
+    std::optional<std::string> src_revision{};  // default: the commit's revision
+};
+
+using CommitOperation = std::variant<CommitOperationAdd, CommitOperationDelete, CommitOperationCopy>;
+
+}  // namespace hubfs::api

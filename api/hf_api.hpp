@@ -1,0 +1,152 @@
+// The Hub client, named after the Python HfApi: one method per HfApi method, returning plain
+// structs. Methods are defined in one file per area (hf_api_users.cpp, hf_api_repos.cpp,
+// hf_api_files.cpp, hf_api_refs.cpp, hf_api_commits.cpp, hf_api_lfs.cpp, hf_api_cache.cpp,
+// hf_api_safetensors.cpp). Errors are the typed exceptions of errors.hpp.
+#pragma once
+
+#include "commit_info.hpp"
+#include "commit_operation.hpp"
+#include "config.hpp"
+#include "file_metadata.hpp"
+#include "git_commit_info.hpp"
+#include "git_refs.hpp"
+#include "http_client.hpp"
+#include "lfs_file_info.hpp"
+#include "paged_list.hpp"
+#include "repo.hpp"
+#include "repo_info.hpp"
+#include "repo_tree_entry.hpp"
+#include "safetensors_metadata.hpp"
+#include "user.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hubfs::api {
+
+struct ListRepoTreeOptions {
+    std::string path_in_repo{};  // "" = repository root
+    bool recursive = false;
+    bool expand = false;       // adds last_commit per entry (slower on the Hub)
+    std::optional<std::string> revision{};
+};
+
+struct CreateRepoOptions {
+    bool is_private = false;
+    bool exist_ok = false;
+    std::optional<std::string> space_sdk{};  // required for Spaces: gradio, docker, static, streamlit
+};
+
+struct RepoSettings {
+    std::optional<std::string> gated{};  // "auto", "manual" or "false"
+    std::optional<bool> is_private{};
+};
+
+struct CommitOptions {
+    std::string commit_message{};
+    std::string commit_description{};
+    std::string revision = "main";
+    bool create_pr = false;
+    std::optional<std::string> parent_commit{};  // the Hub refuses (412) if the branch moved since
+    int max_uploads_in_flight = 4;             // LFS objects / parts uploaded concurrently
+};
+
+class HfApi {
+public:
+    explicit HfApi(HubConfig config);
+
+    const HubConfig& config() const noexcept { return http_.config(); }
+    HttpClient& http() noexcept { return http_; }
+
+    // users
+    User whoami();
+    void auth_check(const Repo& repo, bool write = false);
+
+    // repos
+    RepoInfo repo_info(const Repo& repo, const std::optional<std::string>& revision = {}, bool files_metadata = false);
+    ModelInfo model_info(const std::string& repo_id, const std::optional<std::string>& revision = {},
+                         bool files_metadata = false);
+    DatasetInfo dataset_info(const std::string& repo_id, const std::optional<std::string>& revision = {},
+                             bool files_metadata = false);
+    SpaceInfo space_info(const std::string& repo_id, const std::optional<std::string>& revision = {},
+                         bool files_metadata = false);
+    bool repo_exists(const Repo& repo);
+    bool revision_exists(const Repo& repo, const std::string& revision);
+    RepoUrl create_repo(const Repo& repo, const CreateRepoOptions& options = {});
+    void delete_repo(const Repo& repo, bool missing_ok = false);
+    void move_repo(const std::string& from_id, const std::string& to_id, RepoType type = RepoType::model);
+    void update_repo_settings(const Repo& repo, const RepoSettings& settings);
+    void update_repo_visibility(const Repo& repo, bool is_private);
+
+    // files: listing and metadata
+    PagedList<RepoTreeEntry> list_repo_tree(const Repo& repo, const ListRepoTreeOptions& options = {});
+    std::vector<std::string> list_repo_files(const Repo& repo, const std::optional<std::string>& revision = {});
+    std::vector<RepoTreeEntry> get_paths_info(const Repo& repo, const std::vector<std::string>& paths,
+                                              bool expand = false, const std::optional<std::string>& revision = {});
+    bool file_exists(const Repo& repo, const std::string& filename, const std::optional<std::string>& revision = {});
+    std::string hf_hub_url(const Repo& repo, const std::string& filename,
+                           const std::optional<std::string>& revision = {}) const;
+    HfFileMetadata get_hf_file_metadata(const std::string& url);
+
+    // files: bytes. `url` is a resolve URL or a metadata location.
+    uint64_t download_to_sink(const std::string& url, uint64_t offset, std::optional<uint64_t> length,
+                              const BodySink& sink);
+    std::string download_range(const std::string& url, uint64_t offset, uint64_t length);
+    std::string download_file(const Repo& repo, const std::string& filename,
+                              const std::optional<std::string>& revision = {});
+
+    // refs
+    GitRefs list_repo_refs(const Repo& repo, bool include_pull_requests = false);
+    void create_branch(const Repo& repo, const std::string& branch, const std::optional<std::string>& revision = {},
+                       bool exist_ok = false);
+    void delete_branch(const Repo& repo, const std::string& branch);
+    void create_tag(const Repo& repo, const std::string& tag, const std::optional<std::string>& tag_message = {},
+                    const std::optional<std::string>& revision = {}, bool exist_ok = false);
+    void delete_tag(const Repo& repo, const std::string& tag);
+
+    // commits
+    std::vector<GitCommitInfo> list_repo_commits(const Repo& repo, const std::optional<std::string>& revision = {},
+                                                 bool formatted = false);
+    CommitInfo create_commit(const Repo& repo, const std::vector<CommitOperation>& operations,
+                             const CommitOptions& options);
+    CommitInfo upload_file(const Repo& repo, CommitOperationAdd file, CommitOptions options = {});
+    CommitInfo upload_folder(const Repo& repo, const std::filesystem::path& folder,
+                             const std::string& path_in_repo = "", CommitOptions options = {});
+    CommitInfo delete_file(const Repo& repo, const std::string& path_in_repo, CommitOptions options = {});
+    CommitInfo delete_files(const Repo& repo, const std::vector<std::string>& paths, CommitOptions options = {});
+    CommitInfo delete_folder(const Repo& repo, const std::string& path_in_repo, CommitOptions options = {});
+    void super_squash_history(const Repo& repo, const std::string& branch = "main",
+                              const std::optional<std::string>& commit_message = {});
+
+    // LFS storage of a repository
+    PagedList<LfsFileInfo> list_lfs_files(const Repo& repo);
+    void permanently_delete_lfs_files(const Repo& repo, const std::vector<LfsFileInfo>& files,
+                                      bool rewrite_history = true);
+
+    // the standard Hugging Face cache (models--ns--name/{blobs,refs,snapshots})
+    std::filesystem::path hf_hub_download(const Repo& repo, const std::string& filename,
+                                          const std::optional<std::string>& revision = {},
+                                          const std::optional<std::filesystem::path>& cache_dir = {});
+    std::filesystem::path snapshot_download(const Repo& repo, const std::optional<std::string>& revision = {},
+                                            const std::optional<std::filesystem::path>& cache_dir = {});
+
+    // safetensors headers, by ranged reads
+    SafetensorsFileMetadata parse_safetensors_file_metadata(const Repo& repo, const std::string& filename,
+                                                            const std::optional<std::string>& revision = {});
+    SafetensorsRepoMetadata get_safetensors_metadata(const Repo& repo, const std::optional<std::string>& revision = {});
+
+private:
+    std::string api_url(const Repo& repo, const std::string& suffix = "") const;
+    HttpResponse get_json(const std::string& url, nlohmann::json& out);
+    HttpResponse send_json(const std::string& method, const std::string& url, const nlohmann::json& body,
+                           bool idempotent = true);
+    template <class Info>
+    Info typed_repo_info(RepoType type, const std::string& repo_id, const std::optional<std::string>& revision,
+                         bool files_metadata);
+
+    HttpClient http_;
+};
+
+}  // namespace hubfs::api

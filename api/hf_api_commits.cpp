@@ -1,0 +1,224 @@
+// HfApi: the commit log and everything that creates commits.
+#include "base64.hpp"
+#include "errors.hpp"
+#include "hf_api.hpp"
+#include "hub_json.hpp"
+#include "lfs_upload.hpp"
+#include "upload_source.hpp"
+#include "url.hpp"
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+
+namespace hubfs::api {
+
+namespace {
+
+constexpr size_t preupload_batch = 256;
+
+struct PreparedAdd {
+    const CommitOperationAdd* operation;
+    UploadSource source;
+    bool lfs = false;
+    bool ignored = false;
+    bool unchanged = false;  // the Hub already has these bytes at this path
+};
+
+nlohmann::json ndjson_line(const char* key, nlohmann::json value) { return {{"key", key}, {"value", std::move(value)}}; }
+
+std::string normalise_path(std::string path) {
+    while (path.starts_with("/")) path.erase(0, 1);
+    if (path.starts_with("./")) path.erase(0, 2);
+    return path;
+}
+
+}  // namespace
+
+std::vector<GitCommitInfo> HfApi::list_repo_commits(const Repo& repo, const std::optional<std::string>& revision,
+                                                    bool formatted) {
+    std::string url = api_url(repo, "/commits/" + percent_encode(revision.value_or("main")));
+    if (formatted) url += "?expand%5B%5D=formatted";
+    return PagedList<GitCommitInfo>(JsonPager(http_, url), &parse_git_commit).to_vector();
+}
+
+CommitInfo HfApi::create_commit(const Repo& repo, const std::vector<CommitOperation>& operations,
+                                const CommitOptions& options) {
+    if (options.commit_message.empty()) throw std::invalid_argument("create_commit: commit_message is required");
+    const std::string revision = options.revision;
+    const std::string pr_query = options.create_pr ? "?create_pr=1" : "";
+
+    // 1. Hash and sample every added file in one pass over its bytes.
+    std::vector<PreparedAdd> adds;
+    for (const auto& operation : operations) {
+        if (const auto* add = std::get_if<CommitOperationAdd>(&operation)) adds.push_back({add, UploadSource(*add)});
+    }
+
+    // 2. Preupload: the Hub decides which files go to LFS and which are ignored, and tells the
+    // id of what is there now, so unchanged files are left out.
+    std::string head_commit;
+    for (size_t start = 0; start < adds.size(); start += preupload_batch) {
+        nlohmann::json files = nlohmann::json::array();
+        std::map<std::string, PreparedAdd*> by_path;
+        for (size_t i = start; i < std::min(adds.size(), start + preupload_batch); ++i) {
+            std::string path = normalise_path(adds[i].operation->path_in_repo);
+            files.push_back({{"path", path}, {"size", adds[i].source.size()},
+                             {"sample", base64_encode(adds[i].source.sample())}});
+            by_path[path] = &adds[i];
+        }
+        nlohmann::json answer;
+        HttpResponse response = send_json("POST", api_url(repo, "/preupload/" + percent_encode(revision) + pr_query),
+                                          {{"files", files}});
+        expect_ok(response);
+        answer = parse_json_body(response.body, response.url);
+        if (answer.contains("commitOid") && answer["commitOid"].is_string()) head_commit = answer["commitOid"];
+        for (const auto& file : answer.value("files", nlohmann::json::array())) {
+            auto it = by_path.find(file.value("path", std::string()));
+            if (it == by_path.end()) continue;
+            PreparedAdd& add = *it->second;
+            // Empty files are always regular, as in the official client.
+            add.lfs = file.value("uploadMode", std::string("regular")) == "lfs" && add.source.size() > 0;
+            add.ignored = file.value("shouldIgnore", false);
+            if (auto oid = file.find("oid"); oid != file.end() && oid->is_string())
+                add.unchanged = *oid == (add.lfs ? add.source.sha256() : add.source.git_sha1());
+        }
+    }
+
+    // Nothing would change: no empty commit, the answer is the current head (as Python does).
+    bool only_unchanged_adds = !adds.empty() && adds.size() == operations.size() &&
+                               std::all_of(adds.begin(), adds.end(), [](const PreparedAdd& a) {
+                                   return a.unchanged || a.ignored;
+                               });
+    if (only_unchanged_adds && !options.create_pr && !head_commit.empty()) {
+        CommitInfo info;
+        info.oid = head_commit;
+        info.commit_url = config().endpoint + "/" + std::string(repo.url_prefix()) + repo.id + "/commit/" + head_commit;
+        info.commit_message = options.commit_message;
+        info.commit_description = options.commit_description;
+        return info;
+    }
+
+    // 3. LFS content goes up before the commit references it.
+    std::vector<const UploadSource*> lfs_sources;
+    for (const auto& add : adds)
+        if (add.lfs && !add.ignored && !add.unchanged) lfs_sources.push_back(&add.source);
+    if (!lfs_sources.empty()) {
+        LfsUploadRequest lfs;
+        lfs.batch_url = config().endpoint + "/" + std::string(repo.url_prefix()) + percent_encode_path(repo.id) +
+                        ".git/info/lfs/objects/batch";
+        if (!options.create_pr) lfs.ref_name = revision;
+        lfs.max_in_flight = options.max_uploads_in_flight;
+        upload_lfs_objects(http_, lfs, lfs_sources);
+    }
+
+    // 4. The NDJSON body: header, then one line per operation, in the caller's order.
+    nlohmann::json header = {{"summary", options.commit_message}, {"description", options.commit_description}};
+    if (options.parent_commit) header["parentCommit"] = *options.parent_commit;
+    std::string body = ndjson_line("header", header).dump() + "\n";
+    size_t next_add = 0;
+    for (const auto& operation : operations) {
+        if (std::holds_alternative<CommitOperationAdd>(operation)) {
+            const PreparedAdd& add = adds[next_add++];
+            if (add.ignored || add.unchanged) continue;
+            std::string path = normalise_path(add.operation->path_in_repo);
+            if (add.lfs) {
+                body += ndjson_line("lfsFile", {{"path", path}, {"algo", "sha256"}, {"oid", add.source.sha256()},
+                                                {"size", add.source.size()}})
+                            .dump();
+            } else {
+                body += ndjson_line("file", {{"path", path}, {"content", base64_encode(add.source.read_all())},
+                                             {"encoding", "base64"}})
+                            .dump();
+            }
+        } else if (const auto* remove = std::get_if<CommitOperationDelete>(&operation)) {
+            std::string path = normalise_path(remove->path_in_repo);
+            if (remove->is_folder) {
+                body += ndjson_line("deletedFolder", {{"path", path}}).dump();
+            } else {
+                body += ndjson_line("deletedFile", {{"path", path}}).dump();
+            }
+        } else {
+            // A copy re-references the LFS object, or re-sends a regular file's bytes.
+            const auto& copy = std::get<CommitOperationCopy>(operation);
+            std::string source_revision = copy.src_revision.value_or(revision);
+            auto infos = get_paths_info(repo, {normalise_path(copy.src_path_in_repo)}, false, source_revision);
+            const RepoFile* file = infos.empty() ? nullptr : std::get_if<RepoFile>(&infos.front());
+            if (file == nullptr) {
+                throw EntryNotFoundError(ErrorDetails{404, "cannot copy missing file " + copy.src_path_in_repo, {},
+                                                      api_url(repo)});
+            }
+            std::string path = normalise_path(copy.path_in_repo);
+            if (file->lfs) {
+                body += ndjson_line("lfsFile", {{"path", path}, {"algo", "sha256"}, {"oid", file->lfs->sha256},
+                                                {"size", file->lfs->size}})
+                            .dump();
+            } else {
+                std::string bytes = download_file(repo, file->path, source_revision);
+                body += ndjson_line("file", {{"path", path}, {"content", base64_encode(bytes)}, {"encoding", "base64"}})
+                            .dump();
+            }
+        }
+        body += "\n";
+    }
+
+    // 5. The commit itself is not blindly retried: a lost answer may hide a commit that exists.
+    HttpRequest request;
+    request.method = "POST";
+    request.url = api_url(repo, "/commit/" + percent_encode(revision) + pr_query);
+    request.headers.emplace_back("Content-Type", "application/x-ndjson");
+    request.body = std::move(body);
+    request.idempotent = false;
+    HttpResponse response = http_.send(request);
+    expect_ok(response);
+    CommitInfo info = parse_commit_response(parse_json_body(response.body, request.url));
+    info.commit_message = options.commit_message;
+    info.commit_description = options.commit_description;
+    return info;
+}
+
+CommitInfo HfApi::upload_file(const Repo& repo, CommitOperationAdd file, CommitOptions options) {
+    if (options.commit_message.empty()) options.commit_message = "Upload " + file.path_in_repo + " with hubfs";
+    return create_commit(repo, {std::move(file)}, options);
+}
+
+CommitInfo HfApi::upload_folder(const Repo& repo, const std::filesystem::path& folder, const std::string& path_in_repo,
+                                CommitOptions options) {
+    std::vector<CommitOperation> operations;
+    std::string prefix = path_in_repo.empty() || path_in_repo.ends_with("/") ? path_in_repo : path_in_repo + "/";
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(folder)) {
+        if (!entry.is_regular_file()) continue;
+        std::string relative = std::filesystem::relative(entry.path(), folder).generic_string();
+        if (relative.starts_with(".git/") || relative.starts_with(".cache/")) continue;
+        operations.push_back(CommitOperationAdd::from_file(prefix + relative, entry.path()));
+    }
+    if (options.commit_message.empty()) options.commit_message = "Upload folder using hubfs";
+    return create_commit(repo, operations, options);
+}
+
+CommitInfo HfApi::delete_file(const Repo& repo, const std::string& path_in_repo, CommitOptions options) {
+    if (options.commit_message.empty()) options.commit_message = "Delete " + path_in_repo + " with hubfs";
+    return create_commit(repo, {CommitOperationDelete{path_in_repo, false}}, options);
+}
+
+CommitInfo HfApi::delete_files(const Repo& repo, const std::vector<std::string>& paths, CommitOptions options) {
+    std::vector<CommitOperation> operations;
+    for (const auto& path : paths) {
+        bool folder = path.ends_with("/");
+        operations.push_back(CommitOperationDelete{path, folder});
+    }
+    if (options.commit_message.empty()) options.commit_message = "Delete files using hubfs";
+    return create_commit(repo, operations, options);
+}
+
+CommitInfo HfApi::delete_folder(const Repo& repo, const std::string& path_in_repo, CommitOptions options) {
+    if (options.commit_message.empty()) options.commit_message = "Delete folder " + path_in_repo + " with hubfs";
+    return create_commit(repo, {CommitOperationDelete{path_in_repo, true}}, options);
+}
+
+void HfApi::super_squash_history(const Repo& repo, const std::string& branch,
+                                 const std::optional<std::string>& commit_message) {
+    nlohmann::json body = {{"message", commit_message.value_or("Super-squash branch '" + branch + "' using hubfs")}};
+    expect_ok(send_json("POST", api_url(repo, "/super-squash/" + percent_encode(branch)), body, false));
+}
+
+}  // namespace hubfs::api

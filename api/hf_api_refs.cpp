@@ -1,0 +1,48 @@
+// HfApi: branches and tags.
+#include "errors.hpp"
+#include "hf_api.hpp"
+#include "hub_json.hpp"
+#include "url.hpp"
+
+namespace hubfs::api {
+
+GitRefs HfApi::list_repo_refs(const Repo& repo, bool include_pull_requests) {
+    nlohmann::json body;
+    get_json(api_url(repo, include_pull_requests ? "/refs?include_prs=1" : "/refs"), body);
+    return parse_git_refs(body);
+}
+
+void HfApi::create_branch(const Repo& repo, const std::string& branch, const std::optional<std::string>& revision,
+                          bool exist_ok) {
+    nlohmann::json body = nlohmann::json::object();
+    if (revision) body["startingPoint"] = *revision;
+    HttpResponse response = send_json("POST", api_url(repo, "/branch/" + percent_encode(branch)), body, false);
+    if (response.status == 409 && exist_ok) return;
+    expect_ok(response);
+}
+
+void HfApi::delete_branch(const Repo& repo, const std::string& branch) {
+    HttpRequest request;
+    request.method = "DELETE";
+    request.url = api_url(repo, "/branch/" + percent_encode(branch));
+    expect_ok(http_.send(request));
+}
+
+void HfApi::create_tag(const Repo& repo, const std::string& tag, const std::optional<std::string>& tag_message,
+                       const std::optional<std::string>& revision, bool exist_ok) {
+    nlohmann::json body = {{"tag", tag}};
+    if (tag_message) body["message"] = *tag_message;
+    HttpResponse response =
+        send_json("POST", api_url(repo, "/tag/" + percent_encode(revision.value_or("main"))), body, false);
+    if (response.status == 409 && exist_ok) return;
+    expect_ok(response);
+}
+
+void HfApi::delete_tag(const Repo& repo, const std::string& tag) {
+    HttpRequest request;
+    request.method = "DELETE";
+    request.url = api_url(repo, "/tag/" + percent_encode(tag));
+    expect_ok(http_.send(request));
+}
+
+}  // namespace hubfs::api
