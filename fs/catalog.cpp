@@ -133,28 +133,32 @@ Revision Catalog::fetch_revision(const RepoRef& repo, const std::string& rev, co
 Revision Catalog::resolve(const RepoRef& repo, const std::string& rev) {
     const std::string key = key_of("rev", repo, rev);
     const bool pinned = is_commit_sha(rev);
-    for (;;) {
-        {
-            std::lock_guard lock(mutex_);
-            auto now = Clock::now();
-            if (auto it = revisions_.find(key); it != revisions_.end())
-                if (pinned || opts_.offline || now - it->second.second < opts_.revision_ttl) return it->second.first;
-            if (auto it = missing_.find(key); it != missing_.end() && now - it->second.second < opts_.revision_ttl)
-                throw RemoteError(RemoteError::Kind::not_found, it->second.first);
-        }
-        single_flight(key, [&] {
-            try {
-                Revision r = fetch_revision(repo, rev, key);
-                std::lock_guard lock(mutex_);
-                revisions_[key] = {r, Clock::now()};
-                missing_.erase(key);
-            } catch (const RemoteError& e) {
-                if (e.kind != RemoteError::Kind::not_found) throw;
-                std::lock_guard lock(mutex_);
-                missing_[key] = {e.what(), Clock::now()};
-            }
-        });
+    {
+        std::lock_guard lock(mutex_);
+        auto now = Clock::now();
+        if (auto it = revisions_.find(key); it != revisions_.end())
+            if (pinned || opts_.offline || now - it->second.second < opts_.revision_ttl) return it->second.first;
+        if (auto it = missing_.find(key); it != missing_.end() && now - it->second.second < opts_.revision_ttl)
+            throw RemoteError(RemoteError::Kind::not_found, it->second.first);
     }
+    single_flight(key, [&] {
+        try {
+            Revision r = fetch_revision(repo, rev, key);
+            std::lock_guard lock(mutex_);
+            revisions_[key] = {r, Clock::now()};
+            missing_.erase(key);
+        } catch (const RemoteError& e) {
+            if (e.kind != RemoteError::Kind::not_found) throw;
+            std::lock_guard lock(mutex_);
+            revisions_.erase(key);
+            missing_[key] = {e.what(), Clock::now()};
+        }
+    });
+    // Whatever the flight found (this caller's or another's), however short the TTL.
+    std::lock_guard lock(mutex_);
+    if (auto it = revisions_.find(key); it != revisions_.end()) return it->second.first;
+    auto it = missing_.find(key);
+    throw RemoteError(RemoteError::Kind::not_found, it != missing_.end() ? it->second.first : repo.key() + "@" + rev);
 }
 
 std::shared_ptr<const Catalog::Snapshot> Catalog::snapshot(const RepoRef& repo, const std::string& commit) {

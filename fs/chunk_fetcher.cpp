@@ -36,8 +36,32 @@ uint64_t ChunkFetcher::chunk_bytes(const FileSource& src, uint64_t index) const 
     return start >= src.entry.size ? 0 : std::min<uint64_t>(chunk_size_, src.entry.size - start);
 }
 
+void ChunkFetcher::remember(const std::string& k, Chunk data) {
+    if (recent_.count(k) || data->size() > opts_.recent_bytes) return;
+    recent_order_.push_front(k);
+    recent_used_ += data->size();
+    recent_.emplace(k, std::make_pair(std::move(data), recent_order_.begin()));
+    while (recent_used_ > opts_.recent_bytes) {
+        auto oldest = recent_.find(recent_order_.back());
+        recent_used_ -= oldest->second.first->size();
+        recent_.erase(oldest);
+        recent_order_.pop_back();
+    }
+}
+
+ChunkFetcher::Chunk ChunkFetcher::recall(const std::string& k) {
+    auto it = recent_.find(k);
+    if (it == recent_.end()) return nullptr;
+    recent_order_.splice(recent_order_.begin(), recent_order_, it->second.second);
+    return it->second.first;
+}
+
 ChunkFetcher::Chunk ChunkFetcher::get(const FileSource& src, uint64_t index) {
     const std::string& id = src.entry.content_id();
+    {
+        std::lock_guard lock(mutex_);
+        if (auto c = recall(key(src, index))) return c;
+    }
     std::string bytes;
     if (cache_.read_chunk(id, index, bytes)) return std::make_shared<const std::string>(std::move(bytes));
 
@@ -172,6 +196,7 @@ void ChunkFetcher::deliver(const Job& job, uint64_t index, Chunk data, std::exce
         slot->data = data;
         slot->error = error;
         chunk_done_.notify_all();
+        if (!error) remember(k, data);
         // The disk write happens off the reader's path; if the disk falls far behind, the
         // chunk is simply not cached (a later read fetches it again).
         if (!error && backlog_ + data->size() <= opts_.write_backlog) {

@@ -6,6 +6,8 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <list>
+#include <unordered_map>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -30,6 +32,7 @@ struct FetcherOptions {
     size_t workers = 16;                    // parallel ranged GETs
     size_t cache_writers = 2;               // threads that write fetched chunks to the disk cache
     uint64_t write_backlog = 256ull << 20;  // fetched bytes waiting for the disk; beyond, skip caching
+    uint64_t recent_bytes = 128ull << 20;   // fetched chunks kept in memory for readers close behind
     uint64_t max_request = 8ull << 20;      // largest single ranged GET
     uint64_t memory_budget = 512ull << 20;  // bytes of prefetch in flight at once
 };
@@ -79,6 +82,9 @@ private:
     // nobody fetches it again meanwhile.
     void deliver(const Job& job, uint64_t index, Chunk data, std::exception_ptr error);
     void retire(const std::string& key);
+    // The in-memory set of recently fetched chunks (callers hold mutex_).
+    void remember(const std::string& key, Chunk data);
+    Chunk recall(const std::string& key);
 
     Remote& remote_;
     cache::Cache& cache_;
@@ -87,6 +93,9 @@ private:
     std::mutex mutex_;
     std::condition_variable work_ready_, chunk_done_;
     std::map<std::string, std::shared_ptr<Slot>> in_flight_;
+    std::list<std::string> recent_order_;  // most recent first
+    std::unordered_map<std::string, std::pair<Chunk, std::list<std::string>::iterator>> recent_;
+    uint64_t recent_used_ = 0;
     std::deque<Job> urgent_, background_;
     std::deque<CacheWrite> writes_;
     std::condition_variable write_ready_;

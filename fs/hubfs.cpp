@@ -48,6 +48,15 @@ struct stat HubFs::dir_attr(int64_t mtime) const {
     return st;
 }
 
+struct stat HubFs::file_attr(const RemoteEntry& e, int64_t mtime) const {
+    struct stat st = dir_attr(mtime);
+    st.st_mode = S_IFREG | 0444;
+    st.st_nlink = 1;
+    st.st_size = static_cast<off_t>(e.size);
+    st.st_blocks = static_cast<blkcnt_t>((e.size + 511) / 512);
+    return st;
+}
+
 double HubFs::timeout_for(const Node& node) const {
     if (node.in_repo() && is_commit_sha(node.rev)) return kPinnedTimeout;
     if (!node.in_repo()) return 1.0;
@@ -72,19 +81,7 @@ HubFs::Resolved HubFs::resolve(const Node& node) {
             r.entry = catalog_.entry(node.repo, *r.rev, node.path);
             if (!r.entry || r.entry->is_dir != (node.kind == NodeKind::folder))
                 throw RemoteError(RemoteError::Kind::not_found, node.repo.key() + ": no " + node.path + " at " + r.rev->commit);
-            if (node.kind == NodeKind::folder) {
-                r.attr = dir_attr(r.rev->time);
-            } else {
-                struct stat& st = r.attr;
-                st.st_mode = S_IFREG | 0444;
-                st.st_nlink = 1;
-                st.st_uid = opts_.uid;
-                st.st_gid = opts_.gid;
-                st.st_size = static_cast<off_t>(r.entry->size);
-                st.st_blocks = static_cast<blkcnt_t>((r.entry->size + 511) / 512);
-                st.st_blksize = 1 << 20;
-                st.st_mtim.tv_sec = st.st_ctim.tv_sec = st.st_atim.tv_sec = r.rev->time;
-            }
+            r.attr = node.kind == NodeKind::folder ? dir_attr(r.rev->time) : file_attr(*r.entry, r.rev->time);
             return r;
         }
     }
@@ -186,15 +183,7 @@ std::vector<HubFs::DirEntry> HubFs::list(const Node& dir) {
                 Resolved r;
                 r.rev = rev;
                 r.entry = e;
-                if (e.is_dir) {
-                    r.attr = dir_attr(rev.time);
-                } else {
-                    r.attr = dir_attr(rev.time);
-                    r.attr.st_mode = S_IFREG | 0444;
-                    r.attr.st_nlink = 1;
-                    r.attr.st_size = static_cast<off_t>(e.size);
-                    r.attr.st_blocks = static_cast<blkcnt_t>((e.size + 511) / 512);
-                }
+                r.attr = e.is_dir ? dir_attr(rev.time) : file_attr(e, rev.time);
                 out.push_back({e.name, n, r});
             }
             break;

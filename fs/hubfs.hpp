@@ -78,6 +78,7 @@ private:
     std::optional<Node> child(const Node& parent, const std::string& name);
     std::vector<DirEntry> list(const Node& dir);
     struct stat dir_attr(int64_t mtime) const;
+    struct stat file_attr(const RemoteEntry& e, int64_t mtime) const;
     double timeout_for(const Node& node) const;
     fuse_entry_param entry_param(const Node& node, const Resolved& r, bool add_ref);
     std::map<std::string, std::string> xattrs(const Node& node);

@@ -2,7 +2,7 @@
 // range of it is valid is decided by the LMDB index and the checksums, never by the file.
 #pragma once
 
-#include "unique_fd.hpp"
+#include "common/unique_fd.hpp"
 
 #include <cstdint>
 #include <filesystem>

@@ -14,9 +14,11 @@
 #include "emulation.hpp"
 #include "http_message.hpp"
 #include "request_log.hpp"
-#include "unique_fd.hpp"
+#include "common/unique_fd.hpp"
 
 namespace localhub {
+
+using hubfs::UniqueFd;
 
 class HttpServer {
 public:

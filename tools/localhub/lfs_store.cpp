@@ -10,11 +10,14 @@
 
 #include "lfs_pointer.hpp"
 #include "sha256.hpp"
-#include "unique_fd.hpp"
+#include "common/unique_fd.hpp"
 
 namespace fs = std::filesystem;
 
 namespace localhub {
+
+using hubfs::UniqueFd;
+
 namespace {
 
 bool write_all(int fd, const char* p, size_t n) {

@@ -1,11 +1,11 @@
-// Owner of a POSIX file descriptor.
+// Owns a POSIX file descriptor.
 #pragma once
 
 #include <unistd.h>
 
 #include <utility>
 
-namespace hubfs::cache {
+namespace hubfs {
 
 class UniqueFd {
 public:
@@ -25,13 +25,14 @@ public:
 
     int get() const { return fd_; }
     explicit operator bool() const { return fd_ >= 0; }
-    void reset() {
+    int release() { return std::exchange(fd_, -1); }
+    void reset(int fd = -1) {
         if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
+        fd_ = fd;
     }
 
 private:
     int fd_ = -1;
 };
 
-}  // namespace hubfs::cache
+}  // namespace hubfs
