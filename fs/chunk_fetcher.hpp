@@ -29,11 +29,11 @@ struct FileSource {
 };
 
 struct FetcherOptions {
-    size_t workers = 16;                    // parallel ranged GETs
+    size_t workers = 8;                     // parallel ranged GETs
     size_t cache_writers = 2;               // threads that write fetched chunks to the disk cache
     uint64_t write_backlog = 256ull << 20;  // fetched bytes waiting for the disk; beyond, skip caching
     uint64_t recent_bytes = 128ull << 20;   // fetched chunks kept in memory for readers close behind
-    uint64_t max_request = 8ull << 20;      // largest single ranged GET
+    uint64_t max_request = 16ull << 20;     // largest single ranged GET
     uint64_t memory_budget = 512ull << 20;  // bytes of prefetch in flight at once
 };
 
