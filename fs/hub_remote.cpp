@@ -1,11 +1,12 @@
 #include "hub_remote.hpp"
 
 #include <ctime>
-#include <regex>
 
 #include <nlohmann/json.hpp>
 
 #include "api/errors.hpp"
+#include "api/paged_list.hpp"
+#include "api/repo.hpp"
 #include "api/url.hpp"
 #include "common/log.hpp"
 
@@ -15,7 +16,14 @@ namespace {
 // A storage URL is reused this long; the Hub's are signed and expire.
 constexpr auto kLocationLifetime = std::chrono::minutes(10);
 
-std::string type_prefix(RepoType t) { return t == RepoType::model ? "" : std::string(type_plural(t)) + "/"; }
+api::Repo api_repo(const RepoRef& repo) {
+    switch (repo.type) {
+        case RepoType::dataset: return api::Repo(repo.id, api::RepoType::dataset);
+        case RepoType::space: return api::Repo(repo.id, api::RepoType::space);
+        case RepoType::model: break;
+    }
+    return api::Repo(repo.id, api::RepoType::model);
+}
 
 // The one translation of client errors into what the filesystem tells apart.
 [[noreturn]] void rethrow_as_remote_error() {
@@ -44,14 +52,6 @@ std::string type_prefix(RepoType t) { return t == RepoType::model ? "" : std::st
     }
 }
 
-std::string next_link(const api::HeaderMap& headers) {
-    auto link = headers.get("link");
-    if (!link) return {};
-    static const std::regex next(R"(<(https?://[^>]+)>;\s*rel="next")");
-    std::smatch m;
-    return std::regex_search(*link, m, next) ? m[1].str() : std::string();
-}
-
 }  // namespace
 
 int64_t parse_hub_date(const std::string& iso) {
@@ -68,9 +68,7 @@ api::HttpRequest HubRemote::request(const std::string& url) const {
     return r;
 }
 
-std::string HubRemote::api_url(const RepoRef& repo) const {
-    return endpoint_ + "/api/" + type_plural(repo.type) + "/" + api::percent_encode_path(repo.id);
-}
+std::string HubRemote::api_url(const RepoRef& repo) const { return endpoint_ + api_repo(repo).api_path(); }
 
 void HubRemote::verify_startup() {
     try {
@@ -102,18 +100,6 @@ Revision HubRemote::resolve(const RepoRef& repo, const std::string& rev) {
     }
 }
 
-std::vector<std::string> HubRemote::get_pages(const std::string& first) {
-    std::vector<std::string> pages;
-    std::string url = first;
-    while (!url.empty()) {
-        auto res = http_.send(request(url));
-        api::expect_ok(res);
-        pages.push_back(std::move(res.body));
-        url = next_link(res.headers);
-    }
-    return pages;
-}
-
 std::vector<RemoteEntry> HubRemote::list_folder(const RepoRef& repo, const std::string& commit,
                                                 const std::string& path) {
     try {
@@ -121,17 +107,16 @@ std::vector<RemoteEntry> HubRemote::list_folder(const RepoRef& repo, const std::
         if (!path.empty()) url += "/" + api::percent_encode_path(path);
         url += "?recursive=false&expand=false";
         std::vector<RemoteEntry> out;
-        for (const auto& page : get_pages(url)) {
-            for (const auto& j : nlohmann::json::parse(page)) {
-                RemoteEntry e;
-                std::string full = j.at("path").get<std::string>();
-                e.name = full.substr(full.rfind('/') + 1);
-                e.is_dir = j.at("type").get<std::string>() == "directory";
-                e.size = j.value("size", uint64_t(0));
-                e.oid = j.value("oid", "");
-                if (j.contains("lfs") && j["lfs"].is_object()) e.lfs_sha256 = j["lfs"].value("oid", "");
-                out.push_back(std::move(e));
-            }
+        api::JsonPager pages(http_, url);
+        while (auto j = pages.next()) {
+            RemoteEntry e;
+            std::string full = j->at("path").get<std::string>();
+            e.name = full.substr(full.rfind('/') + 1);
+            e.is_dir = j->at("type").get<std::string>() == "directory";
+            e.size = j->value("size", uint64_t(0));
+            e.oid = j->value("oid", "");
+            if (j->contains("lfs") && (*j)["lfs"].is_object()) e.lfs_sha256 = (*j)["lfs"].value("oid", "");
+            out.push_back(std::move(e));
         }
         return out;
     } catch (...) {
@@ -166,11 +151,11 @@ std::vector<std::string> HubRemote::list_repos(RepoType type, const std::string&
     try {
         std::string url = endpoint_ + "/api/" + type_plural(type) + "?" + api::build_query({{"author", author}, {"limit", "1000"}});
         std::vector<std::string> names;
-        for (const auto& page : get_pages(url))
-            for (const auto& j : nlohmann::json::parse(page)) {
-                std::string id = j.at("id").get<std::string>();
-                if (id.rfind(author + "/", 0) == 0) names.push_back(id.substr(author.size() + 1));
-            }
+        api::JsonPager pages(http_, url);
+        while (auto j = pages.next()) {
+            std::string id = j->at("id").get<std::string>();
+            if (id.rfind(author + "/", 0) == 0) names.push_back(id.substr(author.size() + 1));
+        }
         return names;
     } catch (...) {
         rethrow_as_remote_error();
@@ -178,7 +163,7 @@ std::vector<std::string> HubRemote::list_repos(RepoType type, const std::string&
 }
 
 std::string HubRemote::file_url(const RepoRef& repo, const std::string& commit, const std::string& path) {
-    return endpoint_ + "/" + type_prefix(repo.type) + api::percent_encode_path(repo.id) + "/resolve/" + commit + "/" +
+    return endpoint_ + "/" + std::string(api_repo(repo).url_prefix()) + api::percent_encode_path(repo.id) + "/resolve/" + commit + "/" +
            api::percent_encode_path(path);
 }
 

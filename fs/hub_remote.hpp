@@ -34,8 +34,6 @@ public:
 
 private:
     std::string api_url(const RepoRef& repo) const;
-    // GETs a JSON array, following Link rel="next" pages.
-    std::vector<std::string> get_pages(const std::string& url);
     api::HttpRequest request(const std::string& url) const;
 
     api::HttpClient http_;
