@@ -20,6 +20,7 @@
 #include "user.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,12 @@ struct RepoSettings {
     std::optional<bool> is_private{};
 };
 
+// How far a create_commit has got, for progress displays.
+struct CommitProgress {
+    uint64_t files_total = 0, files_uploaded = 0;  // LFS objects to send
+    uint64_t bytes_total = 0, bytes_uploaded = 0;  // their bytes
+};
+
 struct CommitOptions {
     std::string commit_message{};
     std::string commit_description{};
@@ -51,6 +58,8 @@ struct CommitOptions {
     bool create_pr = false;
     std::optional<std::string> parent_commit{};  // the Hub refuses (412) if the branch moved since
     int max_uploads_in_flight = 4;             // LFS objects / parts uploaded concurrently
+    // Called as LFS bytes go out (from upload threads; keep it cheap and thread-safe).
+    std::function<void(const CommitProgress&)> progress{};
 };
 
 class HfApi {

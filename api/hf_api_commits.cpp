@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <stdexcept>
 
 namespace hubfs::api {
@@ -108,7 +109,23 @@ CommitInfo HfApi::create_commit(const Repo& repo, const std::vector<CommitOperat
                         ".git/info/lfs/objects/batch";
         if (!options.create_pr) lfs.ref_name = revision;
         lfs.max_in_flight = options.max_uploads_in_flight;
+        CommitProgress progress;
+        std::mutex progress_mutex;
+        auto report = [&] {
+            if (options.progress) options.progress(progress);
+        };
+        progress.files_total = lfs_sources.size();
+        for (const auto* source : lfs_sources) progress.bytes_total += source->size();
+        report();
+        lfs.on_sent = [&](uint64_t bytes) {
+            std::lock_guard lock(progress_mutex);
+            progress.bytes_uploaded += bytes;
+            report();
+        };
         upload_lfs_objects(http_, lfs, lfs_sources);
+        progress.files_uploaded = progress.files_total;
+        progress.bytes_uploaded = progress.bytes_total;
+        report();
     }
 
     // 4. The NDJSON body: header, then one line per operation, in the caller's order.

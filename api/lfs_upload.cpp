@@ -123,13 +123,14 @@ size_t upload_lfs_objects(HttpClient& http, const LfsUploadRequest& request,
     std::vector<std::function<void()>> transfers;
     for (auto& plan : plans) {
         if (plan.chunk_size == 0) {
-            transfers.emplace_back([&http, &plan] {
+            transfers.emplace_back([&http, &plan, &request] {
                 expect_ok(http.send(put_slice(plan.upload_href, *plan.source, 0, plan.source->size())));
+                if (request.on_sent) request.on_sent(plan.source->size());
             });
             continue;
         }
         for (size_t part = 0; part < plan.part_urls.size(); ++part) {
-            transfers.emplace_back([&http, &plan, part] {
+            transfers.emplace_back([&http, &plan, &request, part] {
                 uint64_t offset = part * plan.chunk_size;
                 uint64_t length = std::min(plan.chunk_size, plan.source->size() - offset);
                 HttpResponse response = http.send(put_slice(plan.part_urls[part], *plan.source, offset, length));
@@ -137,6 +138,7 @@ size_t upload_lfs_objects(HttpClient& http, const LfsUploadRequest& request,
                 auto etag = response.headers.get("ETag");
                 if (!etag) malformed("part upload answered without ETag", plan.part_urls[part]);
                 plan.part_etags[part] = *etag;  // kept verbatim, quotes included
+                if (request.on_sent) request.on_sent(length);
             });
         }
     }

@@ -5,6 +5,8 @@
 #include "http_client.hpp"
 #include "upload_source.hpp"
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +17,8 @@ struct LfsUploadRequest {
     std::string batch_url;                // {endpoint}/{prefix}{repo}.git/info/lfs/objects/batch
     std::optional<std::string> ref_name;  // the target branch; nullopt when opening a PR
     int max_in_flight = 4;
+    // Called (from upload threads) with the byte count of each object or part once it is sent.
+    std::function<void(uint64_t bytes)> on_sent{};
 };
 
 // Returns how many objects were actually sent (the others were already on the Hub).

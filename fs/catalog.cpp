@@ -130,6 +130,20 @@ Revision Catalog::fetch_revision(const RepoRef& repo, const std::string& rev, co
     }
 }
 
+void Catalog::learn_revision(const RepoRef& repo, const std::string& rev, const Revision& at) {
+    const std::string key = key_of("rev", repo, rev);
+    std::lock_guard lock(mutex_);
+    revisions_[key] = {at, Clock::now()};
+    missing_.erase(key);
+}
+
+void Catalog::forget_revision(const RepoRef& repo, const std::string& rev) {
+    const std::string key = key_of("rev", repo, rev);
+    std::lock_guard lock(mutex_);
+    revisions_.erase(key);
+    missing_.erase(key);
+}
+
 Revision Catalog::resolve(const RepoRef& repo, const std::string& rev) {
     const std::string key = key_of("rev", repo, rev);
     const bool pinned = is_commit_sha(rev);

@@ -40,6 +40,10 @@ public:
     // A full commit sha resolves once for ever; other names again after the TTL. When the Hub
     // is unreachable, the last known resolution is used (offline reads of cached repos).
     Revision resolve(const RepoRef& repo, const std::string& rev);
+    // What this mount itself changed: a commit it made moves the branch now, not after the TTL;
+    // a repository or branch it created exists now (no negative answer kept).
+    void learn_revision(const RepoRef& repo, const std::string& rev, const Revision& at);
+    void forget_revision(const RepoRef& repo, const std::string& rev);
     std::shared_ptr<const Folder> folder(const RepoRef& repo, const Revision& at, const std::string& path);
     // The entry at path (never the root), or nullopt.
     std::optional<RemoteEntry> entry(const RepoRef& repo, const Revision& at, const std::string& path);

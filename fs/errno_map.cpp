@@ -23,6 +23,9 @@ int errno_from_current_exception(const std::string& what) {
             case RemoteError::Kind::invalid:
                 HUBFS_LOG(warn, "%s: %s", what.c_str(), e.what());
                 return EINVAL;
+            case RemoteError::Kind::conflict:
+                HUBFS_LOG(warn, "%s: %s", what.c_str(), e.what());
+                return ESTALE;
             case RemoteError::Kind::unavailable:
             case RemoteError::Kind::other:
                 HUBFS_LOG(error, "%s: %s", what.c_str(), e.what());

@@ -16,6 +16,8 @@ namespace {
 // A storage URL is reused this long; the Hub's are signed and expire.
 constexpr auto kLocationLifetime = std::chrono::minutes(10);
 
+}  // namespace
+
 api::Repo api_repo(const RepoRef& repo) {
     switch (repo.type) {
         case RepoType::dataset: return api::Repo(repo.id, api::RepoType::dataset);
@@ -25,7 +27,6 @@ api::Repo api_repo(const RepoRef& repo) {
     return api::Repo(repo.id, api::RepoType::model);
 }
 
-// The one translation of client errors into what the filesystem tells apart.
 [[noreturn]] void rethrow_as_remote_error() {
     try {
         throw;
@@ -43,6 +44,7 @@ api::Repo api_repo(const RepoRef& repo) {
             case K::rate_limited:
             case K::offline: kind = RemoteError::Kind::unavailable; break;
             case K::bad_request: kind = RemoteError::Kind::invalid; break;
+            case K::conflict: kind = RemoteError::Kind::conflict; break;
             case K::http: kind = e.status() >= 500 ? RemoteError::Kind::unavailable : RemoteError::Kind::other; break;
             default: break;
         }
@@ -51,8 +53,6 @@ api::Repo api_repo(const RepoRef& repo) {
         throw RemoteError(RemoteError::Kind::other, std::string("the Hub sent malformed JSON: ") + e.what());
     }
 }
-
-}  // namespace
 
 int64_t parse_hub_date(const std::string& iso) {
     std::tm tm{};

@@ -10,6 +10,7 @@
 
 #include "api/config.hpp"
 #include "api/http_client.hpp"
+#include "api/repo.hpp"
 #include "remote.hpp"
 
 namespace hubfs::fs {
@@ -45,6 +46,11 @@ private:
     std::mutex mutex_;
     std::map<std::string, Location> locations_;  // content id -> storage URL
 };
+
+api::Repo api_repo(const RepoRef& repo);
+
+// The one translation of api/ errors (the exception being handled) into RemoteError kinds.
+[[noreturn]] void rethrow_as_remote_error();
 
 // Parses the Hub's ISO-8601 UTC dates ("2025-03-07T12:24:18.657Z"); 0 when malformed.
 int64_t parse_hub_date(const std::string& iso);

@@ -39,7 +39,7 @@ struct RemoteEntry {
 
 // Failures the filesystem tells apart; fs/errno_map.cpp turns them into errno.
 struct RemoteError : std::runtime_error {
-    enum class Kind { not_found, access_denied, unavailable, invalid, other };
+    enum class Kind { not_found, access_denied, unavailable, invalid, conflict, other };
     RemoteError(Kind k, const std::string& what) : std::runtime_error(what), kind(k) {}
     Kind kind;
 };

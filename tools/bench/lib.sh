@@ -17,12 +17,23 @@ bench_stop_localhub() {
   LH_PID=; LH_DIR=
 }
 
+# bench_create_repo NS/NAME: creates the model repo (NS is the token's user, bench); exists is fine.
+bench_create_repo() {
+  curl -sf -H "Authorization: Bearer hf_bench_token" -X POST "$LH_URL/api/repos/create" \
+    -d "{\"name\":\"${1#*/}\"}" >/dev/null || true
+}
+
+# bench_head NS/NAME [BRANCH]: prints the commit sha the branch (default main) points at.
+bench_head() {
+  curl -sf -H "Authorization: Bearer hf_bench_token" "$LH_URL/api/models/$1/revision/${2:-main}" | jq -r .sha
+}
+
 # bench_upload_lfs REPO PATH FILE: commits FILE at PATH through the LFS batch API (basic transfer).
 bench_upload_lfs() {
   local repo=$1 path=$2 file=$3 auth="Authorization: Bearer hf_bench_token"
   local sha size href
   sha=$(sha256sum "$file" | cut -d' ' -f1); size=$(stat -c %s "$file")
-  curl -sf -H "$auth" -X POST "$LH_URL/api/repos/create" -d "{\"name\":\"${repo#*/}\"}" >/dev/null || true
+  bench_create_repo "$repo"
   href=$(curl -sf -H "$auth" -X POST "$LH_URL/$repo.git/info/lfs/objects/batch" \
     -d "{\"operation\":\"upload\",\"transfers\":[\"basic\"],\"objects\":[{\"oid\":\"$sha\",\"size\":$size}]}" |
     jq -r '.objects[0].actions.upload.href // empty')

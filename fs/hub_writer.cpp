@@ -1,0 +1,107 @@
+#include "hub_writer.hpp"
+
+#include "hub_remote.hpp"
+
+namespace hubfs::fs {
+namespace {
+
+constexpr auto kRefsLifetime = std::chrono::seconds(30);
+
+}  // namespace
+
+HubWriter::HubWriter(api::HubConfig config, bool public_repos) : api_(std::move(config)), public_repos_(public_repos) {}
+
+bool HubWriter::is_branch(const RepoRef& repo, const std::string& rev) {
+    auto now = std::chrono::steady_clock::now();
+    {
+        std::lock_guard lock(mutex_);
+        auto it = branches_.find(repo.key());
+        if (it != branches_.end() && now - it->second.second < kRefsLifetime) return it->second.first.count(rev) > 0;
+    }
+    std::set<std::string> names;
+    try {
+        for (const auto& b : api_.list_repo_refs(api_repo(repo)).branches) names.insert(b.name);
+    } catch (...) {
+        rethrow_as_remote_error();
+    }
+    std::lock_guard lock(mutex_);
+    branches_[repo.key()] = {names, now};
+    return names.count(rev) > 0;
+}
+
+std::string HubWriter::head(const RepoRef& repo, const std::string& branch) {
+    try {
+        return api_.repo_info(api_repo(repo), branch).sha.value_or("");
+    } catch (...) {
+        rethrow_as_remote_error();
+    }
+}
+
+std::map<std::string, std::string> HubWriter::files_at(const RepoRef& repo, const std::string& commit) {
+    std::map<std::string, std::string> out;
+    try {
+        api::ListRepoTreeOptions options;
+        options.recursive = true;
+        options.revision = commit;
+        for (const auto& entry : api_.list_repo_tree(api_repo(repo), options).to_vector())
+            if (const auto* f = std::get_if<api::RepoFile>(&entry)) out[f->path] = f->lfs ? f->lfs->sha256 : f->blob_id;
+    } catch (...) {
+        rethrow_as_remote_error();
+    }
+    return out;
+}
+
+std::set<std::string> HubWriter::changed_paths(const RepoRef& repo, const std::string& from, const std::string& to) {
+    auto before = files_at(repo, from);
+    auto after = files_at(repo, to);
+    std::set<std::string> out;
+    for (const auto& [path, id] : before) {
+        auto it = after.find(path);
+        if (it == after.end() || it->second != id) out.insert(path);
+    }
+    for (const auto& [path, id] : after)
+        if (!before.count(path)) out.insert(path);
+    return out;
+}
+
+api::CommitInfo HubWriter::commit(const RepoRef& repo, const std::vector<api::CommitOperation>& operations,
+                                  const api::CommitOptions& options) {
+    try {
+        return api_.create_commit(api_repo(repo), operations, options);
+    } catch (...) {
+        rethrow_as_remote_error();
+    }
+}
+
+void HubWriter::create_repo(const RepoRef& repo) {
+    try {
+        api::CreateRepoOptions options;
+        options.is_private = !public_repos_;
+        if (repo.type == RepoType::space) options.space_sdk = "static";
+        api_.create_repo(api_repo(repo), options);
+    } catch (...) {
+        rethrow_as_remote_error();
+    }
+}
+
+void HubWriter::create_branch(const RepoRef& repo, const std::string& branch, const std::string& from) {
+    try {
+        api_.create_branch(api_repo(repo), branch, from.empty() ? std::nullopt : std::optional<std::string>(from));
+    } catch (...) {
+        rethrow_as_remote_error();
+    }
+    std::lock_guard lock(mutex_);
+    branches_.erase(repo.key());
+}
+
+void HubWriter::delete_branch(const RepoRef& repo, const std::string& branch) {
+    try {
+        api_.delete_branch(api_repo(repo), branch);
+    } catch (...) {
+        rethrow_as_remote_error();
+    }
+    std::lock_guard lock(mutex_);
+    branches_.erase(repo.key());
+}
+
+}  // namespace hubfs::fs

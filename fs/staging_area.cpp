@@ -1,0 +1,255 @@
+#include "staging_area.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <system_error>
+
+#include "api/digest.hpp"
+#include "common/log.hpp"
+#include "hub_path.hpp"
+
+namespace hubfs::fs {
+namespace {
+
+constexpr char kSep = '\x1f';
+constexpr size_t kMaxPathInKey = 300;  // LMDB keys are at most 511 bytes: longer paths are hashed
+
+std::string random_name() {
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    char buf[33];
+    std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                  static_cast<unsigned long long>(rng()));
+    return buf;
+}
+
+nlohmann::json entry_json(const RemoteEntry& e) {
+    return {{"size", e.size}, {"oid", e.oid}, {"lfs", e.lfs_sha256}};
+}
+
+RemoteEntry entry_from(const nlohmann::json& j, const std::string& path) {
+    RemoteEntry e;
+    e.name = path.substr(path.rfind('/') + 1);
+    e.size = j.value("size", uint64_t{0});
+    e.oid = j.value("oid", std::string());
+    e.lfs_sha256 = j.value("lfs", std::string());
+    return e;
+}
+
+}  // namespace
+
+StagingArea::StagingArea(const std::filesystem::path& dir) : files_dir_(dir / "files"), journal_(dir / "journal") {
+    std::filesystem::create_directories(files_dir_);
+    load();
+}
+
+std::string StagingArea::entry_key(const Branch& b, char kind, const std::string& path) const {
+    std::string key = b.changes.id.key() + kSep + kind + kSep;
+    return key + (path.size() <= kMaxPathInKey ? path : "#" + api::sha256_hex(path));
+}
+
+void StagingArea::load() {
+    std::set<std::string> used_blobs;
+    std::vector<StagingJournal::Edit> dropped;
+    for (const auto& [key, value] : journal_.scan()) {
+        auto sep = key.find(kSep);
+        if (sep == std::string::npos || sep + 2 >= key.size()) continue;
+        std::string branch_key = key.substr(0, sep);
+        char kind = key[sep + 1];
+        auto j = nlohmann::json::parse(value, nullptr, false);
+        if (j.is_discarded()) {
+            HUBFS_LOG(error, "staging journal: unreadable entry for %s; left in place", branch_key.c_str());
+            continue;
+        }
+        auto& b = branches_[branch_key];
+        if (!b) {
+            b = std::make_shared<Branch>();
+            b->recovered = true;
+        }
+        StagedBranch& c = b->changes;
+        std::string path = j.value("path", std::string());
+        if (kind == 'H') {
+            auto type = type_from_plural(j.value("type", std::string()));
+            c.id = BranchId{RepoRef{type.value_or(RepoType::model), j.value("repo", std::string())},
+                            j.value("branch", std::string())};
+            c.base = Revision{j.value("base", std::string()), j.value("time", int64_t{0})};
+            c.message = j.value("message", std::string());
+            c.description = j.value("description", std::string());
+        } else if (kind == 'F') {
+            StagedFile f;
+            f.blob = j.value("blob", std::string());
+            f.copy_from = j.value("copy_from", std::string());
+            f.source = entry_from(j.value("source", nlohmann::json::object()), path);
+            f.dirty = j.value("dirty", true);
+            if (!f.dirty) {  // already on the Hub: only kept while a writer had it open
+                dropped.emplace_back(key, std::nullopt);
+                continue;
+            }
+            if (!f.blob.empty()) used_blobs.insert(f.blob);
+            c.files[path] = f;
+        } else if (kind == 'D') {
+            c.deleted[path] = j.value("folder", false);
+        } else if (kind == 'M') {
+            c.dirs.insert(path);
+        }
+    }
+    journal_.apply(dropped);
+    for (auto it = branches_.begin(); it != branches_.end();) {
+        const StagedBranch& c = it->second->changes;
+        if (c.id.repo.id.empty() || c.base.commit.empty()) {
+            HUBFS_LOG(error, "staging journal: changes of %s have no header; left in the journal", it->first.c_str());
+            it = branches_.erase(it);
+            continue;
+        }
+        if (c.has_changes())
+            HUBFS_LOG(info, "staging: %zu changes of %s found from an earlier mount; they will be committed",
+                      c.change_count(), it->first.c_str());
+        ++it;
+    }
+    // Staged files nothing refers to: left by a crash between creating a file and journaling it.
+    std::error_code ec;
+    for (const auto& f : std::filesystem::directory_iterator(files_dir_, ec))
+        if (!used_blobs.count(f.path().filename().string())) std::filesystem::remove(f.path(), ec);
+}
+
+std::shared_ptr<StagingArea::Branch> StagingArea::find(const BranchId& id) {
+    std::lock_guard lock(mutex_);
+    auto it = branches_.find(id.key());
+    return it == branches_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<StagingArea::Branch> StagingArea::get(const BranchId& id, const Revision& base) {
+    std::lock_guard lock(mutex_);
+    auto& b = branches_[id.key()];
+    if (!b) {
+        b = std::make_shared<Branch>();
+        b->changes.id = id;
+        b->changes.base = base;
+        std::lock_guard branch_lock(b->mutex);
+        save_header(*b);
+    }
+    return b;
+}
+
+std::vector<std::shared_ptr<StagingArea::Branch>> StagingArea::branches() {
+    std::lock_guard lock(mutex_);
+    std::vector<std::shared_ptr<Branch>> out;
+    for (const auto& [key, b] : branches_) out.push_back(b);
+    return out;
+}
+
+std::string StagingArea::new_blob() {
+    for (;;) {
+        std::string name = random_name();
+        int fd = ::open(blob_path(name).c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            ::close(fd);
+            return name;
+        }
+        if (errno != EEXIST) throw std::system_error(errno, std::generic_category(), "create staged file");
+    }
+}
+
+void StagingArea::remove_blob(const std::string& blob) {
+    if (blob.empty()) return;
+    std::error_code ec;
+    std::filesystem::remove(blob_path(blob), ec);
+}
+
+void StagingArea::save_header(Branch& b) {
+    const StagedBranch& c = b.changes;
+    nlohmann::json j = {{"type", type_plural(c.id.repo.type)}, {"repo", c.id.repo.id}, {"branch", c.id.branch},
+                        {"base", c.base.commit}, {"time", c.base.time}, {"message", c.message},
+                        {"description", c.description}};
+    journal_.apply({{entry_key(b, 'H', ""), j.dump()}});
+}
+
+void StagingArea::put_file(Branch& b, const std::string& path, StagedFile f) {
+    nlohmann::json j = {{"path", path}, {"blob", f.blob}, {"copy_from", f.copy_from},
+                        {"source", entry_json(f.source)}, {"dirty", f.dirty}};
+    journal_.apply({{entry_key(b, 'F', path), j.dump()}});
+    auto& slot = b.changes.files[path];
+    if (!slot.blob.empty() && slot.blob != f.blob && !b.writers.count(slot.blob)) remove_blob(slot.blob);
+    slot = std::move(f);
+}
+
+void StagingArea::erase_file(Branch& b, const std::string& path) {
+    auto it = b.changes.files.find(path);
+    if (it == b.changes.files.end()) return;
+    journal_.apply({{entry_key(b, 'F', path), std::nullopt}});
+    // An open writer keeps its bytes (unlinked files stay readable while open on POSIX too).
+    if (!b.writers.count(it->second.blob)) remove_blob(it->second.blob);
+    b.changes.files.erase(it);
+}
+
+void StagingArea::put_deleted(Branch& b, const std::string& path, bool folder) {
+    journal_.apply({{entry_key(b, 'D', path), nlohmann::json{{"path", path}, {"folder", folder}}.dump()}});
+    b.changes.deleted[path] = folder;
+}
+
+void StagingArea::put_dir(Branch& b, const std::string& path) {
+    journal_.apply({{entry_key(b, 'M', path), nlohmann::json{{"path", path}}.dump()}});
+    b.changes.dirs.insert(path);
+}
+
+void StagingArea::erase_dir(Branch& b, const std::string& path) {
+    if (!b.changes.dirs.erase(path)) return;
+    journal_.apply({{entry_key(b, 'M', path), std::nullopt}});
+}
+
+void StagingArea::committed(Branch& b, const StagedBranch& sent, const Revision& new_base) {
+    StagedBranch& c = b.changes;
+    std::vector<StagingJournal::Edit> edits;
+    for (const auto& [path, folder] : sent.deleted) {
+        edits.emplace_back(entry_key(b, 'D', path), std::nullopt);
+        c.deleted.erase(path);
+    }
+    for (const auto& dir : sent.dirs) {
+        edits.emplace_back(entry_key(b, 'M', dir), std::nullopt);
+        c.dirs.erase(dir);
+    }
+    std::vector<std::string> removed;
+    for (const auto& [path, f] : sent.files) {
+        auto it = c.files.find(path);
+        if (it == c.files.end() || it->second.blob != f.blob || !f.dirty) continue;
+        if (b.writers.count(f.blob)) {
+            it->second.dirty = false;  // still open: keep serving it, commit again if written
+            nlohmann::json j = {{"path", path}, {"blob", f.blob}, {"dirty", false}};
+            edits.emplace_back(entry_key(b, 'F', path), j.dump());
+        } else {
+            edits.emplace_back(entry_key(b, 'F', path), std::nullopt);
+            removed.push_back(f.blob);
+            c.files.erase(it);
+        }
+    }
+    c.base = new_base;
+    nlohmann::json header = {{"type", type_plural(c.id.repo.type)}, {"repo", c.id.repo.id}, {"branch", c.id.branch},
+                             {"base", c.base.commit}, {"time", c.base.time}, {"message", ""}, {"description", ""}};
+    c.message.clear();
+    c.description.clear();
+    edits.emplace_back(entry_key(b, 'H', ""), header.dump());
+    journal_.apply(edits);
+    for (const auto& blob : removed) remove_blob(blob);
+}
+
+uint64_t StagingArea::staged_bytes(const Branch& b) const {
+    uint64_t total = 0;
+    for (const auto& [path, f] : b.changes.files) {
+        if (!f.dirty) continue;
+        std::error_code ec;
+        total += f.is_copy() ? f.source.size : std::filesystem::file_size(blob_path(f.blob), ec);
+    }
+    return total;
+}
+
+void StagingArea::discard(Branch& b) {
+    StagedBranch sent = b.changes;
+    for (auto& [path, f] : sent.files) f.dirty = true;
+    Revision base = b.changes.base;
+    committed(b, sent, base);
+}
+
+}  // namespace hubfs::fs

@@ -1,0 +1,81 @@
+// Where writes wait for their commit: staged bytes as files under <cache>/staging/files/, and
+// the journal (LMDB, <cache>/staging/journal/) of every branch's pending changes. Every change
+// is journaled before it is answered, so a crash or kill -9 loses nothing: the next mount loads
+// the journal and shows and commits the changes. Staged data is removed only once the Hub has
+// accepted the commit that carries it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "staged_branch.hpp"
+#include "staging_journal.hpp"
+
+namespace hubfs::fs {
+
+// What a branch's commits are doing, for the control file and `hubfs status`.
+struct CommitStatus {
+    std::string state = "idle";  // idle, committing, uploading, retrying, conflict, failed
+    uint64_t files_total = 0, bytes_total = 0, bytes_uploaded = 0;
+    std::string last;            // "<sha>", "pr refs/pr/N", or "error: ..."
+    std::vector<std::string> conflicts;
+    // Scheduling of the background commits.
+    std::chrono::steady_clock::time_point last_attempt{}, next_retry{};
+    int failures = 0;             // consecutive attempts that found the Hub unreachable
+};
+
+class StagingArea {
+public:
+    struct Branch {
+        std::mutex mutex;         // guards everything below
+        std::shared_mutex gate;   // changes hold it shared; a commit holds it exclusively
+        StagedBranch changes;
+        CommitStatus status;
+        std::map<std::string, int> writers;  // blob -> handles open for writing
+        bool recovered = false;   // loaded from the journal at start-up: commit it soon
+    };
+
+    explicit StagingArea(const std::filesystem::path& dir);  // loads the journal
+
+    std::shared_ptr<Branch> find(const BranchId& id);
+    // The branch's staging, made with `base` as its base commit if it has none yet.
+    std::shared_ptr<Branch> get(const BranchId& id, const Revision& base);
+    std::vector<std::shared_ptr<Branch>> branches();
+
+    std::filesystem::path blob_path(const std::string& blob) const { return files_dir_ / blob; }
+    // A new empty staged file; returns its name.
+    std::string new_blob();
+    void remove_blob(const std::string& blob);
+
+    // Changes: the caller holds the branch's mutex (and its gate, shared). Each is journaled.
+    void put_file(Branch& b, const std::string& path, StagedFile f);
+    void erase_file(Branch& b, const std::string& path);  // drops the staged bytes, unless open
+    void put_deleted(Branch& b, const std::string& path, bool folder);
+    void put_dir(Branch& b, const std::string& path);
+    void erase_dir(Branch& b, const std::string& path);
+    void save_header(Branch& b);
+    // After the Hub accepted a commit of `sent` (a copy of the changes taken under the gate):
+    // everything sent is gone from staging, files still open for writing stay as clean entries.
+    void committed(Branch& b, const StagedBranch& sent, const Revision& new_base);
+    void discard(Branch& b);  // drops every change of the branch
+    void sync() { journal_.sync(); }
+    uint64_t staged_bytes(const Branch& b) const;  // of the changes still to commit
+
+private:
+    std::string entry_key(const Branch& b, char kind, const std::string& path) const;
+    void load();
+
+    std::filesystem::path files_dir_;
+    StagingJournal journal_;
+    std::mutex mutex_;
+    std::map<std::string, std::shared_ptr<Branch>> branches_;  // by BranchId::key()
+};
+
+}  // namespace hubfs::fs

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Write speed through the mount against the official JS client (@huggingface/hub uploadFiles,
+# useXet: false, as tests/conformance uses it) on the same localhub emulating a WAN Hub. Each
+# time ends when the new commit is the branch head on the Hub (checked through the API).
+#   big:   cp FILE into a branch dir + `sync FILE` (fsync commits)  vs  uploadFiles of the file
+#   small: cp -r of a folder of N text files (1-4 KiB) + `sync BRANCH_DIR`  vs  uploadFiles of the folder
+# Each side writes its own bytes to its own fresh repo (localhub keeps one LFS store for all
+# repos: the same bytes twice would be "already uploaded" the second time).
+# usage: tools/bench/mount_write.sh [SIZE_MIB] [LATENCY_MS] [SMALL_FILES]   (defaults 1024, 20, 1000)
+# env: LOCALHUB, HUBFS (binaries, default build-dev/...), HUB_JS (the client's dist/index.mjs)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+LOCALHUB=${LOCALHUB:-build-dev/tools/localhub/localhub}
+HUBFS=${HUBFS:-build-dev/src/hubfs/hubfs}
+HUB_JS=${HUB_JS:-tests/conformance/node_modules/@huggingface/hub/dist/index.mjs}
+. tools/bench/lib.sh
+size_mib=${1:-1024}
+latency=${2:-20}
+nsmall=${3:-1000}
+[ -f "$HUB_JS" ] || { echo "no $HUB_JS: run (cd tests/conformance && npm ci)" >&2; exit 1; }
+HUB_JS=$(realpath "$HUB_JS")
+work=$(mktemp -d /tmp/hubfs-bench-write.XXXXXX)
+mnt="$work/mnt"
+mkdir -p "$mnt" "$work/hubfs" "$work/js"
+hubfs_pid=
+cleanup() {
+  if mountpoint -q "$mnt" 2>/dev/null; then
+    fusermount3 -u "$mnt" 2>/dev/null || fusermount3 -u -z "$mnt" 2>/dev/null || true
+  fi
+  if [ -n "$hubfs_pid" ]; then  # after the kernel unmount the daemon finishes pending commits
+    for _ in $(seq 300); do kill -0 "$hubfs_pid" 2>/dev/null || break; sleep 0.1; done
+    kill "$hubfs_pid" 2>/dev/null && sleep 1 && kill -9 "$hubfs_pid" 2>/dev/null
+    wait "$hubfs_pid" 2>/dev/null || true
+  fi
+  bench_stop_localhub
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The peer: one uploadFiles call, timed inside node (startup and module load not counted).
+#   node peer.mjs upload REPO SRC DEST   prints seconds; SRC a file or a folder (all files under it)
+#   node peer.mjs list REPO              prints "path size lfs-oid|-" of every file at main
+cat >"$work/peer.mjs" <<'EOF'
+import { pathToFileURL } from "node:url";
+const hub = await import(pathToFileURL(process.env.HUB_JS).href);
+const [mode, repo, src, dest] = process.argv.slice(2);
+const hubUrl = process.env.LH_URL, accessToken = "hf_bench_token";
+async function head() {
+  const res = await fetch(`${hubUrl}/api/models/${repo}/revision/main`, { headers: { Authorization: `Bearer ${accessToken}` } });
+  if (!res.ok) throw new Error(`revision of ${repo}: HTTP ${res.status}`);
+  return (await res.json()).sha;
+}
+if (mode === "upload") {
+  const before = await head();
+  const t0 = performance.now();
+  const out = await hub.uploadFiles({
+    repo, files: [{ path: dest, content: pathToFileURL(src) }], commitTitle: "bench upload",
+    hubUrl, accessToken, useXet: false,
+  });
+  const after = await head();
+  const t1 = performance.now();
+  if (after === before || after !== out.commit.oid) throw new Error(`head ${after}, commit ${out.commit.oid}, before ${before}`);
+  console.log(((t1 - t0) / 1000).toFixed(3));
+} else if (mode === "list") {
+  for await (const e of hub.listFiles({ repo, recursive: true, hubUrl, accessToken }))
+    if (e.type === "file") console.log(`${e.path} ${e.size} ${e.lfs?.oid ?? "-"}`);
+} else throw new Error(`unknown mode ${mode}`);
+EOF
+peer() { HUB_JS="$HUB_JS" LH_URL="$LH_URL" node "$work/peer.mjs" "$@"; }
+
+# Inputs: SIZE_MIB random bytes per side; N text files of 1-4 KiB per side (same sizes, the first
+# line tells the sides apart), regular files, not LFS.
+head -c $((size_mib << 20)) /dev/urandom >"$work/hubfs/big.bin"
+head -c $((size_mib << 20)) /dev/urandom >"$work/js/big.bin"
+for side in hubfs js; do
+  mkdir -p "$work/$side/small"
+  awk -v dir="$work/$side/small" -v n="$nsmall" -v side="$side" 'BEGIN {
+    srand(42); cs = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/"
+    for (i = 0; i < n; i++) {
+      f = sprintf("%s/file-%04d.txt", dir, i); size = 1024 + int(rand() * 3073)
+      s = sprintf("%-63s\n", "side " side); left = size - 64
+      while (left > 0) {
+        len = left < 64 ? left : 64; line = ""
+        for (j = 1; j < len; j++) line = line substr(cs, 1 + int(rand() * 64), 1)
+        s = s line "\n"; left -= len
+      }
+      printf "%s", s > f; close(f)
+    }
+  }'
+done
+big_bytes=$((size_mib << 20))
+small_bytes=$(find "$work/hubfs/small" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
+sync -f "$work"
+
+bench_start_localhub --latency-ms "$latency"
+printf hf_bench_token >"$work/token"
+for r in hubfs-big js-big hubfs-small js-small; do bench_create_repo "bench/write-$r"; done
+
+HUBFS_LOG="$work/hubfs.log"
+"$HUBFS" mount "$mnt" --foreground --endpoint "$LH_URL" --token-file "$work/token" \
+  --cache-dir "$work/cache" --cache-size 8G --log-file "$HUBFS_LOG" >"$work/hubfs.out" 2>&1 &
+hubfs_pid=$!
+for _ in $(seq 100); do mountpoint -q "$mnt" && break; kill -0 "$hubfs_pid" 2>/dev/null || break; sleep 0.1; done
+mountpoint -q "$mnt" || { echo "hubfs did not mount:"; cat "$work/hubfs.out" "$HUBFS_LOG" 2>/dev/null; exit 1; }
+
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f MB/s", b / s / 1e6 }'; }
+fps() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f files/s", n / s }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+wait_head_moved() {  # REPO OLD_SHA: waits (up to 120 s) until main is another commit
+  for _ in $(seq 2400); do
+    [ "$(bench_head "$1")" != "$2" ] && return 0
+    sleep 0.05
+  done
+  return 1
+}
+fail() {  # WHAT: reports the failed hubfs step with its stderr and the log's last lines
+  echo "$1" >"$work/failed"
+  sed 's/^/    /' "$work/err" >>"$work/failed"
+  grep -iE 'error|warn' "$HUBFS_LOG" 2>/dev/null | tail -n 5 | sed 's/^/    log: /' >>"$work/failed" || true
+}
+# hubfs_write REPO SRC: cp (-r) SRC into the branch dir, then sync TARGET; sets t_cp t_sync t_total.
+hubfs_write() {
+  local repo=$1 src=$2 target=$3 head0 t0 t1 t2 t3 dir="$mnt/models/$1"
+  head0=$(bench_head "$repo")
+  t0=$(now)
+  timeout -k 10 900 cp -r "$src" "$dir/" 2>"$work/err" || { fail "cp -r $src $dir/ exited $?"; return 1; }
+  t1=$(now)
+  timeout -k 10 900 sync "$dir/$target" 2>"$work/err" || { fail "sync $dir/$target exited $?"; return 1; }
+  t2=$(now)
+  wait_head_moved "$repo" "$head0" || { : >"$work/err"; fail "sync returned 0 but $repo main stayed at $head0"; return 1; }
+  t3=$(now)
+  t_cp=$(secs "$t0" "$t1"); t_sync=$(secs "$t1" "$t2"); t_total=$(secs "$t0" "$t3")
+}
+# check REPO LOCALDIR PREFIX: the files at main under PREFIX have the local sizes (and LFS oids).
+check() {
+  local want got
+  want=$(cd "$2" && find . -type f -printf '%P %s\n' | sed "s|^|$3|" | sort)
+  got=$(peer list "$1" | grep "^$3" | cut -d' ' -f1,2 | sort)
+  [ "$want" = "$got" ] || { echo "$1: files at main differ from what was written" >"$work/err"; return 1; }
+}
+
+echo "big: ${size_mib} MiB random (LFS, multipart); small: $nsmall text files of 1-4 KiB ($((small_bytes / 1024)) KiB, regular)"
+echo "localhub --latency-ms $latency, loopback; each time ends when the commit is the branch head;"
+echo "uploadFiles (@huggingface/hub $(jq -r .version "$(dirname "$HUB_JS")/../package.json"), useXet: false) timed inside node"
+
+t_js_big=$(peer upload bench/write-js-big "$work/js/big.bin" big.bin)
+sync -f "$work"
+printf '%-36s %8s s  %s\n' "uploadFiles ${size_mib} MiB" "$t_js_big" "$(mbps "$big_bytes" "$t_js_big")"
+if hubfs_write bench/write-hubfs-big "$work/hubfs/big.bin" big.bin; then
+  printf '%-36s %8s s  %s  = time %sx uploadFiles (cp %s s, sync %s s)\n' "hubfs cp + sync ${size_mib} MiB" "$t_total" \
+    "$(mbps "$big_bytes" "$t_total")" "$(ratio "$t_total" "$t_js_big")" "$t_cp" "$t_sync"
+  sha=$(sha256sum "$work/hubfs/big.bin" | cut -d' ' -f1)
+  got=$(peer list bench/write-hubfs-big | awk '$1 == "big.bin" { print $2, $3 }')
+  [ "$got" = "$big_bytes $sha" ] || echo "  CHECK FAILED: big.bin at main is '$got', want '$big_bytes $sha'"
+else
+  printf '%-36s FAILED: ' "hubfs cp + sync ${size_mib} MiB"; cat "$work/failed"
+fi
+sync -f "$work"
+
+t_js_small=$(peer upload bench/write-js-small "$work/js/small" small)
+printf '%-36s %8s s  %s, %s\n' "uploadFiles $nsmall files" "$t_js_small" \
+  "$(fps "$nsmall" "$t_js_small")" "$(mbps "$small_bytes" "$t_js_small")"
+if hubfs_write bench/write-hubfs-small "$work/hubfs/small" .; then
+  printf '%-36s %8s s  %s, %s  = time %sx uploadFiles (cp %s s, sync %s s)\n' "hubfs cp -r + sync $nsmall files" "$t_total" \
+    "$(fps "$nsmall" "$t_total")" "$(mbps "$small_bytes" "$t_total")" "$(ratio "$t_total" "$t_js_small")" "$t_cp" "$t_sync"
+  check bench/write-hubfs-small "$work/hubfs/small" small/ || echo "  CHECK FAILED: $(cat "$work/err")"
+else
+  printf '%-36s FAILED: ' "hubfs cp -r + sync $nsmall files"; cat "$work/failed"
+fi
