@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <exception>
 #include <new>
+#include <system_error>
 
 #include "common/log.hpp"
 #include "remote.hpp"
@@ -12,6 +13,9 @@ namespace hubfs::fs {
 int errno_from_current_exception(const std::string& what) {
     try {
         throw;
+    } catch (const FsError& e) {
+        HUBFS_LOG(debug, "%s: %s", what.c_str(), e.what());
+        return e.errnum;
     } catch (const RemoteError& e) {
         switch (e.kind) {
             case RemoteError::Kind::not_found:
@@ -31,6 +35,11 @@ int errno_from_current_exception(const std::string& what) {
                 HUBFS_LOG(error, "%s: %s", what.c_str(), e.what());
                 return EIO;
         }
+    } catch (const std::system_error& e) {
+        HUBFS_LOG(error, "%s: %s", what.c_str(), e.what());
+        return e.code().category() == std::generic_category() || e.code().category() == std::system_category()
+                   ? e.code().value()
+                   : EIO;
     } catch (const std::bad_alloc&) {
         HUBFS_LOG(error, "%s: out of memory", what.c_str());
         return ENOMEM;

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <set>
+#include <system_error>
 #include <vector>
 
 #include "common/log.hpp"
@@ -17,13 +19,12 @@ namespace {
 
 HubFs& self(fuse_req_t req) { return *static_cast<HubFs*>(fuse_req_userdata(req)); }
 
-std::string join(const std::string& dir, const std::string& name) { return dir.empty() ? name : dir + "/" + name; }
-
 constexpr double kPinnedTimeout = 24 * 3600.0;  // commits never change
 
 }  // namespace
 
-HubFs::HubFs(Catalog& catalog, ChunkFetcher& fetcher, cache::Cache& cache, Remote& remote, FsOptions opts)
+HubFs::HubFs(Catalog& catalog, ChunkFetcher& fetcher, cache::Cache& cache, Remote& remote, FsOptions opts,
+             std::optional<WriteSupport> writes)
     : catalog_(catalog), fetcher_(fetcher), cache_(cache), remote_(remote), opts_(std::move(opts)),
       inodes_([&] {
           Node root;
@@ -35,7 +36,8 @@ HubFs::HubFs(Catalog& catalog, ChunkFetcher& fetcher, cache::Cache& cache, Remot
           }
           return root;
       }()),
-      mount_time_(static_cast<int64_t>(std::time(nullptr))) {}
+      mount_time_(static_cast<int64_t>(std::time(nullptr))),
+      writes_(writes) {}
 
 struct stat HubFs::dir_attr(int64_t mtime) const {
     struct stat st {};
@@ -57,10 +59,58 @@ struct stat HubFs::file_attr(const RemoteEntry& e, int64_t mtime) const {
     return st;
 }
 
+bool HubFs::may_write(const Node& node) const {
+    return writes_ && node.in_repo() && !is_commit_sha(node.rev) && !node.rev.starts_with("refs/");
+}
+
+BranchId HubFs::branch_id(const Node& node) const {
+    return BranchId{node.repo, node.rev.empty() ? "main" : node.rev};
+}
+
 double HubFs::timeout_for(const Node& node) const {
     if (node.in_repo() && is_commit_sha(node.rev)) return kPinnedTimeout;
     if (!node.in_repo()) return 1.0;
     return static_cast<double>(opts_.revision_ttl.count());
+}
+
+HubFs::View HubFs::view(const Node& node) {
+    if (writes_ && !is_commit_sha(node.rev)) {
+        if (auto b = writes_->staging.find(branch_id(node))) {
+            std::lock_guard lock(b->mutex);
+            const StagedBranch& c = b->changes;
+            if (!c.files.empty() || !c.deleted.empty() || !c.dirs.empty()) return View{c.base, b};
+        }
+    }
+    return View{catalog_.resolve(node.repo, node.rev), nullptr};
+}
+
+std::optional<HubFs::Found> HubFs::find(const RepoRef& repo, const View& v, const std::string& path) {
+    if (v.branch) {
+        std::lock_guard lock(v.branch->mutex);
+        const StagedBranch& c = v.branch->changes;
+        if (const StagedFile* f = c.file(path)) {
+            Found out;
+            out.staged = true;
+            out.entry = f->source;
+            out.entry.name = path.substr(path.rfind('/') + 1);
+            out.blob = f->blob;
+            out.copy_from = f->copy_from;
+            return out;
+        }
+        if (c.is_staged_dir(path)) {
+            Found out;
+            out.staged = true;
+            out.entry.is_dir = true;
+            out.entry.name = path.substr(path.rfind('/') + 1);
+            return out;
+        }
+        if (c.hides(path)) return std::nullopt;
+    }
+    auto e = catalog_.entry(repo, v.rev, path);
+    if (!e) return std::nullopt;
+    Found out;
+    out.entry = *e;
+    return out;
 }
 
 HubFs::Resolved HubFs::resolve(const Node& node) {
@@ -72,19 +122,40 @@ HubFs::Resolved HubFs::resolve(const Node& node) {
             r.attr = dir_attr(mount_time_);
             return r;
         case NodeKind::repo_dir:
-            r.rev = catalog_.resolve(node.repo, node.rev);
+            r.rev = view(node).rev;
             r.attr = dir_attr(r.rev->time);
-            return r;
+            break;
+        case NodeKind::control:
+            r.rev = view(node).rev;
+            r.attr = file_attr(RemoteEntry{}, mount_time_);
+            r.attr.st_size = 4096;  // read with direct I/O: the size only has to let readers start
+            break;
         case NodeKind::folder:
         case NodeKind::file: {
-            r.rev = catalog_.resolve(node.repo, node.rev);
-            r.entry = catalog_.entry(node.repo, *r.rev, node.path);
-            if (!r.entry || r.entry->is_dir != (node.kind == NodeKind::folder))
+            View v = view(node);
+            r.rev = v.rev;
+            auto found = find(node.repo, v, node.path);
+            if (!found || found->entry.is_dir != (node.kind == NodeKind::folder))
                 throw RemoteError(RemoteError::Kind::not_found, node.repo.key() + ": no " + node.path + " at " + r.rev->commit);
-            r.attr = node.kind == NodeKind::folder ? dir_attr(r.rev->time) : file_attr(*r.entry, r.rev->time);
-            return r;
+            r.entry = found->entry;
+            r.blob = found->blob;
+            r.copy_from = found->copy_from;
+            if (node.kind == NodeKind::folder) {
+                r.attr = dir_attr(r.rev->time);
+            } else if (!found->blob.empty()) {
+                struct stat st {};
+                if (::stat(writes_->staging.blob_path(found->blob).c_str(), &st) != 0)
+                    throw std::system_error(errno, std::generic_category(), "stat staged " + node.path);
+                r.entry->size = static_cast<uint64_t>(st.st_size);
+                r.attr = file_attr(*r.entry, st.st_mtim.tv_sec);
+                r.attr.st_mtim = st.st_mtim;
+            } else {
+                r.attr = file_attr(*r.entry, r.rev->time);
+            }
+            break;
         }
     }
+    if (may_write(node)) r.attr.st_mode |= S_IWUSR | (S_ISDIR(r.attr.st_mode) ? S_IXUSR : 0);
     return r;
 }
 
@@ -135,16 +206,21 @@ std::optional<Node> HubFs::child(const Node& parent, const std::string& name) {
         }
         case NodeKind::repo_dir:
         case NodeKind::folder: {
-            auto rev = catalog_.resolve(parent.repo, parent.rev);
-            std::string path = join(parent.path, name);
-            auto e = catalog_.entry(parent.repo, rev, path);
-            if (!e) return std::nullopt;
+            if (parent.kind == NodeKind::repo_dir && name == kControlFileName && may_write(parent)) {
+                n = parent;
+                n.kind = NodeKind::control;
+                return n;
+            }
+            std::string path = join_path(parent.path, name);
+            auto found = find(parent.repo, view(parent), path);
+            if (!found) return std::nullopt;
             n = parent;
-            n.kind = e->is_dir ? NodeKind::folder : NodeKind::file;
+            n.kind = found->entry.is_dir ? NodeKind::folder : NodeKind::file;
             n.path = path;
             return n;
         }
-        case NodeKind::file: return std::nullopt;
+        case NodeKind::file:
+        case NodeKind::control: return std::nullopt;
     }
     return std::nullopt;
 }
@@ -174,21 +250,35 @@ std::vector<HubFs::DirEntry> HubFs::list(const Node& dir) {
             break;
         case NodeKind::repo_dir:
         case NodeKind::folder: {
-            auto rev = catalog_.resolve(dir.repo, dir.rev);
-            auto folder = catalog_.folder(dir.repo, rev, dir.path);
-            for (const auto& e : folder->entries) {
-                Node n = dir;
-                n.kind = e.is_dir ? NodeKind::folder : NodeKind::file;
-                n.path = join(dir.path, e.name);
-                Resolved r;
-                r.rev = rev;
-                r.entry = e;
-                r.attr = e.is_dir ? dir_attr(rev.time) : file_attr(e, rev.time);
-                out.push_back({e.name, n, r});
+            View v = view(dir);
+            std::map<std::string, bool> staged;  // name -> is a folder
+            bool base_has = dir.path.empty();
+            if (v.branch) {
+                std::lock_guard lock(v.branch->mutex);
+                staged = v.branch->changes.staged_children(dir.path);
+                base_has = base_has || !v.branch->changes.hides(dir.path);
+            }
+            if (!dir.path.empty() && base_has) {
+                auto e = catalog_.entry(dir.repo, v.rev, dir.path);
+                base_has = e && e->is_dir;
+            }
+            std::set<std::string> names;
+            if (base_has)
+                for (const auto& e : catalog_.folder(dir.repo, v.rev, dir.path)->entries) names.insert(e.name);
+            for (const auto& [name, is_dir] : staged) names.insert(name);
+            for (const auto& name : names) {
+                auto n = child(dir, name);
+                if (!n) continue;  // deleted in staging
+                try {
+                    out.push_back({name, *n, resolve(*n)});
+                } catch (const RemoteError& e) {
+                    if (e.kind != RemoteError::Kind::not_found) throw;
+                }
             }
             break;
         }
-        case NodeKind::file: break;
+        case NodeKind::file:
+        case NodeKind::control: break;
     }
     return out;
 }
@@ -253,7 +343,7 @@ void HubFs::getattr(fuse_req_t req, fuse_ino_t ino) {
 void HubFs::opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     auto n = inodes_.get(ino);
     if (!n) return (void)fuse_reply_err(req, ENOENT);
-    if (n->kind == NodeKind::file) return (void)fuse_reply_err(req, ENOTDIR);
+    if (n->kind == NodeKind::file || n->kind == NodeKind::control) return (void)fuse_reply_err(req, ENOTDIR);
     try {
         auto h = std::make_unique<DirHandle>();
         h->entries = list(*n);  // a snapshot: readdir pages stay consistent
@@ -314,22 +404,43 @@ void HubFs::releasedir(fuse_req_t req, fuse_file_info* fi) {
 void HubFs::open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     auto n = inodes_.get(ino);
     if (!n) return (void)fuse_reply_err(req, ENOENT);
+    if (n->kind == NodeKind::control) return open_control(req, *n, fi);
     if (n->kind != NodeKind::file) return (void)fuse_reply_err(req, EISDIR);
-    if ((fi->flags & O_ACCMODE) != O_RDONLY) return (void)fuse_reply_err(req, EROFS);
+    const bool for_writing = (fi->flags & O_ACCMODE) != O_RDONLY;
     try {
-        Resolved r = resolve(*n);
-        // The handle pins the commit: a reader never sees a mix of two versions.
         auto f = std::make_unique<OpenFile>();
-        f->src = FileSource{n->repo, r.rev->commit, n->path, *r.entry};
+        std::string content_id;
+        if (for_writing) {
+            f->branch = writable_branch(*n);
+            std::shared_lock gate(f->branch->gate);
+            f->blob = stage_for_write(*n, f->branch, fi->flags & O_TRUNC, true);
+            std::lock_guard lock(f->branch->mutex);
+            f->marked_generation = f->branch->generation;
+            content_id = "staged:" + f->blob;
+        } else {
+            Resolved r = resolve(*n);
+            // The handle pins the commit: a reader never sees a mix of two versions.
+            f->src = FileSource{n->repo, r.rev->commit, n->path, *r.entry};
+            f->blob = r.blob;
+            if (!r.blob.empty()) content_id = "staged:" + r.blob;
+            else content_id = r.entry->content_id();
+            // A renamed file not yet committed: its bytes are at its old path in the base.
+            if (!r.copy_from.empty()) f->src.path = r.copy_from;
+        }
+        if (!f->blob.empty()) {
+            int fd = ::open(writes_->staging.blob_path(f->blob).c_str(), (for_writing ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+            if (fd < 0) throw std::system_error(errno, std::generic_category(), "open staged " + n->path);
+            f->staged.reset(fd);
+        }
         {
-            // Keep the kernel's pages only if they hold these very bytes.
+            // Keep the kernel's pages only if they hold these very bytes (staged bytes change).
             std::lock_guard lock(kept_mutex_);
             auto& kept = kept_content_[ino];
-            fi->keep_cache = kept == r.entry->content_id();
-            kept = r.entry->content_id();
+            fi->keep_cache = kept == content_id && f->blob.empty();
+            kept = content_id;
         }
         fi->fh = reinterpret_cast<uint64_t>(f.release());
-        if (fuse_reply_open(req, fi) != 0) delete reinterpret_cast<OpenFile*>(fi->fh);
+        if (fuse_reply_open(req, fi) != 0) release(nullptr, fi);
     } catch (...) {
         fuse_reply_err(req, errno_from_current_exception("open " + n->repo.key() + "/" + n->path));
     }
@@ -337,6 +448,18 @@ void HubFs::open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 
 void HubFs::read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {
     auto* f = reinterpret_cast<OpenFile*>(fi->fh);
+    if (f->staged || f->control) {
+        std::string buf;
+        if (f->staged) {
+            buf.resize(size);
+            ssize_t got = ::pread(f->staged.get(), buf.data(), size, off);
+            if (got < 0) return (void)fuse_reply_err(req, errno);
+            buf.resize(static_cast<size_t>(got));
+        } else if (static_cast<size_t>(off) < f->control_text.size()) {
+            buf = f->control_text.substr(static_cast<size_t>(off), size);
+        }
+        return (void)fuse_reply_buf(req, buf.data(), buf.size());
+    }
     const uint64_t file_size = f->src.entry.size;
     const uint64_t cs = fetcher_.chunk_size();
     uint64_t start = static_cast<uint64_t>(off);
@@ -409,8 +532,25 @@ void HubFs::read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {
 }
 
 void HubFs::release(fuse_req_t req, fuse_file_info* fi) {
-    delete reinterpret_cast<OpenFile*>(fi->fh);
-    fuse_reply_err(req, 0);
+    std::unique_ptr<OpenFile> f(reinterpret_cast<OpenFile*>(fi->fh));
+    if (f->branch && !f->blob.empty()) {
+        // The last writer gone: a file already committed needs no staged copy any more.
+        StagingArea::Branch& b = *f->branch;
+        std::lock_guard lock(b.mutex);
+        if (--b.writers[f->blob] == 0) {
+            b.writers.erase(f->blob);
+            std::string path;
+            bool referenced = false;
+            for (const auto& [p, sf] : b.changes.files) {
+                if (sf.blob != f->blob) continue;
+                referenced = true;
+                if (!sf.dirty) path = p;
+            }
+            if (!path.empty()) writes_->staging.erase_file(b, path);
+            else if (!referenced) writes_->staging.remove_blob(f->blob);
+        }
+    }
+    if (req) fuse_reply_err(req, 0);
 }
 
 void HubFs::statfs(fuse_req_t req) {
@@ -433,9 +573,14 @@ std::map<std::string, std::string> HubFs::xattrs(const Node& node) {
     out["user.hub.commit"] = r.rev->commit;
     out["user.hub.repo"] = node.repo.key();
     if (node.kind != NodeKind::file) return out;
+    if (!r.blob.empty()) {  // written here, not yet committed: no id on the Hub yet
+        out["user.hub.staged"] = "new";
+        return out;
+    }
+    if (!r.copy_from.empty()) out["user.hub.staged"] = "renamed from " + r.copy_from;
     out["user.hub.oid"] = r.entry->oid;
     if (!r.entry->lfs_sha256.empty()) out["user.hub.lfs.sha256"] = r.entry->lfs_sha256;
-    out["user.hub.url"] = remote_.file_url(node.repo, r.rev->commit, node.path);
+    out["user.hub.url"] = remote_.file_url(node.repo, r.rev->commit, r.copy_from.empty() ? node.path : r.copy_from);
     out["user.hub.cached"] = std::to_string(cache_.cached_bytes(r.entry->content_id()));
     return out;
 }
@@ -497,6 +642,24 @@ const fuse_lowlevel_ops& HubFs::operations() {
         o.statfs = [](fuse_req_t r, fuse_ino_t) { self(r).statfs(r); };
         o.getxattr = [](fuse_req_t r, fuse_ino_t i, const char* n, size_t s) { self(r).getxattr(r, i, n, s); };
         o.listxattr = [](fuse_req_t r, fuse_ino_t i, size_t s) { self(r).listxattr(r, i, s); };
+        o.create = [](fuse_req_t r, fuse_ino_t p, const char* n, mode_t m, fuse_file_info* fi) {
+            self(r).create(r, p, n, m, fi);
+        };
+        o.write = [](fuse_req_t r, fuse_ino_t, const char* b, size_t s, off_t off, fuse_file_info* fi) {
+            self(r).write(r, b, s, off, fi);
+        };
+        o.setattr = [](fuse_req_t r, fuse_ino_t i, struct stat* a, int to_set, fuse_file_info* fi) {
+            self(r).setattr(r, i, a, to_set, fi);
+        };
+        o.unlink = [](fuse_req_t r, fuse_ino_t p, const char* n) { self(r).unlink(r, p, n); };
+        o.mkdir = [](fuse_req_t r, fuse_ino_t p, const char* n, mode_t) { self(r).mkdir(r, p, n); };
+        o.rmdir = [](fuse_req_t r, fuse_ino_t p, const char* n) { self(r).rmdir(r, p, n); };
+        o.rename = [](fuse_req_t r, fuse_ino_t p, const char* n, fuse_ino_t np, const char* nn, unsigned flags) {
+            self(r).rename(r, p, n, np, nn, flags);
+        };
+        o.flush = [](fuse_req_t r, fuse_ino_t, fuse_file_info*) { fuse_reply_err(r, 0); };
+        o.fsync = [](fuse_req_t r, fuse_ino_t i, int, fuse_file_info* fi) { self(r).fsync(r, i, fi); };
+        o.fsyncdir = [](fuse_req_t r, fuse_ino_t i, int, fuse_file_info*) { self(r).fsync(r, i, nullptr); };
         return o;
     }();
     return ops;

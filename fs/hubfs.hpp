@@ -1,5 +1,6 @@
-// The filesystem: FUSE low-level operations over the catalog (metadata) and the chunk fetcher
-// (bytes). Read-only for now: every repository file is 0444, every folder 0555.
+// The filesystem: FUSE low-level operations over the catalog (metadata), the chunk fetcher
+// (bytes) and, for branches, the staging area (writes) and the committer. Read operations are
+// in hubfs.cpp, writes in hubfs_write.cpp, the control file in control_file.cpp.
 #pragma once
 
 #define FUSE_USE_VERSION 35
@@ -15,8 +16,12 @@
 
 #include "catalog.hpp"
 #include "chunk_fetcher.hpp"
+#include "committer.hpp"
 #include "hub_path.hpp"
+#include "hub_writer.hpp"
 #include "inode_table.hpp"
+#include "staging_area.hpp"
+#include "common/unique_fd.hpp"
 
 namespace hubfs::fs {
 
@@ -31,9 +36,17 @@ struct FsOptions {
     uint64_t cache_limit = 0;                 // for statfs
 };
 
+// What writes need; absent for a read-only mount.
+struct WriteSupport {
+    StagingArea& staging;
+    HubWriter& writer;
+    Committer& committer;
+};
+
 class HubFs {
 public:
-    HubFs(Catalog& catalog, ChunkFetcher& fetcher, cache::Cache& cache, Remote& remote, FsOptions opts);
+    HubFs(Catalog& catalog, ChunkFetcher& fetcher, cache::Cache& cache, Remote& remote, FsOptions opts,
+          std::optional<WriteSupport> writes = std::nullopt);
     static const fuse_lowlevel_ops& operations();  // userdata must be a HubFs*
 
     void init(fuse_conn_info* conn);
@@ -50,11 +63,38 @@ public:
     void getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size);
     void listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
 
+    // hubfs_write.cpp
+    void create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi);
+    void write(fuse_req_t req, const char* buf, size_t size, off_t off, fuse_file_info* fi);
+    void setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi);
+    void unlink(fuse_req_t req, fuse_ino_t parent, const char* name);
+    void mkdir(fuse_req_t req, fuse_ino_t parent, const char* name);
+    void rmdir(fuse_req_t req, fuse_ino_t parent, const char* name);
+    void rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
+                unsigned flags);
+    void fsync(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+
 private:
+    using BranchPtr = std::shared_ptr<StagingArea::Branch>;
+    // The revision a repository node shows: a branch with staged changes shows them over their
+    // base commit; anything else shows what its revision resolves to.
+    struct View {
+        Revision rev;
+        BranchPtr branch;  // set when staged changes apply
+    };
+    // An entry of a repository as the view has it.
+    struct Found {
+        RemoteEntry entry;
+        std::string blob;       // staged bytes ("" for the base's or a copy's)
+        std::string copy_from;  // a staged copy: the base path of its bytes
+        bool staged = false;
+    };
     struct Resolved {  // a node with its current attributes
         struct stat attr {};
         std::optional<Revision> rev;
         std::optional<RemoteEntry> entry;  // files and folders in a repository
+        std::string blob;                  // a staged file's bytes
+        std::string copy_from;             // a staged copy: the base path of its bytes
     };
     struct DirEntry {
         std::string name;
@@ -66,6 +106,13 @@ private:
     };
     struct OpenFile {
         FileSource src;
+        UniqueFd staged;            // a staged file: its bytes are read and written here
+        BranchPtr branch;           // set for handles open for writing
+        std::string blob;
+        uint64_t marked_generation = UINT64_MAX;  // commit generation at which writes marked it dirty
+        bool control = false;       // the control file: what it showed when opened, and its node
+        std::string control_text;
+        std::shared_ptr<const Node> node;
         std::mutex mutex;
         uint64_t next_offset = 0;   // where a sequential reader goes on
         uint64_t window = 0;        // current read-ahead window, 0 = random access
@@ -74,7 +121,27 @@ private:
         uint64_t last_index = UINT64_MAX;
     };
 
+    View view(const Node& node);
+    std::optional<Found> find(const RepoRef& repo, const View& v, const std::string& path);
     Resolved resolve(const Node& node);
+    bool may_write(const Node& node) const;  // the mode bits: a branch of a writable mount
+    // The staging of the node's branch, ready for a change (its base set if it had none);
+    // throws RemoteError(read_only) for tags, shas, pull requests and read-only mounts.
+    BranchPtr writable_branch(const Node& node);
+    BranchId branch_id(const Node& node) const;
+    // Copies a file's committed bytes into a new staged file.
+    std::string materialize(const RepoRef& repo, const Revision& base, const std::string& path, const RemoteEntry& e);
+    View branch_view(const BranchPtr& b);  // a branch's base and staged changes
+    // Stages the bytes `path` will have when opened for writing (the caller holds the gate),
+    // returns the staged file; a writer is counted until its handle is released.
+    std::string stage_for_write(const Node& node, const BranchPtr& b, bool truncate, bool as_writer);
+    void stage_move(const Node& from_node, const BranchPtr& b, const std::string& from, const std::string& to);
+    void stage_remove(const RepoRef& repo, const BranchPtr& b, const std::string& path, bool folder);
+    std::vector<std::string> files_under(const RepoRef& repo, const View& v, const std::string& dir);
+    // The control file (.hubfs-commit): its text, and a command written to it.
+    std::string control_text(const Node& node);
+    void control_command(const Node& node, const std::string& line);
+    void open_control(fuse_req_t req, const Node& node, fuse_file_info* fi);
     std::optional<Node> child(const Node& parent, const std::string& name);
     std::vector<DirEntry> list(const Node& dir);
     struct stat dir_attr(int64_t mtime) const;
@@ -92,6 +159,7 @@ private:
     int64_t mount_time_;
     std::mutex kept_mutex_;
     std::map<fuse_ino_t, std::string> kept_content_;  // content id each inode's page cache holds
+    std::optional<WriteSupport> writes_;
 };
 
 }  // namespace hubfs::fs

@@ -1,5 +1,7 @@
 #include "inode_table.hpp"
 
+#include <vector>
+
 namespace hubfs::fs {
 
 std::string Node::key() const {
@@ -52,6 +54,43 @@ void InodeTable::forget(fuse_ino_t ino, uint64_t n) {
     }
     by_key_.erase(it->second.node->key());
     by_ino_.erase(it);
+}
+
+void InodeTable::detach_locked(const std::string& key) {
+    auto it = by_key_.find(key);
+    if (it == by_key_.end()) return;
+    fuse_ino_t ino = it->second;
+    by_key_.erase(it);
+    auto& entry = by_ino_[ino];
+    Node gone = *entry.node;
+    gone.path = std::string("\x1f") + "detached" + std::to_string(ino);  // a key nothing else can have
+    entry.node = std::make_shared<const Node>(gone);
+    by_key_[gone.key()] = ino;
+}
+
+void InodeTable::detach(const Node& node) {
+    std::lock_guard lock(mutex_);
+    detach_locked(node.key());
+}
+
+void InodeTable::rename(const RepoRef& repo, const std::string& rev, const std::string& from, const std::string& to) {
+    std::lock_guard lock(mutex_);
+    std::vector<std::pair<fuse_ino_t, Node>> moved;
+    for (const auto& [ino, entry] : by_ino_) {
+        const Node& n = *entry.node;
+        if (!n.in_repo() || n.repo != repo || n.rev != rev) continue;
+        if (n.path != from && !(n.path.size() > from.size() && n.path.starts_with(from) && n.path[from.size()] == '/'))
+            continue;
+        Node m = n;
+        m.path = to + n.path.substr(from.size());
+        moved.emplace_back(ino, std::move(m));
+    }
+    for (auto& [ino, node] : moved) {
+        by_key_.erase(by_ino_[ino].node->key());
+        detach_locked(node.key());  // whatever was at the destination
+        by_key_[node.key()] = ino;
+        by_ino_[ino].node = std::make_shared<const Node>(std::move(node));
+    }
 }
 
 size_t InodeTable::size() const {

@@ -25,9 +25,15 @@ public:
     fuse_ino_t peek(const Node& node) const;
     std::shared_ptr<const Node> get(fuse_ino_t ino) const;
     void forget(fuse_ino_t ino, uint64_t n);
+    // The node is gone (unlink, rmdir, replaced by a rename): its inode, if the kernel still
+    // holds it, no longer answers to the name, so a new file there gets a new inode.
+    void detach(const Node& node);
+    // A rename: nodes at `from` or below it (same repository and revision) move to `to`.
+    void rename(const RepoRef& repo, const std::string& rev, const std::string& from, const std::string& to);
     size_t size() const;
 
 private:
+    void detach_locked(const std::string& key);
     struct Entry {
         std::shared_ptr<const Node> node;
         uint64_t lookups = 0;

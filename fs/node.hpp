@@ -14,7 +14,10 @@ enum class NodeKind {
     repo_dir,   // /models/<ns>/<name>[@<rev>]
     folder,     // a folder inside a repository
     file,       // a file inside a repository
+    control,    // a branch's .hubfs-commit
 };
+
+inline constexpr const char* kControlFileName = ".hubfs-commit";
 
 struct Node {
     NodeKind kind = NodeKind::root;
@@ -24,7 +27,9 @@ struct Node {
     std::string rev;  // as the user wrote it; "" is the default branch
     std::string path; // inside the repository; "" for repo_dir
 
-    bool in_repo() const { return kind == NodeKind::repo_dir || kind == NodeKind::folder || kind == NodeKind::file; }
+    bool in_repo() const {
+        return kind == NodeKind::repo_dir || kind == NodeKind::folder || kind == NodeKind::file || kind == NodeKind::control;
+    }
     // Identity: the same key always maps to the same inode while it is known to the kernel.
     std::string key() const;
 };

@@ -39,6 +39,15 @@ RemoteEntry entry_from(const nlohmann::json& j, const std::string& path) {
     return e;
 }
 
+nlohmann::json file_json(const std::string& path, const StagedFile& f) {
+    return {{"path", path}, {"blob", f.blob}, {"copy_from", f.copy_from}, {"source", entry_json(f.source)}, {"dirty", f.dirty}};
+}
+
+nlohmann::json header_json(const StagedBranch& c) {
+    return {{"type", type_plural(c.id.repo.type)}, {"repo", c.id.repo.id}, {"branch", c.id.branch},
+            {"base", c.base.commit}, {"time", c.base.time}, {"message", c.message}, {"description", c.description}};
+}
+
 }  // namespace
 
 StagingArea::StagingArea(const std::filesystem::path& dir) : files_dir_(dir / "files"), journal_(dir / "journal") {
@@ -160,17 +169,11 @@ void StagingArea::remove_blob(const std::string& blob) {
 }
 
 void StagingArea::save_header(Branch& b) {
-    const StagedBranch& c = b.changes;
-    nlohmann::json j = {{"type", type_plural(c.id.repo.type)}, {"repo", c.id.repo.id}, {"branch", c.id.branch},
-                        {"base", c.base.commit}, {"time", c.base.time}, {"message", c.message},
-                        {"description", c.description}};
-    journal_.apply({{entry_key(b, 'H', ""), j.dump()}});
+    journal_.apply({{entry_key(b, 'H', ""), header_json(b.changes).dump()}});
 }
 
 void StagingArea::put_file(Branch& b, const std::string& path, StagedFile f) {
-    nlohmann::json j = {{"path", path}, {"blob", f.blob}, {"copy_from", f.copy_from},
-                        {"source", entry_json(f.source)}, {"dirty", f.dirty}};
-    journal_.apply({{entry_key(b, 'F', path), j.dump()}});
+    journal_.apply({{entry_key(b, 'F', path), file_json(path, f).dump()}});
     auto& slot = b.changes.files[path];
     if (!slot.blob.empty() && slot.blob != f.blob && !b.writers.count(slot.blob)) remove_blob(slot.blob);
     slot = std::move(f);
@@ -183,6 +186,20 @@ void StagingArea::erase_file(Branch& b, const std::string& path) {
     // An open writer keeps its bytes (unlinked files stay readable while open on POSIX too).
     if (!b.writers.count(it->second.blob)) remove_blob(it->second.blob);
     b.changes.files.erase(it);
+}
+
+void StagingArea::move_file(Branch& b, const std::string& from, const std::string& to) {
+    auto it = b.changes.files.find(from);
+    if (it == b.changes.files.end()) return;
+    StagedFile f = it->second;
+    journal_.apply({{entry_key(b, 'F', from), std::nullopt}});
+    b.changes.files.erase(it);
+    put_file(b, to, std::move(f));
+}
+
+void StagingArea::erase_deleted(Branch& b, const std::string& path) {
+    if (!b.changes.deleted.erase(path)) return;
+    journal_.apply({{entry_key(b, 'D', path), std::nullopt}});
 }
 
 void StagingArea::put_deleted(Branch& b, const std::string& path, bool folder) {
@@ -217,8 +234,7 @@ void StagingArea::committed(Branch& b, const StagedBranch& sent, const Revision&
         if (it == c.files.end() || it->second.blob != f.blob || !f.dirty) continue;
         if (b.writers.count(f.blob)) {
             it->second.dirty = false;  // still open: keep serving it, commit again if written
-            nlohmann::json j = {{"path", path}, {"blob", f.blob}, {"dirty", false}};
-            edits.emplace_back(entry_key(b, 'F', path), j.dump());
+            edits.emplace_back(entry_key(b, 'F', path), file_json(path, it->second).dump());
         } else {
             edits.emplace_back(entry_key(b, 'F', path), std::nullopt);
             removed.push_back(f.blob);
@@ -226,11 +242,10 @@ void StagingArea::committed(Branch& b, const StagedBranch& sent, const Revision&
         }
     }
     c.base = new_base;
-    nlohmann::json header = {{"type", type_plural(c.id.repo.type)}, {"repo", c.id.repo.id}, {"branch", c.id.branch},
-                             {"base", c.base.commit}, {"time", c.base.time}, {"message", ""}, {"description", ""}};
+    ++b.generation;
     c.message.clear();
     c.description.clear();
-    edits.emplace_back(entry_key(b, 'H', ""), header.dump());
+    edits.emplace_back(entry_key(b, 'H', ""), header_json(c).dump());
     journal_.apply(edits);
     for (const auto& blob : removed) remove_blob(blob);
 }

@@ -40,6 +40,7 @@ public:
         CommitStatus status;
         std::map<std::string, int> writers;  // blob -> handles open for writing
         bool recovered = false;   // loaded from the journal at start-up: commit it soon
+        uint64_t generation = 0;  // counts commits, so writers know to mark their file dirty again
     };
 
     explicit StagingArea(const std::filesystem::path& dir);  // loads the journal
@@ -57,7 +58,9 @@ public:
     // Changes: the caller holds the branch's mutex (and its gate, shared). Each is journaled.
     void put_file(Branch& b, const std::string& path, StagedFile f);
     void erase_file(Branch& b, const std::string& path);  // drops the staged bytes, unless open
+    void move_file(Branch& b, const std::string& from, const std::string& to);  // keeps the bytes
     void put_deleted(Branch& b, const std::string& path, bool folder);
+    void erase_deleted(Branch& b, const std::string& path);
     void put_dir(Branch& b, const std::string& path);
     void erase_dir(Branch& b, const std::string& path);
     void save_header(Branch& b);

@@ -8,14 +8,20 @@ namespace {
 
 const char* kUsage = R"(usage:
   hubfs mount MOUNTPOINT [options]    mount the Hub (runs in the background; see --foreground)
-  hubfs unmount MOUNTPOINT            unmount (waits for pending work)
-  hubfs status                        list running mounts and their cache use
+  hubfs unmount MOUNTPOINT [--timeout SECONDS]
+                                      unmount; waits (default 600 s) for staged changes to be committed
+  hubfs status                        list running mounts, their cache use and staged changes
   hubfs SOURCE MOUNTPOINT -o OPTS     the form mount(8) uses for fstab entries of type fuse.hubfs
                                       (OPTS: the long options below without "--", e.g. repo=...,cache_size=20G)
 
 Paths in the mount: /models/<ns>/<name>[@<rev>]/<path>, /datasets/..., /spaces/...
 <rev> is a branch, a tag, a commit sha (full or short), or refs%2Fpr%2FN for pull requests;
 without @<rev> the default branch is used.
+
+Branches are writable: files written there are staged on disk and committed as one commit on
+fsync (e.g. `sync FILE`), at unmount, or every --commit-interval seconds. <branch>/.hubfs-commit
+shows what is staged and takes commands (message TEXT, description TEXT, commit, pr,
+branch NAME, discard). mkdir <ns>/<name> creates a repository, mkdir <ns>/<name>@<b> a branch.
 
 options:
   --endpoint URL          the Hub (default: $HF_ENDPOINT, else https://huggingface.co)
@@ -24,7 +30,11 @@ options:
   --cache-dir DIR         the local cache (default: ~/.cache/hubfs)
   --cache-size SIZE       data cache budget, e.g. 20G (default 10G); least recently used goes first
   --repo TYPE/NS/NAME[@REV]  mount one repository at the mount point, e.g. model/gpt2 or dataset/ns/name@v1
-  --read-only             never write (the default while the write path is not built)
+  --read-only             never write: every path answers EROFS to changes
+  --commit-interval SECONDS  also commit staged changes this often (default: only fsync and unmount)
+  --commit-message TEMPLATE  commit title; {summary}, {count} and {branch} are filled in
+                          (default "{summary}", e.g. "Upload a.txt with hubfs")
+  --public-repos          repositories made by mkdir are public (default: private)
   --revision-ttl SECONDS  how long a branch name stays resolved to a commit (default 30)
   --allow-other           let other users see the mount (needs user_allow_other in /etc/fuse.conf)
   --uid UID, --gid GID    owner of every file (default: the mounting user)
@@ -65,6 +75,14 @@ bool apply(MountOptions& o, std::string name, const std::string& value, bool has
     else if (name == "cache-size") o.cache_size = parse_size(need());
     else if (name == "repo") o.repo = need();
     else if (name == "read-only" || name == "ro") o.read_only = true;
+    else if (name == "commit-interval") {
+        try {
+            o.commit_interval = std::chrono::seconds(std::stol(need()));
+        } catch (const std::invalid_argument&) {
+            throw std::invalid_argument("--commit-interval needs a number of seconds");
+        }
+    } else if (name == "commit-message") o.commit_message = need();
+    else if (name == "public-repos") o.public_repos = true;
     else if (name == "revision-ttl") {
         try {
             o.revision_ttl = std::chrono::seconds(std::stol(need()));
@@ -83,7 +101,8 @@ bool apply(MountOptions& o, std::string name, const std::string& value, bool has
 }
 
 bool is_flag(const std::string& name) {
-    return name == "read-only" || name == "allow-other" || name == "offline" || name == "foreground";
+    return name == "read-only" || name == "allow-other" || name == "offline" || name == "foreground" ||
+           name == "public-repos";
 }
 
 // Generic mount(8) options that mean nothing to hubfs.
@@ -153,9 +172,13 @@ Invocation parse(int argc, char** argv) {
         return inv;
     }
     if (first == "unmount" || first == "umount") {
-        if (args.size() != 2) throw std::invalid_argument("usage: hubfs unmount MOUNTPOINT");
         inv.command = Command::unmount;
-        inv.unmount_point = args[1];
+        for (size_t i = 1; i < args.size(); ++i) {
+            if (args[i] == "--timeout" && i + 1 < args.size()) inv.unmount_timeout = std::chrono::seconds(parse_id("--timeout", args[++i]));
+            else if (inv.unmount_point.empty() && !args[i].starts_with("-")) inv.unmount_point = args[i];
+            else throw std::invalid_argument("usage: hubfs unmount MOUNTPOINT [--timeout SECONDS]");
+        }
+        if (inv.unmount_point.empty()) throw std::invalid_argument("usage: hubfs unmount MOUNTPOINT [--timeout SECONDS]");
         return inv;
     }
     inv.command = Command::mount;

@@ -17,7 +17,10 @@ struct MountOptions {
     std::string cache_dir;                 // default: $XDG_CACHE_HOME/hubfs or ~/.cache/hubfs
     uint64_t cache_size = 10ull << 30;
     std::optional<std::string> repo;       // TYPE/NS/NAME[@REV]: one repository at the root
-    bool read_only = true;                 // writes come with the write path
+    bool read_only = false;
+    std::chrono::seconds commit_interval{0};  // 0: commit on fsync and unmount only
+    std::string commit_message = "{summary}";
+    bool public_repos = false;             // repositories made by mkdir
     std::chrono::seconds revision_ttl{30};
     bool allow_other = false;
     std::optional<uint32_t> uid, gid;
@@ -33,6 +36,7 @@ struct Invocation {
     Command command = Command::help;
     MountOptions mount;
     std::string unmount_point;
+    std::chrono::seconds unmount_timeout{600};
 };
 
 // Throws std::invalid_argument with a one-line message for the user.

@@ -22,6 +22,9 @@
 #include "common/log.hpp"
 #include "fs/catalog.hpp"
 #include "fs/chunk_fetcher.hpp"
+#include "fs/committer.hpp"
+#include "fs/hub_writer.hpp"
+#include "fs/staging_area.hpp"
 #include "fs/hub_remote.hpp"
 #include "fs/hubfs.hpp"
 #include "fuse_session.hpp"
@@ -32,6 +35,8 @@ namespace {
 using namespace hubfs;
 
 constexpr auto kStartupTimeout = std::chrono::seconds(60);
+// After the kernel let go of the mount, staged changes are committed for at most this long.
+constexpr auto kFlushTimeout = std::chrono::seconds(600);
 
 // Tells the waiting parent how start-up went (background mounts); a no-op in the foreground.
 class StartupReport {
@@ -114,10 +119,25 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     if (single) {
         catalog.resolve(single->repo, single->rev);  // a missing repo or revision is a start-up error
     }
-    fs::HubFs filesystem(catalog, fetcher, cache, remote, fopts);
+    // The write path: staging in the cache directory, commits with the default (patient)
+    // retries, since nobody reads from them while they run.
+    std::optional<fs::StagingArea> staging;
+    std::optional<fs::HubWriter> writer;
+    std::optional<fs::Committer> committer;
+    std::optional<fs::WriteSupport> writes;
+    if (!o.read_only) {
+        api::HubConfig write_config = config;
+        write_config.retry = api::RetryPolicy{};
+        staging.emplace(o.cache_dir + "/staging");
+        writer.emplace(write_config, o.public_repos);
+        committer.emplace(*staging, *writer, catalog,
+                          fs::CommitterOptions{o.commit_interval, o.commit_message, o.cache_dir + "/staging/status"});
+        writes.emplace(fs::WriteSupport{*staging, *writer, *committer});
+    }
+    fs::HubFs filesystem(catalog, fetcher, cache, remote, fopts, writes);
 
     std::vector<std::string> args = {"-o", "max_read=" + std::to_string(fopts.max_read), "-o",
-                                     "fsname=hubfs,subtype=hubfs,default_permissions,ro"};
+                                     std::string("fsname=hubfs,subtype=hubfs,default_permissions") + (o.read_only ? ",ro" : "")};
     if (o.allow_other) args.insert(args.end(), {"-o", "allow_other"});
     FuseSession session(fs::HubFs::operations(), &filesystem, args);
     session.mount(o.mountpoint);
@@ -134,9 +154,14 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
             if (null > 2) ::close(null);
         }
     }
+    if (committer) committer->start();
     int rc = session.loop(16);
-    unregister_mount(getpid());
     HUBFS_LOG(info, "unmounted %s", o.mountpoint.c_str());
+    if (committer) {
+        std::string left = committer->flush_all(kFlushTimeout);
+        if (!left.empty()) HUBFS_LOG(error, "still staged (committed by the next mount with this cache):\n%s", left.c_str());
+    }
+    unregister_mount(getpid());
     return rc == 0 ? 0 : 1;
 }
 
@@ -187,15 +212,30 @@ int run_mount(const cli::MountOptions& o) {
     return 1;
 }
 
-int run_unmount(const std::string& mountpoint) {
+// What the mount's committer last reported (one line per branch), "" if nothing; with
+// only_staged, just the branches that still have changes to commit.
+std::string staging_status(const std::string& cache_dir, bool only_staged = false) {
+    if (cache_dir.empty()) return "";
+    std::ifstream in(cache_dir + "/staging/status");
+    std::string text, line;
+    while (std::getline(in, line))
+        if (!only_staged || line.find(": 0 staged") == std::string::npos) text += "  " + line + "\n";
+    return text;
+}
+
+int run_unmount(const std::string& mountpoint, std::chrono::seconds timeout) {
     if (!is_mountpoint(mountpoint)) {
         std::fprintf(stderr, "hubfs: %s is not mounted\n", mountpoint.c_str());
         return 1;
     }
     std::string canonical = std::filesystem::weakly_canonical(mountpoint).string();
     pid_t owner = 0;
-    for (const auto& r : running_mounts())
-        if (std::filesystem::weakly_canonical(r.mountpoint).string() == canonical) owner = r.pid;
+    std::string cache_dir;
+    for (const auto& r : running_mounts()) {
+        if (std::filesystem::weakly_canonical(r.mountpoint).string() != canonical) continue;
+        owner = r.pid;
+        cache_dir = r.cache_dir;
+    }
     pid_t child = fork();
     if (child == 0) {
         execlp("fusermount3", "fusermount3", "-u", mountpoint.c_str(), static_cast<char*>(nullptr));
@@ -208,8 +248,28 @@ int run_unmount(const std::string& mountpoint) {
         std::fprintf(stderr, "hubfs: cannot unmount %s (busy? close the files open there)\n", mountpoint.c_str());
         return 1;
     }
-    // Wait for the mount's process to finish its work and exit.
-    for (int i = 0; owner > 0 && i < 300 && kill(owner, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // Wait for the mount's process to commit what is staged and exit.
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool told = false;
+    while (owner > 0 && kill(owner, 0) == 0) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            std::fprintf(stderr, "hubfs: gave up waiting after %lld s; process %d is still committing:\n%s",
+                         static_cast<long long>(timeout.count()), owner, staging_status(cache_dir, true).c_str());
+            return 1;
+        }
+        if (!told && std::chrono::steady_clock::now() + std::chrono::seconds(2) < deadline &&
+            !staging_status(cache_dir, true).empty()) {
+            std::fprintf(stderr, "hubfs: committing staged changes before exiting...\n");
+            told = true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (!cache_dir.empty()) {
+        std::string left = staging_status(cache_dir, true);
+        if (!left.empty())
+            std::fprintf(stderr, "hubfs: the mount ended with changes still staged (committed by the next mount with "
+                                 "this cache):\n%s", left.c_str());
+    }
     return 0;
 }
 
@@ -235,6 +295,7 @@ int run_status() {
         double mib = static_cast<double>(disk_use(m.cache_dir + "/data")) / (1 << 20);
         std::printf("%-8d %-30s %9.1f MiB %s%s\n", m.pid, m.mountpoint.c_str(), mib, m.endpoint.c_str(),
                     m.repo.empty() ? "" : (" (" + m.repo + ")").c_str());
+        std::fputs(staging_status(m.cache_dir).c_str(), stdout);
     }
     return 0;
 }
@@ -252,7 +313,7 @@ int main(int argc, char** argv) {
             case cli::Command::help: std::fputs(cli::usage(), stdout); return 0;
             case cli::Command::version: std::printf("hubfs %s\n", HUBFS_VERSION); return 0;
             case cli::Command::status: return run_status();
-            case cli::Command::unmount: return run_unmount(inv.unmount_point);
+            case cli::Command::unmount: return run_unmount(inv.unmount_point, inv.unmount_timeout);
             case cli::Command::mount: return run_mount(inv.mount);
         }
     } catch (const std::exception& e) {

@@ -1,0 +1,91 @@
+// A branch's control file, .hubfs-commit: reading it tells what is staged and how commits go;
+// writing a line to it sets the next commit's message or commits, to the branch, a new pull
+// request or a new branch. The format is in the README.
+#include <cinttypes>
+#include <sstream>
+
+#include "errno_map.hpp"
+#include "hubfs.hpp"
+
+namespace hubfs::fs {
+
+std::string HubFs::control_text(const Node& node) {
+    auto b = writable_branch(node);
+    uint64_t bytes;
+    std::ostringstream out;
+    std::lock_guard lock(b->mutex);
+    const StagedBranch& c = b->changes;
+    const CommitStatus& s = b->status;
+    bytes = writes_->staging.staged_bytes(*b);
+    out << "repo: " << c.id.repo.key() << "\n"
+        << "branch: " << c.id.branch << "\n"
+        << "base: " << c.base.commit << "\n"
+        << "staged: " << c.change_count() << " changes, " << bytes << " bytes\n"
+        << "message: " << c.message << "\n"
+        << "description: " << c.description << "\n"
+        << "state: " << s.state;
+    if (s.state == "uploading")
+        out << " " << s.files_total << " files, " << s.bytes_uploaded << "/" << s.bytes_total << " bytes";
+    out << "\nlast: " << (s.last.empty() ? "none" : s.last) << "\n";
+    if (!s.conflicts.empty()) {
+        out << "conflicts:";
+        for (const auto& p : s.conflicts) out << " " << p;
+        out << "\n";
+    }
+    for (const auto& [path, folder] : c.deleted) out << "  " << (folder ? "delete-folder " : "delete ") << path << "\n";
+    for (const auto& [path, f] : c.files) {
+        if (!f.dirty) continue;
+        if (f.is_copy()) {
+            out << "  copy " << f.copy_from << " -> " << path << "\n";
+        } else {
+            std::error_code ec;
+            out << "  add " << path << " " << std::filesystem::file_size(writes_->staging.blob_path(f.blob), ec) << "\n";
+        }
+    }
+    return out.str();
+}
+
+void HubFs::control_command(const Node& node, const std::string& line) {
+    auto b = writable_branch(node);
+    auto space = line.find(' ');
+    std::string command = line.substr(0, space);
+    std::string arg = space == std::string::npos ? "" : line.substr(space + 1);
+    while (!arg.empty() && (arg.back() == '\r' || arg.back() == ' ')) arg.pop_back();
+    if (command == "message" || command == "description") {
+        std::lock_guard lock(b->mutex);
+        (command == "message" ? b->changes.message : b->changes.description) = arg;
+        writes_->staging.save_header(*b);
+    } else if (command == "commit") {
+        writes_->committer.commit(*b);
+    } else if (command == "pr") {
+        writes_->committer.commit(*b, CommitTarget{CommitTarget::Kind::pull_request, {}});
+    } else if (command == "branch") {
+        if (arg.empty() || arg.find_first_of(" \t") != std::string::npos || arg.starts_with("refs/"))
+            throw FsError(EINVAL, "`branch` needs the name of a new branch");
+        writes_->committer.commit(*b, CommitTarget{CommitTarget::Kind::new_branch, arg});
+    } else if (command == "discard") {
+        std::unique_lock gate(b->gate);
+        std::lock_guard lock(b->mutex);
+        writes_->staging.discard(*b);
+    } else {
+        throw FsError(EINVAL, "unknown command for " + std::string(kControlFileName) + ": " + command +
+                                  " (message, description, commit, pr, branch NAME, discard)");
+    }
+}
+
+void HubFs::open_control(fuse_req_t req, const Node& node, fuse_file_info* fi) {
+    try {
+        auto f = std::make_unique<OpenFile>();
+        f->control = true;
+        f->node = std::make_shared<const Node>(node);
+        if ((fi->flags & O_ACCMODE) != O_WRONLY) f->control_text = control_text(node);
+        else writable_branch(node);  // EROFS for what is not a branch
+        fi->direct_io = 1;  // the text changes all the time: no page cache, no size needed
+        fi->fh = reinterpret_cast<uint64_t>(f.release());
+        if (fuse_reply_open(req, fi) != 0) release(nullptr, fi);
+    } catch (...) {
+        fuse_reply_err(req, errno_from_current_exception("open " + node.repo.key() + "/" + kControlFileName));
+    }
+}
+
+}  // namespace hubfs::fs
