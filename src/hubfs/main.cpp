@@ -3,6 +3,7 @@
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -307,6 +308,13 @@ int main(int argc, char** argv) {
     // above 128 KiB) every one would page-fault afresh. Keep them in the heap instead.
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    // A commit keeps every staged file it sends open; 1,024 descriptors would cap a commit
+    // at about a thousand files.
+    rlimit files {};
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
     try {
         auto inv = cli::parse(argc, argv);
         switch (inv.command) {
