@@ -252,11 +252,11 @@ std::vector<HubFs::DirEntry> HubFs::list(const Node& dir) {
         case NodeKind::folder: {
             View v = view(dir);
             std::map<std::string, bool> staged;  // name -> is a folder
-            bool base_has = dir.path.empty();
+            bool base_has = true;  // the folder exists in the base commit (not deleted, not new)
             if (v.branch) {
                 std::lock_guard lock(v.branch->mutex);
                 staged = v.branch->changes.staged_children(dir.path);
-                base_has = base_has || !v.branch->changes.hides(dir.path);
+                base_has = !v.branch->changes.hides(dir.path);
             }
             if (!dir.path.empty() && base_has) {
                 auto e = catalog_.entry(dir.repo, v.rev, dir.path);

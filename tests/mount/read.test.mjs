@@ -65,8 +65,11 @@ describe("browsing a repository", () => {
     const expected = sh(`cd ${src} && find . -type f | sort`).trim().split("\n");
     assert.deepEqual(found, expected);
     const lsOut = sh(`ls -lR ${root}`);
-    assert.match(lsOut, /-r--r--r-- .* 3145728 .* weights\.bin/);
-    assert.match(sh(`stat -c '%s %A' ${root}/config.json`), /^\d+ -r--r--r--/);
+    // A branch is writable (0644); a commit sha is not (0444).
+    assert.match(lsOut, /-rw-r--r-- .* 3145728 .* weights\.bin/);
+    assert.match(sh(`stat -c '%s %A' ${root}/config.json`), /^\d+ -rw-r--r--/);
+    const sha = sh(`getfattr --only-values -n user.hub.commit ${root}/config.json`).trim();
+    assert.match(sh(`stat -c '%s %A' ${root}@${sha}/config.json`), /^\d+ -r--r--r--/);
     const du = Number(sh(`du -sb ${root}`).split("\t")[0]);
     assert.ok(du >= 3145728, `du says ${du}`);
   });
