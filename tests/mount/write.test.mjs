@@ -637,7 +637,7 @@ describe("crashes and outages", () => {
     // Every response waits 500 ms, so an upload is still in flight right after its LFS batch call
     // (--bandwidth only paces response bodies, not uploads).
     { files: [{ path: "keep.txt", data: Buffer.from("kept\n") }], hubArgs: ["--latency-ms", "500"] },
-    async (env) => {
+    async (env, t) => {
       const src = path.join(env.work, "big100.bin");
       const bigSha = randomFile(src, 100 * MiB);
       const before = await hubCommits(env.hub);
@@ -660,13 +660,17 @@ describe("crashes and outages", () => {
         );
         assert.ok(started, "the LFS upload started");
         await killHub(env.hub);
+        const killedAt = Date.now();
         const seen = readLog(env.hub.logFile);
+        const blobDone = seen.slice(since).filter((r) => r.host === "blob");
+        t.diagnostic(`localhub killed after ${blobDone.length} finished blob-host requests (${blobDone.map((r) => r.method + " " + r.status).join(", ")})`);
         assert.ok(fs.existsSync(env.dataDir), "localhub's data survives");
         assert.ok(!seen.slice(since).some((r) => r.method === "POST" && /\/commit\//.test(r.path)), "localhub died before the commit call");
 
         // While the Hub is away the staged files stay readable, and the fsync reports failure.
         assert.equal(fs.readFileSync(path.join(env.root, "note.txt"), "utf8"), "staged with the big one\n");
         await Promise.race([syncDone, sleep(30000)]);
+        t.diagnostic(syncExit ? `sync FILE exited ${syncExit.code} ${Date.now() - killedAt} ms after the kill: ${syncErr.trim()}` : "sync FILE still running 30 s after the kill");
 
         await env.startHub({ args: ["--port", String(port)] });
         assert.equal(env.hub.url, url, "restarted on the same port");
@@ -675,6 +679,7 @@ describe("crashes and outages", () => {
           intervalMs: 1000,
         });
         assert.ok(landed, "big100.bin reached the Hub within 60 s of the restart (background retry)");
+        t.diagnostic(`the commit landed ${Date.now() - killedAt} ms after the kill`);
         assert.deepEqual(await hubFileSha(env.hub, "big100.bin"), { sha: bigSha, size: 100 * MiB });
         await assertHubFiles(env.hub, { "note.txt": "staged with the big one\n", "keep.txt": "kept\n" });
         assert.equal((await hubCommits(env.hub)).total, before.total + 1, "one commit");
@@ -761,24 +766,32 @@ describe("read-only places and rights", () => {
     assert.throws(() => fs.renameSync(p("a.txt"), p("a2.txt")), erofs, `${label}: rename`);
     assert.throws(() => fs.renameSync(p("dir"), p("dir2")), erofs, `${label}: rename a folder`);
     assert.equal(fs.readFileSync(p("a.txt"), "utf8"), "0123456789abcdef\n", `${label}: still readable`);
-    assert.equal(fs.statSync(p("a.txt")).mode & 0o777, 0o444, `${label}: files are 0444`);
-    assert.equal(fs.statSync(p("dir")).mode & 0o777, 0o555, `${label}: folders are 0555`);
   }
 
-  mountTest("a tag, a full and a short commit sha, and a pull request are EROFS; branches are 0644/0755", {}, async (env) => {
+  /** "file 0444, folder 0555"-style summary of the modes a revision folder shows. */
+  function modesOf(dir) {
+    const m = (p) => (fs.statSync(path.join(dir, p)).mode & 0o777).toString(8).padStart(4, "0");
+    return `file ${m("a.txt")}, folder ${m("dir")}`;
+  }
+
+  mountTest("a tag, a full and a short commit sha, and a pull request are EROFS and show 0444/0555; branches show 0644/0755", {}, async (env) => {
     const head = await hubHead(env.hub);
     await env.client.json("POST", `/api/models/${REPO}/tag/main`, { tag: "v1.0" });
     await env.client.commit(REPO, [{ path: "pr.txt", data: Buffer.from("pr\n") }], { createPr: true, summary: "a pr" });
     const before = await hubCommits(env.hub);
-    assertReadOnly(env.branchDir(env.mount, "v1.0"), "tag v1.0");
-    assertReadOnly(env.branchDir(env.mount, head), "full sha");
-    assertReadOnly(env.branchDir(env.mount, head.slice(0, 10)), "short sha");
-    assertReadOnly(env.branchDir(env.mount, "refs%2Fpr%2F1"), "refs/pr/1");
-    assert.equal(fs.statSync(path.join(env.root, "a.txt")).mode & 0o777, 0o644, "branch files are 0644");
-    assert.equal(fs.statSync(path.join(env.root, "dir")).mode & 0o777, 0o755, "branch folders are 0755");
+    const readOnly = { "tag v1.0": "v1.0", "full sha": head, "short sha": head.slice(0, 10), "refs/pr/1": "refs%2Fpr%2F1" };
+    for (const [label, rev] of Object.entries(readOnly)) assertReadOnly(env.branchDir(env.mount, rev), label);
     assert.equal((await hubCommits(env.hub)).total, before.total, "no commit");
     const refs = await hubRefs(env.hub);
     assert.equal(refs.tags.find((t) => t.name === "v1.0")?.targetCommit, head, "the tag did not move");
+
+    const modes = { main: modesOf(env.root), "@main": modesOf(env.branchDir(env.mount, "main")) };
+    const want = { main: "file 0644, folder 0755", "@main": "file 0644, folder 0755" };
+    for (const [label, rev] of Object.entries(readOnly)) {
+      modes[label] = modesOf(env.branchDir(env.mount, rev));
+      want[label] = "file 0444, folder 0555";
+    }
+    assert.deepEqual(modes, want, "modes: writable in branches, read-only elsewhere");
   });
 
   mountTest("--read-only makes a branch EROFS", { mountArgs: ["--read-only"] }, async (env) => {
@@ -895,13 +908,16 @@ describe("the .hubfs-commit control file", () => {
     fs.writeFileSync(path.join(env.root, "dropped.txt"), "never committed\n");
     fs.appendFileSync(path.join(env.root, "a.txt"), "never committed\n");
     fs.rmSync(path.join(env.root, "b.txt"));
-    control(env.root, "discard");
-    assert.ok(!fs.existsSync(path.join(env.root, "dropped.txt")));
-    assert.equal(fs.readFileSync(path.join(env.root, "a.txt"), "utf8"), "0123456789abcdef\n");
-    assert.equal(fs.readFileSync(path.join(env.root, "b.txt"), "utf8"), "bravo\n");
-    assert.match(readControl(env.root).fields.staged, /^0 changes?/);
     const before = await hubCommits(env.hub);
+    control(env.root, "discard");
+    assert.match(readControl(env.root).fields.staged, /^0 changes?/);
     fsyncDir(env.root);
     assert.equal((await hubCommits(env.hub)).total, before.total, "nothing to commit");
+    await assertHubFiles(env.hub, { "dropped.txt": null, "a.txt": "0123456789abcdef\n", "b.txt": "bravo\n" });
+    // The mount shows main again at once: no staged file lingers, no deletion either.
+    assert.equal(fs.readFileSync(path.join(env.root, "a.txt"), "utf8"), "0123456789abcdef\n");
+    assert.equal(fs.readFileSync(path.join(env.root, "b.txt"), "utf8"), "bravo\n");
+    assert.ok(!fs.readdirSync(env.root).includes("dropped.txt"), "dropped.txt is not listed");
+    assert.ok(!fs.existsSync(path.join(env.root, "dropped.txt")), "dropped.txt does not exist (stat)");
   });
 });
