@@ -64,12 +64,35 @@ void HubFs::control_command(const Node& node, const std::string& line) {
             throw FsError(EINVAL, "`branch` needs the name of a new branch");
         writes_->committer.commit(*b, CommitTarget{CommitTarget::Kind::new_branch, arg});
     } else if (command == "discard") {
-        std::unique_lock gate(b->gate);
-        std::lock_guard lock(b->mutex);
-        writes_->staging.discard(*b);
+        std::vector<std::string> paths;
+        {
+            std::unique_lock gate(b->gate);
+            std::lock_guard lock(b->mutex);
+            for (const auto& [path, f] : b->changes.files) paths.push_back(path);
+            for (const auto& dir : b->changes.dirs) paths.push_back(dir);
+            for (const auto& [path, folder] : b->changes.deleted) paths.push_back(path);
+            writes_->staging.discard(*b);
+        }
+        forget_in_kernel(node, paths);
     } else {
         throw FsError(EINVAL, "unknown command for " + std::string(kControlFileName) + ": " + command +
                                   " (message, description, commit, pr, branch NAME, discard)");
+    }
+}
+
+void HubFs::forget_in_kernel(const Node& repo_node, const std::vector<std::string>& paths) {
+    for (const auto& path : paths) {
+        auto slash = path.rfind('/');
+        Node parent = repo_node;
+        parent.kind = slash == std::string::npos ? NodeKind::repo_dir : NodeKind::folder;
+        parent.path = slash == std::string::npos ? "" : path.substr(0, slash);
+        invalidator_.entry(inodes_.peek(parent), path.substr(slash == std::string::npos ? 0 : slash + 1));
+        for (NodeKind kind : {NodeKind::file, NodeKind::folder}) {
+            Node n = repo_node;
+            n.kind = kind;
+            n.path = path;
+            invalidator_.inode(inodes_.peek(n));
+        }
     }
 }
 

@@ -9,24 +9,34 @@ constexpr auto kRefsLifetime = std::chrono::seconds(30);
 
 }  // namespace
 
-HubWriter::HubWriter(api::HubConfig config, bool public_repos) : api_(std::move(config)), public_repos_(public_repos) {}
+HubWriter::HubWriter(api::HubConfig lookups, api::HubConfig commits, bool public_repos)
+    : lookups_(std::move(lookups)), api_(std::move(commits)), public_repos_(public_repos) {}
 
-bool HubWriter::is_branch(const RepoRef& repo, const std::string& rev) {
+bool HubWriter::is_branch(const RepoRef& repo, const std::string& rev, Lookup lookup) {
     auto now = std::chrono::steady_clock::now();
     {
         std::lock_guard lock(mutex_);
         auto it = branches_.find(repo.key());
-        if (it != branches_.end() && now - it->second.second < kRefsLifetime) return it->second.first.count(rev) > 0;
+        if (it != branches_.end() && now - it->second.at < kRefsLifetime &&
+            !(it->second.failed && lookup == Lookup::retry_failure))
+            return it->second.names.count(rev) > 0;
     }
-    std::set<std::string> names;
+    Branches found;
+    found.at = now;
     try {
-        for (const auto& b : api_.list_repo_refs(api_repo(repo)).branches) names.insert(b.name);
+        for (const auto& b : lookups_.list_repo_refs(api_repo(repo)).branches) found.names.insert(b.name);
     } catch (...) {
-        rethrow_as_remote_error();
+        found.failed = true;
+        {
+            std::lock_guard lock(mutex_);
+            branches_[repo.key()] = found;
+        }
+        if (lookup == Lookup::retry_failure) rethrow_as_remote_error();
+        return false;
     }
     std::lock_guard lock(mutex_);
-    branches_[repo.key()] = {names, now};
-    return names.count(rev) > 0;
+    branches_[repo.key()] = found;
+    return found.names.count(rev) > 0;
 }
 
 std::string HubWriter::head(const RepoRef& repo, const std::string& branch) {

@@ -16,10 +16,15 @@ namespace hubfs::fs {
 
 class HubWriter {
 public:
-    HubWriter(api::HubConfig config, bool public_repos);
+    // Lookups (which refs are branches) use `lookups` (the mount's short retries: a getattr
+    // waits for them); commits and the rest use `commits` (patient retries).
+    HubWriter(api::HubConfig lookups, api::HubConfig commits, bool public_repos);
 
-    // A branch name (not a tag, a sha or a pull request), from the repository's refs.
-    bool is_branch(const RepoRef& repo, const std::string& rev);
+    // A branch name (not a tag, a sha or a pull request), from the repository's refs, which are
+    // kept for 30 s. When the Hub could not say, the answer is "no" for those 30 s as well
+    // (cached_failure: file modes, which must not wait) or asked again (retry_failure: a write).
+    enum class Lookup { cached_failure, retry_failure };
+    bool is_branch(const RepoRef& repo, const std::string& rev, Lookup lookup);
     std::string head(const RepoRef& repo, const std::string& branch);  // asked afresh
     // Paths whose file differs (added, changed or removed) between two commits.
     std::set<std::string> changed_paths(const RepoRef& repo, const std::string& from, const std::string& to);
@@ -33,10 +38,16 @@ public:
 private:
     std::map<std::string, std::string> files_at(const RepoRef& repo, const std::string& commit);  // path -> id
 
+    api::HfApi lookups_;
     api::HfApi api_;
     bool public_repos_;
+    struct Branches {
+        std::set<std::string> names;
+        bool failed = false;  // the Hub did not answer
+        std::chrono::steady_clock::time_point at;
+    };
     std::mutex mutex_;
-    std::map<std::string, std::pair<std::set<std::string>, std::chrono::steady_clock::time_point>> branches_;
+    std::map<std::string, Branches> branches_;  // by RepoRef::key()
 };
 
 }  // namespace hubfs::fs

@@ -60,7 +60,9 @@ struct stat HubFs::file_attr(const RemoteEntry& e, int64_t mtime) const {
 }
 
 bool HubFs::may_write(const Node& node) const {
-    return writes_ && node.in_repo() && !is_commit_sha(node.rev) && !node.rev.starts_with("refs/");
+    if (!writes_ || !node.in_repo() || is_commit_sha(node.rev) || node.rev.starts_with("refs/")) return false;
+    // Tags and short shas are read-only: only the repository's branches are writable.
+    return writes_->writer.is_branch(node.repo, branch_id(node).branch, HubWriter::Lookup::cached_failure);
 }
 
 BranchId HubFs::branch_id(const Node& node) const {

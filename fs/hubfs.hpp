@@ -20,6 +20,7 @@
 #include "hub_path.hpp"
 #include "hub_writer.hpp"
 #include "inode_table.hpp"
+#include "kernel_invalidator.hpp"
 #include "staging_area.hpp"
 #include "common/unique_fd.hpp"
 
@@ -48,6 +49,9 @@ public:
     HubFs(Catalog& catalog, ChunkFetcher& fetcher, cache::Cache& cache, Remote& remote, FsOptions opts,
           std::optional<WriteSupport> writes = std::nullopt);
     static const fuse_lowlevel_ops& operations();  // userdata must be a HubFs*
+    // The session, for telling the kernel what changed behind its back (discarded changes).
+    void attach_session(fuse_session* se) { invalidator_.attach(se); }
+    void detach_session() { invalidator_.detach(); }
 
     void init(fuse_conn_info* conn);
     void lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
@@ -142,6 +146,8 @@ private:
     std::string control_text(const Node& node);
     void control_command(const Node& node, const std::string& line);
     void open_control(fuse_req_t req, const Node& node, fuse_file_info* fi);
+    // Makes the kernel drop what it caches of these paths of a repository node's revision.
+    void forget_in_kernel(const Node& repo_node, const std::vector<std::string>& paths);
     std::optional<Node> child(const Node& parent, const std::string& name);
     std::vector<DirEntry> list(const Node& dir);
     struct stat dir_attr(int64_t mtime) const;
@@ -160,6 +166,7 @@ private:
     std::mutex kept_mutex_;
     std::map<fuse_ino_t, std::string> kept_content_;  // content id each inode's page cache holds
     std::optional<WriteSupport> writes_;
+    KernelInvalidator invalidator_;
 };
 
 }  // namespace hubfs::fs

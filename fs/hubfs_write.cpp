@@ -54,10 +54,11 @@ HubFs::View HubFs::branch_view(const BranchPtr& b) {
 HubFs::BranchPtr HubFs::writable_branch(const Node& node) {
     if (!writes_) throw FsError(EROFS, "the mount is read-only (--read-only)");
     if (!node.in_repo()) throw FsError(EPERM, "only repositories hold files");
-    if (!may_write(node)) throw FsError(EROFS, node.repo.key() + "@" + node.rev + " is not a branch");
+    if (is_commit_sha(node.rev) || node.rev.starts_with("refs/"))
+        throw FsError(EROFS, node.repo.key() + "@" + node.rev + " is a commit or a pull request: read-only");
     BranchId id = branch_id(node);
     auto b = writes_->staging.find(id);
-    if (!b && !writes_->writer.is_branch(node.repo, id.branch))
+    if (!b && !writes_->writer.is_branch(node.repo, id.branch, HubWriter::Lookup::retry_failure))
         throw FsError(EROFS, node.repo.key() + "@" + id.branch + " is not a branch (a tag?): read-only");
     Revision now = catalog_.resolve(node.repo, node.rev);
     b = writes_->staging.get(id, now);
@@ -417,7 +418,8 @@ void HubFs::rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
             if (n->rev.empty() || is_commit_sha(n->rev)) throw FsError(EPERM, "hubfs never deletes a repository");
             if (!list(*n).empty()) throw FsError(ENOTEMPTY, std::string(name) + " is not empty");
             auto b = writes_->staging.find(branch_id(*n));
-            if (!writes_->writer.is_branch(n->repo, n->rev)) throw FsError(EROFS, n->rev + " is not a branch");
+            if (!writes_->writer.is_branch(n->repo, n->rev, HubWriter::Lookup::retry_failure))
+                throw FsError(EROFS, n->rev + " is not a branch");
             writes_->writer.delete_branch(n->repo, n->rev);
             if (b) {
                 std::unique_lock gate(b->gate);

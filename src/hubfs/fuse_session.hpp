@@ -20,6 +20,7 @@ public:
     void mount(const std::string& mountpoint);  // throws std::runtime_error
     // Serves requests on several threads until unmounted or a signal asks to stop.
     int loop(unsigned max_threads);
+    fuse_session* get() const { return se_; }
 
 private:
     fuse_session* se_ = nullptr;

@@ -126,11 +126,12 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     std::optional<fs::HubWriter> writer;
     std::optional<fs::Committer> committer;
     std::optional<fs::WriteSupport> writes;
-    if (!o.read_only) {
+    if (!o.read_only && !config.token) HUBFS_LOG(info, "no token: the mount is read-only");
+    if (!o.read_only && config.token) {
         api::HubConfig write_config = config;
         write_config.retry = api::RetryPolicy{};
         staging.emplace(o.cache_dir + "/staging");
-        writer.emplace(write_config, o.public_repos);
+        writer.emplace(config, write_config, o.public_repos);
         committer.emplace(*staging, *writer, catalog,
                           fs::CommitterOptions{o.commit_interval, o.commit_message, o.cache_dir + "/staging/status"});
         writes.emplace(fs::WriteSupport{*staging, *writer, *committer});
@@ -138,7 +139,7 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     fs::HubFs filesystem(catalog, fetcher, cache, remote, fopts, writes);
 
     std::vector<std::string> args = {"-o", "max_read=" + std::to_string(fopts.max_read), "-o",
-                                     std::string("fsname=hubfs,subtype=hubfs,default_permissions") + (o.read_only ? ",ro" : "")};
+                                     std::string("fsname=hubfs,subtype=hubfs,default_permissions") + (writes ? "" : ",ro")};
     if (o.allow_other) args.insert(args.end(), {"-o", "allow_other"});
     FuseSession session(fs::HubFs::operations(), &filesystem, args);
     session.mount(o.mountpoint);
@@ -156,7 +157,9 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
         }
     }
     if (committer) committer->start();
+    filesystem.attach_session(session.get());
     int rc = session.loop(16);
+    filesystem.detach_session();
     HUBFS_LOG(info, "unmounted %s", o.mountpoint.c_str());
     if (committer) {
         std::string left = committer->flush_all(kFlushTimeout);

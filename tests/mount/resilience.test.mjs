@@ -40,11 +40,12 @@ test("kill -9 in the middle of a large read, remount on the same cache: the byte
   const m = mountHubfs(hub.url, { token: TOKEN, cacheDir });
   const file = `${m.mountpoint}/models/alice/data/big.bin`;
   const reader = spawn("bash", ["-c", `cat ${file} > /dev/null`], { stdio: "ignore" });
+  const readerDone = new Promise((r) => reader.on("exit", r));  // listen now: it may end before the kill
   // Let part of the file land in the cache, then kill the daemon mid-read.
   for (let i = 0; i < 100 && findBlobFiles(cacheDir).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
   await new Promise((r) => setTimeout(r, 200));
   m.kill9();
-  await new Promise((r) => reader.on("exit", r));
+  await readerDone;
   const again = mountHubfs(hub.url, { token: TOKEN, cacheDir });
   try {
     assert.equal(sha256File(`${again.mountpoint}/models/alice/data/big.bin`), bigSha);
