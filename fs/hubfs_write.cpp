@@ -79,6 +79,7 @@ std::string HubFs::materialize(const RepoRef& repo, const Revision& base, const 
         if (!fd) fail_errno("open staged file");
         FileSource src{repo, base.commit, path, e};
         const uint64_t cs = fetcher_.chunk_size();
+        if (e.size > cs) fetcher_.prefetch(src, 1, (e.size - 1) / cs);  // parallel ranged GETs
         for (uint64_t i = 0; i * cs < e.size; ++i) {
             auto chunk = fetcher_.get(src, i);
             write_all(fd.get(), chunk->data(), chunk->size(), static_cast<off_t>(i * cs));
