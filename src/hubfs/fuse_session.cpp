@@ -32,7 +32,6 @@ void FuseSession::mount(const std::string& mountpoint) {
 int FuseSession::loop(unsigned max_threads) {
     std::unique_ptr<fuse_loop_config, void (*)(fuse_loop_config*)> cfg(fuse_loop_cfg_create(), fuse_loop_cfg_destroy);
     fuse_loop_cfg_set_max_threads(cfg.get(), max_threads);
-    fuse_loop_cfg_set_idle_threads(cfg.get(), max_threads / 2);
     fuse_loop_cfg_set_clone_fd(cfg.get(), 0);
     return fuse_session_loop_mt(se_, cfg.get());
 }
