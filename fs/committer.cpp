@@ -227,9 +227,9 @@ std::string Committer::flush_all(std::chrono::seconds timeout) {
             try {
                 commit(*b);
             } catch (const RemoteError& e) {
-                if (e.kind == RemoteError::Kind::unavailable || e.kind == RemoteError::Kind::other) waiting = true;
+                // Only an unreachable Hub is worth waiting for; other errors need the user.
+                if (e.kind == RemoteError::Kind::unavailable) waiting = true;
             } catch (const std::exception&) {
-                waiting = true;
             }
         }
         if (!waiting || Clock::now() >= deadline) break;
