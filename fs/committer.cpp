@@ -1,6 +1,6 @@
 #include "committer.hpp"
 
-#include <cinttypes>
+#include <ctime>
 #include <fstream>
 
 #include "common/log.hpp"

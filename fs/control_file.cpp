@@ -1,7 +1,6 @@
 // A branch's control file, .hubfs-commit: reading it tells what is staged and how commits go;
 // writing a line to it sets the next commit's message or commits, to the branch, a new pull
 // request or a new branch. The format is in the README.
-#include <cinttypes>
 #include <sstream>
 
 #include "errno_map.hpp"
@@ -11,12 +10,11 @@ namespace hubfs::fs {
 
 std::string HubFs::control_text(const Node& node) {
     auto b = writable_branch(node);
-    uint64_t bytes;
     std::ostringstream out;
     std::lock_guard lock(b->mutex);
     const StagedBranch& c = b->changes;
     const CommitStatus& s = b->status;
-    bytes = writes_->staging.staged_bytes(*b);
+    uint64_t bytes = writes_->staging.staged_bytes(*b);
     out << "repo: " << c.id.repo.key() << "\n"
         << "branch: " << c.id.branch << "\n"
         << "base: " << c.base.commit << "\n"
