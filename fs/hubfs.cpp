@@ -80,7 +80,7 @@ HubFs::View HubFs::view(const Node& node) {
         if (auto b = writes_->staging.find(branch_id(node))) {
             std::lock_guard lock(b->mutex);
             const StagedBranch& c = b->changes;
-            if (!c.files.empty() || !c.deleted.empty() || !c.dirs.empty()) return View{c.base, b};
+            if (!c.empty()) return View{c.base, b};
         }
     }
     return View{catalog_.resolve(node.repo, node.rev), nullptr};
@@ -135,29 +135,35 @@ HubFs::Resolved HubFs::resolve(const Node& node) {
         case NodeKind::folder:
         case NodeKind::file: {
             View v = view(node);
-            r.rev = v.rev;
             auto found = find(node.repo, v, node.path);
             if (!found || found->entry.is_dir != (node.kind == NodeKind::folder))
-                throw RemoteError(RemoteError::Kind::not_found, node.repo.key() + ": no " + node.path + " at " + r.rev->commit);
-            r.entry = found->entry;
-            r.blob = found->blob;
-            r.copy_from = found->copy_from;
-            if (node.kind == NodeKind::folder) {
-                r.attr = dir_attr(r.rev->time);
-            } else if (!found->blob.empty()) {
-                struct stat st {};
-                if (::stat(writes_->staging.blob_path(found->blob).c_str(), &st) != 0)
-                    throw std::system_error(errno, std::generic_category(), "stat staged " + node.path);
-                r.entry->size = static_cast<uint64_t>(st.st_size);
-                r.attr = file_attr(*r.entry, st.st_mtim.tv_sec);
-                r.attr.st_mtim = st.st_mtim;
-            } else {
-                r.attr = file_attr(*r.entry, r.rev->time);
-            }
-            break;
+                throw RemoteError(RemoteError::Kind::not_found, node.repo.key() + ": no " + node.path + " at " + v.rev.commit);
+            return resolved(node, v.rev, *found);
         }
     }
     if (may_write(node)) r.attr.st_mode |= S_IWUSR | (S_ISDIR(r.attr.st_mode) ? S_IXUSR : 0);
+    return r;
+}
+
+HubFs::Resolved HubFs::resolved(const Node& node, const Revision& rev, const Found& found) {
+    Resolved r;
+    r.rev = rev;
+    r.entry = found.entry;
+    r.blob = found.blob;
+    r.copy_from = found.copy_from;
+    if (found.entry.is_dir) {
+        r.attr = dir_attr(rev.time);
+    } else if (!found.blob.empty()) {
+        struct stat st {};
+        if (::stat(writes_->staging.blob_path(found.blob).c_str(), &st) != 0)
+            throw std::system_error(errno, std::generic_category(), "stat staged " + node.path);
+        r.entry->size = static_cast<uint64_t>(st.st_size);
+        r.attr = file_attr(*r.entry, st.st_mtim.tv_sec);
+        r.attr.st_mtim = st.st_mtim;
+    } else {
+        r.attr = file_attr(*r.entry, rev.time);
+    }
+    if (may_write(node)) r.attr.st_mode |= S_IWUSR | (found.entry.is_dir ? S_IXUSR : 0);
     return r;
 }
 
@@ -269,13 +275,12 @@ std::vector<HubFs::DirEntry> HubFs::list(const Node& dir) {
                 for (const auto& e : catalog_.folder(dir.repo, v.rev, dir.path)->entries) names.insert(e.name);
             for (const auto& [name, is_dir] : staged) names.insert(name);
             for (const auto& name : names) {
-                auto n = child(dir, name);
-                if (!n) continue;  // deleted in staging
-                try {
-                    out.push_back({name, *n, resolve(*n)});
-                } catch (const RemoteError& e) {
-                    if (e.kind != RemoteError::Kind::not_found) throw;
-                }
+                Node n = dir;
+                n.path = join_path(dir.path, name);
+                auto found = find(dir.repo, v, n.path);
+                if (!found) continue;  // deleted in staging
+                n.kind = found->entry.is_dir ? NodeKind::folder : NodeKind::file;
+                out.push_back({name, n, resolved(n, v.rev, *found)});
             }
             break;
         }

@@ -128,6 +128,8 @@ private:
     View view(const Node& node);
     std::optional<Found> find(const RepoRef& repo, const View& v, const std::string& path);
     Resolved resolve(const Node& node);
+    // A repository entry's attributes as the view found it at `rev` (a staged file's from its bytes).
+    Resolved resolved(const Node& node, const Revision& rev, const Found& found);
     bool may_write(const Node& node) const;  // the mode bits: a branch of a writable mount
     // The staging of the node's branch, ready for a change (its base set if it had none);
     // throws RemoteError(read_only) for tags, shas, pull requests and read-only mounts.

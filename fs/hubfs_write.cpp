@@ -65,7 +65,7 @@ HubFs::BranchPtr HubFs::writable_branch(const Node& node) {
     std::lock_guard lock(b->mutex);
     StagedBranch& c = b->changes;
     // Nothing staged: new changes apply to what the branch shows now.
-    if (c.files.empty() && c.deleted.empty() && c.dirs.empty() && c.base.commit != now.commit) {
+    if (c.empty() && c.base.commit != now.commit) {
         c.base = now;
         writes_->staging.save_header(*b);
     }

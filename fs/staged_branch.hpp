@@ -36,6 +36,9 @@ struct StagedBranch {
     std::string message, description;         // for the next commit (control file)
 
     bool has_changes() const;                 // anything a commit would send
+    // Nothing staged at all (not even committed files still open, or mkdir'd folders): the
+    // branch shows what its name resolves to, not `base`.
+    bool empty() const { return files.empty() && deleted.empty() && dirs.empty(); }
     // The path or one of its parent folders was deleted: the base's entry is hidden.
     bool hides(const std::string& path) const;
     const StagedFile* file(const std::string& path) const;
