@@ -110,11 +110,7 @@ std::string HubFs::stage_for_write(const Node& node, const BranchPtr& b, bool tr
         if (!blob.empty()) staging.remove_blob(blob);
         blob = current->blob;
         if (truncate && ::truncate(staging.blob_path(blob).c_str(), 0) != 0) fail_errno("truncate staged file");
-        if (!current->dirty) {
-            StagedFile f = *current;
-            f.dirty = true;
-            staging.put_file(*b, node.path, f);
-        }
+        staging.mark_dirty(*b, node.path);
     } else {
         staging.put_file(*b, node.path, StagedFile{blob, {}, {}, true});
     }
@@ -279,10 +275,8 @@ void HubFs::write(fuse_req_t req, const char* buf, size_t size, off_t off, fuse_
             if (f->marked_generation != b.generation) {
                 // Committed since this handle last wrote: the file is a change again.
                 for (const auto& [path, sf] : b.changes.files) {
-                    if (sf.blob != f->blob || sf.dirty) continue;
-                    StagedFile dirty = sf;
-                    dirty.dirty = true;
-                    writes_->staging.put_file(b, path, dirty);
+                    if (sf.blob != f->blob) continue;
+                    writes_->staging.mark_dirty(b, path);
                     break;
                 }
                 f->marked_generation = b.generation;

@@ -179,6 +179,14 @@ void StagingArea::put_file(Branch& b, const std::string& path, StagedFile f) {
     slot = std::move(f);
 }
 
+void StagingArea::mark_dirty(Branch& b, const std::string& path) {
+    auto it = b.changes.files.find(path);
+    if (it == b.changes.files.end() || it->second.dirty) return;
+    StagedFile f = it->second;
+    f.dirty = true;
+    put_file(b, path, std::move(f));
+}
+
 void StagingArea::erase_file(Branch& b, const std::string& path) {
     auto it = b.changes.files.find(path);
     if (it == b.changes.files.end()) return;

@@ -58,6 +58,7 @@ public:
     // Changes: the caller holds the branch's mutex (and its gate, shared). Each is journaled.
     void put_file(Branch& b, const std::string& path, StagedFile f);
     void erase_file(Branch& b, const std::string& path);  // drops the staged bytes, unless open
+    void mark_dirty(Branch& b, const std::string& path);  // a committed file changes again
     void move_file(Branch& b, const std::string& from, const std::string& to);  // keeps the bytes
     void put_deleted(Branch& b, const std::string& path, bool folder);
     void erase_deleted(Branch& b, const std::string& path);
