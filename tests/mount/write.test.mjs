@@ -14,7 +14,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { api, gitBlobSha1, read } from "../harness/hubapi.mjs";
 import { readLog } from "../harness/localhub.mjs";
-import { sha256 } from "./fixture.mjs";
+import { sha256, sha256File } from "./fixture.mjs";
 import {
   TOKEN, READER_TOKEN, USERS, REPO, CONTROL, MiB, bigSeedData, seedFiles, sleep, q, slug, pollUntil, randomFile, isMounted, encPath, getJson, hubCommits, hubHead, hubTree, hubRefs, resolveUrl, hubFile, hubFileSha, assertHubFiles, lfsUploadRequests, isErrno, fsyncDir, syncFile, readControl, control, hubfsUnmount, keepLogs, withEnv, mountTest, killHub,
 } from "./write_env.mjs";

@@ -10,7 +10,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { allPages, api, headSha, read } from "../harness/hubapi.mjs";
 import { readLog, startLocalhub } from "../harness/localhub.mjs";
-import { HubClient, hubfsBin, mountHubfs, sh, sha256, sha256File } from "./fixture.mjs";
+import { HubClient, hubfsBin, mountHubfs, sh, sha256 } from "./fixture.mjs";
 // ---------------------------------------------------------------------------------------------
 // Users, repository, seed content
 // ---------------------------------------------------------------------------------------------
