@@ -80,7 +80,8 @@ HubFs::View HubFs::view(const Node& node) {
         if (auto b = writes_->staging.find(branch_id(node))) {
             std::lock_guard lock(b->mutex);
             const StagedBranch& c = b->changes;
-            if (!c.empty()) return View{c.base, b};
+            if (c.pins_base()) return View{c.base, b};
+            if (!c.dirs.empty()) return View{catalog_.resolve(node.repo, node.rev), b};
         }
     }
     return View{catalog_.resolve(node.repo, node.rev), nullptr};

@@ -138,6 +138,9 @@ private:
     // Copies a file's committed bytes into a new staged file.
     std::string materialize(const RepoRef& repo, const Revision& base, const std::string& path, const RemoteEntry& e);
     View branch_view(const BranchPtr& b);  // a branch's base and staged changes
+    // Every change through a handle open for writing (write, ftruncate) goes through here: a
+    // file committed since the handle last changed it becomes a change again.
+    void note_change(OpenFile& f);
     // Stages the bytes `path` will have when opened for writing (the caller holds the gate),
     // returns the staged file; a writer is counted until its handle is released.
     std::string stage_for_write(const Node& node, const BranchPtr& b, bool truncate, bool as_writer);

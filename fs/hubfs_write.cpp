@@ -51,6 +51,19 @@ HubFs::View HubFs::branch_view(const BranchPtr& b) {
     return View{b->changes.base, b};
 }
 
+void HubFs::note_change(OpenFile& f) {
+    StagingArea::Branch& b = *f.branch;
+    std::lock_guard lock(b.mutex);
+    if (f.marked_generation == b.generation) return;
+    // Committed since this handle last changed it: the file is a change again.
+    for (const auto& [path, sf] : b.changes.files) {
+        if (sf.blob != f.blob) continue;
+        writes_->staging.mark_dirty(b, path);
+        break;
+    }
+    f.marked_generation = b.generation;
+}
+
 HubFs::BranchPtr HubFs::writable_branch(const Node& node) {
     if (!writes_) throw FsError(EROFS, "the mount is read-only (--read-only)");
     if (!node.in_repo()) throw FsError(EPERM, "only repositories hold files");
@@ -64,8 +77,8 @@ HubFs::BranchPtr HubFs::writable_branch(const Node& node) {
     b = writes_->staging.get(id, now);
     std::lock_guard lock(b->mutex);
     StagedBranch& c = b->changes;
-    // Nothing staged: new changes apply to what the branch shows now.
-    if (c.empty() && c.base.commit != now.commit) {
+    // Nothing staged over the base: new changes apply to what the branch shows now.
+    if (!c.pins_base() && c.base.commit != now.commit) {
         c.base = now;
         writes_->staging.save_header(*b);
     }
@@ -147,6 +160,8 @@ void HubFs::stage_remove(const RepoRef& repo, const BranchPtr& b, const std::str
         staging.erase_file(*b, path);
     }
     if (in_base) staging.put_deleted(*b, path, folder);
+    // The folder it leaves stays, even empty (on the Hub a folder exists only through its files).
+    if (auto slash = path.rfind('/'); slash != std::string::npos) staging.put_dir(*b, path.substr(0, slash));
 }
 
 std::vector<std::string> HubFs::files_under(const RepoRef& repo, const View& v, const std::string& dir) {
@@ -268,20 +283,8 @@ void HubFs::write(fuse_req_t req, const char* buf, size_t size, off_t off, fuse_
             return (void)fuse_reply_write(req, size);
         }
         if (!f->branch) throw FsError(EBADF, "not open for writing");
-        StagingArea::Branch& b = *f->branch;
-        std::shared_lock gate(b.gate);  // waits while a commit of the branch runs
-        {
-            std::lock_guard lock(b.mutex);
-            if (f->marked_generation != b.generation) {
-                // Committed since this handle last wrote: the file is a change again.
-                for (const auto& [path, sf] : b.changes.files) {
-                    if (sf.blob != f->blob) continue;
-                    writes_->staging.mark_dirty(b, path);
-                    break;
-                }
-                f->marked_generation = b.generation;
-            }
-        }
+        std::shared_lock gate(f->branch->gate);  // waits while a commit of the branch runs
+        note_change(*f);
         write_all(f->staged.get(), buf, size, off);
         fuse_reply_write(req, size);
     } catch (...) {
@@ -304,6 +307,7 @@ void HubFs::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_se
             auto* f = fi ? reinterpret_cast<OpenFile*>(fi->fh) : nullptr;
             if (f && f->branch) {
                 std::shared_lock gate(f->branch->gate);
+                note_change(*f);
                 if (::ftruncate(f->staged.get(), attr->st_size) != 0) fail_errno("truncate staged file");
             } else {
                 auto b = writable_branch(*n);

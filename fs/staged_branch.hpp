@@ -36,9 +36,11 @@ struct StagedBranch {
     std::string message, description;         // for the next commit (control file)
 
     bool has_changes() const;                 // anything a commit would send
-    // Nothing staged at all (not even committed files still open, or mkdir'd folders): the
-    // branch shows what its name resolves to, not `base`.
+    // Nothing staged at all (not even committed files still open, or mkdir'd folders).
     bool empty() const { return files.empty() && deleted.empty() && dirs.empty(); }
+    // Staged files or deletions apply to `base`, so the branch shows `base` below them; folders
+    // alone (kept because the Hub stores no empty folder) lie over whatever the branch resolves to.
+    bool pins_base() const { return !files.empty() || !deleted.empty(); }
     // The path or one of its parent folders was deleted: the base's entry is hidden.
     bool hides(const std::string& path) const;
     const StagedFile* file(const std::string& path) const;

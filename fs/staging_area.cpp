@@ -232,10 +232,7 @@ void StagingArea::committed(Branch& b, const StagedBranch& sent, const Revision&
         edits.emplace_back(entry_key(b, 'D', path), std::nullopt);
         c.deleted.erase(path);
     }
-    for (const auto& dir : sent.dirs) {
-        edits.emplace_back(entry_key(b, 'M', dir), std::nullopt);
-        c.dirs.erase(dir);
-    }
+    // Folders made by mkdir stay: the Hub keeps no empty folder, the mount keeps them until rmdir.
     std::vector<std::string> removed;
     for (const auto& [path, f] : sent.files) {
         auto it = c.files.find(path);
