@@ -1,5 +1,6 @@
-// Where writes wait for their commit: staged bytes as files under <cache>/staging/files/, and
-// the journal (LMDB, <cache>/staging/journal/) of every branch's pending changes. Every change
+// Where writes wait for their commit: staged bytes as files under <slot>/files/, and the
+// journal (LMDB, <slot>/journal/) of every branch's pending changes, in the staging slot this
+// process holds (staging_claim.hpp). Every change
 // is journaled before it is answered, so a crash or kill -9 loses nothing: the next mount loads
 // the journal and shows and commits the changes. Staged data is removed only once the Hub has
 // accepted the commit that carries it.

@@ -26,6 +26,7 @@
 #include "fs/committer.hpp"
 #include "fs/hub_writer.hpp"
 #include "fs/staging_area.hpp"
+#include "fs/staging_claim.hpp"
 #include "fs/hub_remote.hpp"
 #include "fs/hubfs.hpp"
 #include "fuse_session.hpp"
@@ -122,6 +123,7 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     }
     // The write path: staging in the cache directory, commits with the default (patient)
     // retries, since nobody reads from them while they run.
+    std::optional<fs::StagingClaim> claim;
     std::optional<fs::StagingArea> staging;
     std::optional<fs::HubWriter> writer;
     std::optional<fs::Committer> committer;
@@ -130,10 +132,11 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     if (!o.read_only && config.token) {
         api::HubConfig write_config = config;
         write_config.retry = api::RetryPolicy{};
-        staging.emplace(o.cache_dir + "/staging");
+        claim.emplace(o.cache_dir + "/staging");
+        staging.emplace(claim->dir());
         writer.emplace(config, write_config, o.public_repos);
         committer.emplace(*staging, *writer, catalog,
-                          fs::CommitterOptions{o.commit_interval, o.commit_message, o.cache_dir + "/staging/status"});
+                          fs::CommitterOptions{o.commit_interval, o.commit_message, claim->dir() / "status"});
         writes.emplace(fs::WriteSupport{*staging, *writer, *committer});
     }
     fs::HubFs filesystem(catalog, fetcher, cache, remote, fopts, writes);
@@ -143,7 +146,8 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     if (o.allow_other) args.insert(args.end(), {"-o", "allow_other"});
     FuseSession session(fs::HubFs::operations(), &filesystem, args);
     session.mount(o.mountpoint);
-    register_mount({getpid(), o.mountpoint, config.endpoint, o.cache_dir, o.repo.value_or("")});
+    register_mount({getpid(), o.mountpoint, config.endpoint, o.cache_dir, o.repo.value_or(""),
+                    claim ? claim->dir().string() : ""});
     HUBFS_LOG(info, "mounted %s on %s (cache %s)", config.endpoint.c_str(), o.mountpoint.c_str(), o.cache_dir.c_str());
     report.done("ok");
     if (!o.foreground) {
@@ -218,9 +222,9 @@ int run_mount(const cli::MountOptions& o) {
 
 // What the mount's committer last reported (one line per branch), "" if nothing; with
 // only_staged, just the branches that still have changes to commit.
-std::string staging_status(const std::string& cache_dir, bool only_staged = false) {
-    if (cache_dir.empty()) return "";
-    std::ifstream in(cache_dir + "/staging/status");
+std::string staging_status(const std::string& staging_dir, bool only_staged = false) {
+    if (staging_dir.empty()) return "";
+    std::ifstream in(staging_dir + "/status");
     std::string text, line;
     while (std::getline(in, line))
         if (!only_staged || line.find(": 0 staged") == std::string::npos) text += "  " + line + "\n";
@@ -234,11 +238,11 @@ int run_unmount(const std::string& mountpoint, std::chrono::seconds timeout) {
     }
     std::string canonical = std::filesystem::weakly_canonical(mountpoint).string();
     pid_t owner = 0;
-    std::string cache_dir;
+    std::string staging_dir;
     for (const auto& r : running_mounts()) {
         if (std::filesystem::weakly_canonical(r.mountpoint).string() != canonical) continue;
         owner = r.pid;
-        cache_dir = r.cache_dir;
+        staging_dir = r.staging_dir;
     }
     pid_t child = fork();
     if (child == 0) {
@@ -258,18 +262,18 @@ int run_unmount(const std::string& mountpoint, std::chrono::seconds timeout) {
     while (owner > 0 && kill(owner, 0) == 0) {
         if (std::chrono::steady_clock::now() >= deadline) {
             std::fprintf(stderr, "hubfs: gave up waiting after %lld s; process %d is still committing:\n%s",
-                         static_cast<long long>(timeout.count()), owner, staging_status(cache_dir, true).c_str());
+                         static_cast<long long>(timeout.count()), owner, staging_status(staging_dir, true).c_str());
             return 1;
         }
         if (!told && std::chrono::steady_clock::now() + std::chrono::seconds(2) < deadline &&
-            !staging_status(cache_dir, true).empty()) {
+            !staging_status(staging_dir, true).empty()) {
             std::fprintf(stderr, "hubfs: committing staged changes before exiting...\n");
             told = true;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    if (!cache_dir.empty()) {
-        std::string left = staging_status(cache_dir, true);
+    if (!staging_dir.empty()) {
+        std::string left = staging_status(staging_dir, true);
         if (!left.empty())
             std::fprintf(stderr, "hubfs: the mount ended with changes still staged (committed by the next mount with "
                                  "this cache):\n%s", left.c_str());
@@ -299,7 +303,7 @@ int run_status() {
         double mib = static_cast<double>(disk_use(m.cache_dir + "/data")) / (1 << 20);
         std::printf("%-8d %-30s %9.1f MiB %s%s\n", m.pid, m.mountpoint.c_str(), mib, m.endpoint.c_str(),
                     m.repo.empty() ? "" : (" (" + m.repo + ")").c_str());
-        std::fputs(staging_status(m.cache_dir).c_str(), stdout);
+        std::fputs(staging_status(m.staging_dir).c_str(), stdout);
     }
     return 0;
 }

@@ -28,7 +28,8 @@ void register_mount(const MountRecord& r) {
                           {"mountpoint", r.mountpoint},
                           {"endpoint", r.endpoint},
                           {"cache_dir", r.cache_dir},
-                          {"repo", r.repo}}
+                          {"repo", r.repo},
+                          {"staging_dir", r.staging_dir}}
                .dump();
 }
 
@@ -45,7 +46,7 @@ std::vector<MountRecord> running_mounts() {
         auto j = nlohmann::json::parse(in, nullptr, false);
         if (j.is_discarded() || !j.is_object()) continue;
         MountRecord r{j.value("pid", 0), j.value("mountpoint", ""), j.value("endpoint", ""), j.value("cache_dir", ""),
-                      j.value("repo", "")};
+                      j.value("repo", ""), j.value("staging_dir", "")};
         if (r.pid > 0 && kill(r.pid, 0) == 0) out.push_back(r);
         else fs::remove(e.path(), ec);  // a mount that died
     }

@@ -14,6 +14,7 @@ struct MountRecord {
     std::string endpoint;
     std::string cache_dir;
     std::string repo;  // single-repo mode, else empty
+    std::string staging_dir;  // this mount's staging slot (its commit status file), "" if read-only
 };
 
 std::string registry_dir();

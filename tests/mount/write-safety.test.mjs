@@ -8,7 +8,9 @@ import { describe } from "node:test";
 import { repoRoot } from "../harness/localhub.mjs";
 import { sha256 } from "./fixture.mjs";
 import { diffSnapshots, formatOp, parseOps, randomOps, runOp, snapshot } from "./ops_model.mjs";
-import { hubFile, hubTree, hubfsUnmount, mountTest } from "./write_env.mjs";
+import {
+  MiB, fsyncDir, hubCommits, hubFile, hubFileSha, hubTree, hubfsUnmount, mountTest, pollUntil, readControl, sleep,
+} from "./write_env.mjs";
 
 // Cases found from outside (../shared/cases beside the repository) are copied into cases/.
 const caseDirs = [path.join(path.dirname(new URL(import.meta.url).pathname), "cases"), path.join(repoRoot, "..", "shared", "cases")];
@@ -78,4 +80,85 @@ describe("operation sequences against a local folder", () => {
       await assertHubMatchesModel(env, model);
     }, 600000);
   }
+});
+
+describe("each loss once found, as the user's scenario", () => {
+  mountTest("ftruncate through an open handle after fsync: the truncation is committed and survives a remount", { files: [] }, async (env) => {
+    const file = path.join(env.root, "t.txt");
+    const fd = fs.openSync(file, "w+");
+    try {
+      fs.writeSync(fd, Buffer.alloc(100, 0x61));
+      fs.fsyncSync(fd);
+      fs.ftruncateSync(fd, 5);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fsyncDir(env.root);
+    assert.equal((await hubFile(env.hub, "t.txt")).toString(), "aaaaa", "the Hub has the truncated file");
+    hubfsUnmount(env.mount);
+    const again = env.mountHub({ cacheDir: env.cacheDir });
+    assert.equal(fs.statSync(path.join(env.branchDir(again), "t.txt")).size, 5);
+  });
+
+  mountTest("empty folders made by mkdir, or left by rm of their last file, survive commits", {}, async (env) => {
+    fs.mkdirSync(path.join(env.root, "out"));
+    fs.rmSync(path.join(env.root, "dir/sub/y.txt"));
+    fs.writeFileSync(path.join(env.root, "new.txt"), "x\n");
+    fsyncDir(env.root);
+    assert.equal(await hubFile(env.hub, "new.txt").then(String), "x\n");
+    assert.ok(fs.statSync(path.join(env.root, "out")).isDirectory(), "out is still there after the commit");
+    assert.deepEqual(fs.readdirSync(path.join(env.root, "dir/sub")), [], "dir/sub is still there, empty");
+    fs.mkdirSync(path.join(env.root, "out/x"));
+    fs.writeFileSync(path.join(env.root, "out/x/f.txt"), "f\n");
+    fsyncDir(env.root);
+    assert.equal(await hubFile(env.hub, "out/x/f.txt").then(String), "f\n");
+    fs.rmdirSync(path.join(env.root, "dir/sub"));
+    assert.ok(!fs.existsSync(path.join(env.root, "dir/sub")), "rmdir removes a kept folder");
+  });
+});
+
+describe("two mounts on one cache directory", () => {
+  mountTest("a second mount never adopts the staging of a live one: no half-written file reaches the Hub", { files: [] }, async (env) => {
+    const before = (await hubCommits(env.hub)).total;
+    const big = path.join(env.root, "big.bin");
+    const piece = Buffer.alloc(MiB, 0x42);
+    const fd = fs.openSync(big, "w");
+    try {
+      fs.writeSync(fd, piece);
+      fs.writeSync(fd, piece);
+      // A second mount on the same cache while the file is half written.
+      const second = env.mountHub({ cacheDir: env.cacheDir });
+      await sleep(3000);  // a recovery would commit within this
+      assert.equal((await hubCommits(env.hub)).total, before, "the second mount committed nothing of the first one's");
+      assert.ok(fs.existsSync(path.join(env.root, "big.bin")), "the first mount still shows its file");
+      // The second mount stages and commits on its own, side by side.
+      fs.writeFileSync(path.join(env.branchDir(second), "other.txt"), "from the second mount\n");
+      fsyncDir(env.branchDir(second));
+      for (let i = 2; i < 8; i++) fs.writeSync(fd, piece);
+    } finally {
+      fs.closeSync(fd);
+    }
+    const ctl = readControl(env.root);
+    assert.match(ctl.fields.staged, /^1 changes?, 8388608 bytes$/, `the first mount's staging is intact:\n${ctl.text}`);
+    fsyncDir(env.root);
+    assert.deepEqual(await hubFileSha(env.hub, "big.bin"), { sha: sha256(Buffer.alloc(8 * MiB, 0x42)), size: 8 * MiB });
+    assert.equal(await hubFile(env.hub, "other.txt").then(String), "from the second mount\n");
+    assert.equal((await hubCommits(env.hub)).total, before + 2, "one commit from each mount");
+  });
+
+  mountTest("the staging of a mount killed with -9 is recovered by the next mount on the cache, once, while another mount runs", { files: [] }, async (env) => {
+    const other = env.mountHub({ cacheDir: env.cacheDir });  // a live mount that must not take it
+    fs.writeFileSync(path.join(env.root, "orphan.txt"), "staged, then the mount died\n");
+    const before = (await hubCommits(env.hub)).total;
+    env.mount.kill9();
+    await sleep(3000);
+    assert.equal((await hubCommits(env.hub)).total, before, "the running mount left the dead one's staging alone");
+    assert.ok(!fs.existsSync(path.join(env.branchDir(other), "orphan.txt")), "and does not show it");
+    const next = env.mountHub({ cacheDir: env.cacheDir });
+    assert.ok(await pollUntil(() => hubFile(env.hub, "orphan.txt").then((b) => b !== null), { timeoutMs: 60000 }),
+              "the next mount commits the recovered change by itself");
+    await sleep(2000);
+    assert.equal((await hubCommits(env.hub)).total, before + 1, "exactly once");
+    assert.ok(fs.existsSync(path.join(env.branchDir(next), "orphan.txt")));
+  });
 });
