@@ -144,8 +144,14 @@ private:
     // Stages the bytes `path` will have when opened for writing (the caller holds the gate),
     // returns the staged file; a writer is counted until its handle is released.
     std::string stage_for_write(const Node& node, const BranchPtr& b, bool truncate, bool as_writer);
-    void stage_move(const Node& from_node, const BranchPtr& b, const std::string& from, const std::string& to);
+    // A rename as one journal transaction; replaces_folder: `to` is an empty folder it replaces.
+    void stage_move(const Node& from_node, const BranchPtr& b, const std::string& from, const std::string& to,
+                    bool replaces_folder);
     void stage_remove(const RepoRef& repo, const BranchPtr& b, const std::string& path, bool folder);
+    // Whether removing path deletes something of the branch's base commit.
+    bool in_base(const RepoRef& repo, const BranchPtr& b, const std::string& path, bool folder);
+    // The staging side of a removal; the caller holds the branch's mutex.
+    void apply_remove(StagingArea::Branch& b, const std::string& path, bool folder, bool in_base);
     std::vector<std::string> files_under(const RepoRef& repo, const View& v, const std::string& dir);
     // The control file (.hubfs-commit): its text, and a command written to it.
     std::string control_text(const Node& node);

@@ -131,37 +131,42 @@ std::string HubFs::stage_for_write(const Node& node, const BranchPtr& b, bool tr
     return blob;
 }
 
-void HubFs::stage_remove(const RepoRef& repo, const BranchPtr& b, const std::string& path, bool folder) {
-    bool hidden;
+bool HubFs::in_base(const RepoRef& repo, const BranchPtr& b, const std::string& path, bool folder) {
     Revision base;
     {
         std::lock_guard lock(b->mutex);
-        hidden = b->changes.hides(path);
+        if (b->changes.hides(path)) return false;
         base = b->changes.base;
     }
-    bool in_base = false;
-    if (!hidden) {
-        auto e = catalog_.entry(repo, base, path);
-        in_base = e && e->is_dir == folder;
-    }
+    auto e = catalog_.entry(repo, base, path);
+    return e && e->is_dir == folder;
+}
+
+void HubFs::apply_remove(StagingArea::Branch& b, const std::string& path, bool folder, bool in_base) {
     StagingArea& staging = writes_->staging;
-    std::lock_guard lock(b->mutex);
-    StagedBranch& c = b->changes;
+    StagedBranch& c = b.changes;
     if (folder) {
-        for (const auto& p : staged_files_under(c, path)) staging.erase_file(*b, p);
+        for (const auto& p : staged_files_under(c, path)) staging.erase_file(b, p);
         std::vector<std::string> dirs, deleted;
         for (const auto& d : c.dirs)
             if (d == path || is_under(d, path)) dirs.push_back(d);
         for (const auto& [p, f] : c.deleted)
             if (is_under(p, path)) deleted.push_back(p);  // a deleted folder covers them
-        for (const auto& d : dirs) staging.erase_dir(*b, d);
-        for (const auto& p : deleted) staging.erase_deleted(*b, p);
+        for (const auto& d : dirs) staging.erase_dir(b, d);
+        for (const auto& p : deleted) staging.erase_deleted(b, p);
     } else {
-        staging.erase_file(*b, path);
+        staging.erase_file(b, path);
     }
-    if (in_base) staging.put_deleted(*b, path, folder);
+    if (in_base) staging.put_deleted(b, path, folder);
     // The folder it leaves stays, even empty (on the Hub a folder exists only through its files).
-    if (auto slash = path.rfind('/'); slash != std::string::npos) staging.put_dir(*b, path.substr(0, slash));
+    if (auto slash = path.rfind('/'); slash != std::string::npos) staging.put_dir(b, path.substr(0, slash));
+}
+
+void HubFs::stage_remove(const RepoRef& repo, const BranchPtr& b, const std::string& path, bool folder) {
+    bool deletes_base = in_base(repo, b, path, folder);
+    std::lock_guard lock(b->mutex);
+    StagingArea::Batch batch(writes_->staging, *b);
+    apply_remove(*b, path, folder, deletes_base);
 }
 
 std::vector<std::string> HubFs::files_under(const RepoRef& repo, const View& v, const std::string& dir) {
@@ -183,45 +188,64 @@ std::vector<std::string> HubFs::files_under(const RepoRef& repo, const View& v, 
     return out;
 }
 
-void HubFs::stage_move(const Node& from_node, const BranchPtr& b, const std::string& from, const std::string& to) {
+void HubFs::stage_move(const Node& from_node, const BranchPtr& b, const std::string& from, const std::string& to,
+                       bool replaces_folder) {
     StagingArea& staging = writes_->staging;
+    const RepoRef& repo = from_node.repo;
     View v = branch_view(b);
-    auto move_one = [&](const std::string& src, const std::string& dst) {
-        auto found = find(from_node.repo, v, src);
-        if (!found) return;
-        if (found->staged) {  // staged bytes or a pending copy: the entry moves as it is
-            std::lock_guard lock(b->mutex);
-            staging.move_file(*b, src, dst);
-            return;
-        }
-        // A committed file: an LFS file is referenced again (no upload); a small one is copied.
-        StagedFile f;
-        if (!found->entry.lfs_sha256.empty()) {
-            f.copy_from = src;
-            f.source = found->entry;
-        } else {
-            f.blob = materialize(from_node.repo, v.rev, src, found->entry);
-        }
-        std::lock_guard lock(b->mutex);
-        staging.put_file(*b, dst, f);
-    };
-    auto found = find(from_node.repo, v, from);
+    auto found = find(repo, v, from);
     if (!found) throw FsError(ENOENT, from + " is gone");
-    if (!found->entry.is_dir) {
-        move_one(from, to);
-        stage_remove(from_node.repo, b, from, false);
-        return;
+    const bool folder = found->entry.is_dir;
+    // First everything that reads the Hub or copies bytes, without the branch's lock...
+    struct Move {
+        std::string src, dst;
+        std::optional<StagedFile> made;  // unset: a staged entry that moves as it is
+    };
+    std::vector<Move> moves;
+    try {
+        auto plan = [&](const std::string& src, const std::string& dst) {
+            auto f = src == from ? found : find(repo, v, src);
+            if (!f) return;
+            Move m{src, dst, std::nullopt};
+            if (!f->staged) {
+                // A committed file: an LFS file is referenced again (no upload); a small one is copied.
+                StagedFile made;
+                if (!f->entry.lfs_sha256.empty()) {
+                    made.copy_from = src;
+                    made.source = f->entry;
+                } else {
+                    made.blob = materialize(repo, v.rev, src, f->entry);
+                }
+                m.made = made;
+            }
+            moves.push_back(std::move(m));
+        };
+        if (!folder) plan(from, to);
+        else
+            for (const auto& path : files_under(repo, v, from)) plan(path, to + path.substr(from.size()));
+    } catch (...) {
+        for (const auto& m : moves)
+            if (m.made) staging.remove_blob(m.made->blob);
+        throw;
     }
-    for (const auto& path : files_under(from_node.repo, v, from)) move_one(path, to + path.substr(from.size()));
-    {
-        std::lock_guard lock(b->mutex);
+    bool from_in_base = in_base(repo, b, from, folder);
+    bool to_in_base = replaces_folder && in_base(repo, b, to, true);
+    // ...then every change of the rename as one journal transaction: a crash keeps all or none.
+    std::lock_guard lock(b->mutex);
+    StagingArea::Batch batch(staging, *b);
+    if (replaces_folder) apply_remove(*b, to, true, to_in_base);
+    for (auto& m : moves) {
+        if (m.made) staging.put_file(*b, m.dst, std::move(*m.made));
+        else staging.move_file(*b, m.src, m.dst);
+    }
+    if (folder) {
         std::vector<std::string> dirs;
         for (const auto& d : b->changes.dirs)
             if (d == from || is_under(d, from)) dirs.push_back(d);
         for (const auto& d : dirs) staging.put_dir(*b, to + d.substr(from.size()));
         staging.put_dir(*b, to);  // the folder exists even when empty
     }
-    stage_remove(from_node.repo, b, from, true);
+    apply_remove(*b, from, folder, from_in_base);
 }
 
 void HubFs::create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t, fuse_file_info* fi) {
@@ -460,6 +484,7 @@ void HubFs::rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino
         if (!src) throw FsError(ENOENT, from);
         if (from == to) return (void)fuse_reply_err(req, 0);
         if (src->entry.is_dir && is_under(to, from)) throw FsError(EINVAL, "a folder cannot move into itself");
+        bool replaces_folder = false;
         if (auto dst = find(p->repo, v, to)) {
             if (flags & RENAME_NOREPLACE) throw FsError(EEXIST, to);
             if (dst->entry.is_dir != src->entry.is_dir)
@@ -467,13 +492,11 @@ void HubFs::rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino
             Node target = *np;
             target.kind = dst->entry.is_dir ? NodeKind::folder : NodeKind::file;
             target.path = to;
-            if (dst->entry.is_dir) {
-                if (!list(target).empty()) throw FsError(ENOTEMPTY, to);
-                stage_remove(p->repo, b, to, true);
-            }
+            if (dst->entry.is_dir && !list(target).empty()) throw FsError(ENOTEMPTY, to);
+            replaces_folder = dst->entry.is_dir;
             inodes_.detach(target);
         }
-        stage_move(*p, b, from, to);
+        stage_move(*p, b, from, to, replaces_folder);
         inodes_.rename(p->repo, p->rev, from, to);
         fuse_reply_err(req, 0);
     } catch (...) {

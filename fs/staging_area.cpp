@@ -168,14 +168,39 @@ void StagingArea::remove_blob(const std::string& blob) {
     std::filesystem::remove(blob_path(blob), ec);
 }
 
+StagingArea::Batch::Batch(StagingArea& a, Branch& b) : area(a), branch(b) {
+    if (!b.batch) b.batch = this;
+}
+
+StagingArea::Batch::~Batch() {
+    if (branch.batch != this) return;  // nested: the outer batch writes
+    branch.batch = nullptr;
+    try {
+        area.journal_.apply(edits);
+        for (const auto& blob : removed_blobs) area.remove_blob(blob);
+    } catch (const std::exception& e) {
+        HUBFS_LOG(error, "staging journal: a batch of %zu edits was not written: %s", edits.size(), e.what());
+    }
+}
+
+void StagingArea::record(Branch& b, std::vector<StagingJournal::Edit> edits) {
+    if (!b.batch) return journal_.apply(edits);
+    for (auto& e : edits) b.batch->edits.push_back(std::move(e));
+}
+
+void StagingArea::drop_blob(Branch& b, const std::string& blob) {
+    if (b.batch) b.batch->removed_blobs.push_back(blob);
+    else remove_blob(blob);
+}
+
 void StagingArea::save_header(Branch& b) {
-    journal_.apply({{entry_key(b, 'H', ""), header_json(b.changes).dump()}});
+    record(b, {{entry_key(b, 'H', ""), header_json(b.changes).dump()}});
 }
 
 void StagingArea::put_file(Branch& b, const std::string& path, StagedFile f) {
-    journal_.apply({{entry_key(b, 'F', path), file_json(path, f).dump()}});
+    record(b, {{entry_key(b, 'F', path), file_json(path, f).dump()}});
     auto& slot = b.changes.files[path];
-    if (!slot.blob.empty() && slot.blob != f.blob && !b.writers.count(slot.blob)) remove_blob(slot.blob);
+    if (!slot.blob.empty() && slot.blob != f.blob && !b.writers.count(slot.blob)) drop_blob(b, slot.blob);
     slot = std::move(f);
 }
 
@@ -190,9 +215,9 @@ void StagingArea::mark_dirty(Branch& b, const std::string& path) {
 void StagingArea::erase_file(Branch& b, const std::string& path) {
     auto it = b.changes.files.find(path);
     if (it == b.changes.files.end()) return;
-    journal_.apply({{entry_key(b, 'F', path), std::nullopt}});
+    record(b, {{entry_key(b, 'F', path), std::nullopt}});
     // An open writer keeps its bytes (unlinked files stay readable while open on POSIX too).
-    if (!b.writers.count(it->second.blob)) remove_blob(it->second.blob);
+    if (!b.writers.count(it->second.blob)) drop_blob(b, it->second.blob);
     b.changes.files.erase(it);
 }
 
@@ -200,29 +225,31 @@ void StagingArea::move_file(Branch& b, const std::string& from, const std::strin
     auto it = b.changes.files.find(from);
     if (it == b.changes.files.end()) return;
     StagedFile f = it->second;
-    journal_.apply({{entry_key(b, 'F', from), std::nullopt}});
+    Batch batch(*this, b);
+    record(b, {{entry_key(b, 'F', from), std::nullopt}});
     b.changes.files.erase(it);
     put_file(b, to, std::move(f));
 }
 
 void StagingArea::erase_deleted(Branch& b, const std::string& path) {
     if (!b.changes.deleted.erase(path)) return;
-    journal_.apply({{entry_key(b, 'D', path), std::nullopt}});
+    record(b, {{entry_key(b, 'D', path), std::nullopt}});
 }
 
 void StagingArea::put_deleted(Branch& b, const std::string& path, bool folder) {
-    journal_.apply({{entry_key(b, 'D', path), nlohmann::json{{"path", path}, {"folder", folder}}.dump()}});
+    record(b, {{entry_key(b, 'D', path), nlohmann::json{{"path", path}, {"folder", folder}}.dump()}});
     b.changes.deleted[path] = folder;
 }
 
 void StagingArea::put_dir(Branch& b, const std::string& path) {
-    journal_.apply({{entry_key(b, 'M', path), nlohmann::json{{"path", path}}.dump()}});
+    if (b.changes.dirs.count(path)) return;
+    record(b, {{entry_key(b, 'M', path), nlohmann::json{{"path", path}}.dump()}});
     b.changes.dirs.insert(path);
 }
 
 void StagingArea::erase_dir(Branch& b, const std::string& path) {
     if (!b.changes.dirs.erase(path)) return;
-    journal_.apply({{entry_key(b, 'M', path), std::nullopt}});
+    record(b, {{entry_key(b, 'M', path), std::nullopt}});
 }
 
 void StagingArea::committed(Branch& b, const StagedBranch& sent, const Revision& new_base) {

@@ -34,6 +34,7 @@ struct CommitStatus {
 
 class StagingArea {
 public:
+    struct Batch;
     struct Branch {
         std::mutex mutex;         // guards everything below
         std::shared_mutex gate;   // changes hold it shared; a commit holds it exclusively
@@ -42,6 +43,21 @@ public:
         std::map<std::string, int> writers;  // blob -> handles open for writing
         bool recovered = false;   // loaded from the journal at start-up: commit it soon
         uint64_t generation = 0;  // counts commits, so writers know to mark their file dirty again
+        Batch* batch = nullptr;  // set while a Batch gathers the branch's journal edits
+    };
+
+    // Makes every change made through it, while the caller holds the branch's mutex
+    // throughout, one journal transaction (a rename of a file or a folder is journaled whole or
+    // not at all). Staged files it replaces are removed only once the transaction is written.
+    struct Batch {
+        Batch(StagingArea& area, Branch& b);
+        ~Batch();  // writes the transaction
+        Batch(const Batch&) = delete;
+        Batch& operator=(const Batch&) = delete;
+        StagingArea& area;
+        Branch& branch;
+        std::vector<StagingJournal::Edit> edits;
+        std::vector<std::string> removed_blobs;
     };
 
     explicit StagingArea(const std::filesystem::path& dir);  // loads the journal
@@ -75,6 +91,9 @@ public:
 
 private:
     std::string entry_key(const Branch& b, char kind, const std::string& path) const;
+    // Journals edits of the branch now, or in its open batch.
+    void record(Branch& b, std::vector<StagingJournal::Edit> edits);
+    void drop_blob(Branch& b, const std::string& blob);  // remove_blob, after the batch if one is open
     void load();
 
     std::filesystem::path files_dir_;

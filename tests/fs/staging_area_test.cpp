@@ -138,3 +138,49 @@ TEST_CASE("very long paths are journaled too") {
     REQUIRE(b);
     CHECK(b->changes.deleted.count(path));
 }
+
+TEST_CASE("a batch is one journal transaction: a crash inside it keeps the state before, after it the state after") {
+    TempDir dir;
+    auto snapshot = [&](const char* name) {
+        stdfs::path to = dir.path.parent_path() / (dir.path.filename().string() + name);
+        stdfs::copy(dir.path / "staging", to, stdfs::copy_options::recursive);
+        return to;
+    };
+    stdfs::path during, after;
+    {
+        StagingArea s(dir.path / "staging");
+        auto b = s.get(kMain, kBase);
+        std::lock_guard lock(b->mutex);
+        for (const char* p : {"a/x", "a/y", "a/z"}) {
+            std::string blob = s.new_blob();
+            write_blob(s, blob, p);
+            s.put_file(*b, p, StagedFile{blob, {}, {}, true});
+        }
+        s.put_file(*b, "b/y", StagedFile{s.new_blob(), {}, {}, true});  // replaced by the move
+        {
+            StagingArea::Batch batch(s, *b);  // a folder rename a -> b
+            for (const char* p : {"x", "y", "z"}) s.move_file(*b, std::string("a/") + p, std::string("b/") + p);
+            s.put_dir(*b, "b");
+            during = snapshot("-during");  // what a kill -9 here would leave
+        }
+        after = snapshot("-after");
+    }
+    for (const auto& [where, from, to] : {std::tuple{during, "a/", "b/"}, std::tuple{after, "b/", "a/"}}) {
+        StagingArea s(where);
+        auto b = s.find(kMain);
+        REQUIRE(b);
+        std::lock_guard lock(b->mutex);
+        for (const char* p : {"x", "y", "z"}) {
+            const StagedFile* f = b->changes.file(std::string(from) + p);
+            REQUIRE(f);
+            // b/y was staged before the rename replaced it: its bytes stay until the batch is written.
+            if (std::string(to) + p == "b/y") CHECK(stdfs::exists(s.blob_path(b->changes.file("b/y")->blob)));
+            else CHECK(!b->changes.file(std::string(to) + p));
+            std::ifstream in(s.blob_path(f->blob));
+            std::string text;
+            std::getline(in, text);
+            CHECK(text == std::string("a/") + p);  // the bytes are there too
+        }
+        stdfs::remove_all(where);
+    }
+}
