@@ -96,8 +96,19 @@ void Committer::commit(StagingArea::Branch& b, const CommitTarget& target) {
     StagedBranch sent;
     {
         std::lock_guard lock(b.mutex);
-        if (!b.changes.has_changes()) return;
         sent = b.changes;
+        // Each file as of its last close or fsync, never mid-write: a file open for writing goes
+        // only if its bytes are still those it was sealed with (no write since its last fsync).
+        for (auto it = sent.files.begin(); it != sent.files.end();) {
+            const StagedFile& f = it->second;
+            bool take = f.ready() && (f.is_copy() || !b.writers.count(f.blob) || staging_.measure(f.blob) == *f.seal);
+            if (take || !f.dirty) ++it;
+            else it = sent.files.erase(it);
+        }
+        if (!sent.has_changes()) {
+            b.recovered = false;
+            return;
+        }
         b.status.state = "committing";
         b.status.conflicts.clear();
         b.status.files_total = b.status.bytes_total = b.status.bytes_uploaded = 0;

@@ -37,7 +37,9 @@ std::string HubFs::control_text(const Node& node) {
             out << "  copy " << f.copy_from << " -> " << path << "\n";
         } else {
             std::error_code ec;
-            out << "  add " << path << " " << std::filesystem::file_size(writes_->staging.blob_path(f.blob), ec) << "\n";
+            uint64_t size = std::filesystem::file_size(writes_->staging.blob_path(f.blob), ec);
+            out << "  add " << path << " " << (ec ? 0 : size) << (f.ready() ? "" : " (open for writing: waits for its close)")
+                << "\n";
         }
     }
     return out.str();

@@ -541,24 +541,25 @@ void HubFs::read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {
 
 void HubFs::release(fuse_req_t req, fuse_file_info* fi) {
     std::unique_ptr<OpenFile> f(reinterpret_cast<OpenFile*>(fi->fh));
+    int err = 0;
     if (f->branch && !f->blob.empty()) {
+        try {
+            seal_written(*f, true);  // a file closed without a write is complete too (touch)
+        } catch (...) {
+            err = errno_from_current_exception("release");
+        }
         // The last writer gone: a file already committed needs no staged copy any more.
         StagingArea::Branch& b = *f->branch;
         std::lock_guard lock(b.mutex);
         if (--b.writers[f->blob] == 0) {
             b.writers.erase(f->blob);
-            std::string path;
-            bool referenced = false;
-            for (const auto& [p, sf] : b.changes.files) {
-                if (sf.blob != f->blob) continue;
-                referenced = true;
-                if (!sf.dirty) path = p;
-            }
-            if (!path.empty()) writes_->staging.erase_file(b, path);
-            else if (!referenced) writes_->staging.remove_blob(f->blob);
+            std::string path = writes_->staging.path_of(b, f->blob);
+            auto it = b.changes.files.find(path);
+            if (it != b.changes.files.end() && !it->second.dirty) writes_->staging.erase_file(b, path);
+            else if (path.empty()) writes_->staging.remove_blob(f->blob);
         }
     }
-    if (req) fuse_reply_err(req, 0);
+    if (req) fuse_reply_err(req, err);
 }
 
 void HubFs::statfs(fuse_req_t req) {
@@ -665,7 +666,7 @@ const fuse_lowlevel_ops& HubFs::operations() {
         o.rename = [](fuse_req_t r, fuse_ino_t p, const char* n, fuse_ino_t np, const char* nn, unsigned flags) {
             self(r).rename(r, p, n, np, nn, flags);
         };
-        o.flush = [](fuse_req_t r, fuse_ino_t, fuse_file_info*) { fuse_reply_err(r, 0); };
+        o.flush = [](fuse_req_t r, fuse_ino_t, fuse_file_info* fi) { self(r).flush(r, fi); };
         o.fsync = [](fuse_req_t r, fuse_ino_t i, int, fuse_file_info* fi) { self(r).fsync(r, i, fi); };
         o.fsyncdir = [](fuse_req_t r, fuse_ino_t i, int, fuse_file_info*) { self(r).fsync(r, i, nullptr); };
         return o;

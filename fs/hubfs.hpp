@@ -114,6 +114,10 @@ private:
         BranchPtr branch;           // set for handles open for writing
         std::string blob;
         uint64_t marked_generation = UINT64_MAX;  // commit generation at which writes marked it dirty
+        std::atomic<bool> wrote{false};           // changed through this handle since its last seal
+        // Who last wrote through it: a close by another process (a child closing inherited
+        // descriptors at exec) does not seal the file in the middle of the writer's work.
+        std::atomic<pid_t> writer_pid{0};
         bool control = false;       // the control file: what it showed when opened, and its node
         std::string control_text;
         std::shared_ptr<const Node> node;
@@ -140,7 +144,11 @@ private:
     View branch_view(const BranchPtr& b);  // a branch's base and staged changes
     // Every change through a handle open for writing (write, ftruncate) goes through here: a
     // file committed since the handle last changed it becomes a change again.
-    void note_change(OpenFile& f);
+    void note_change(fuse_req_t req, OpenFile& f);
+    // At close (flush, release) and fsync: records the file's bytes as the ones a commit takes
+    // (when the handle changed them, or `always` when the file has no seal yet).
+    void seal_written(OpenFile& f, bool always);
+    void flush(fuse_req_t req, fuse_file_info* fi);
     // Stages the bytes `path` will have when opened for writing (the caller holds the gate),
     // returns the staged file; a writer is counted until its handle is released.
     std::string stage_for_write(const Node& node, const BranchPtr& b, bool truncate, bool as_writer);

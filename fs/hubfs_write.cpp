@@ -51,7 +51,9 @@ HubFs::View HubFs::branch_view(const BranchPtr& b) {
     return View{b->changes.base, b};
 }
 
-void HubFs::note_change(OpenFile& f) {
+void HubFs::note_change(fuse_req_t req, OpenFile& f) {
+    f.writer_pid = fuse_req_ctx(req)->pid;
+    f.wrote = true;
     StagingArea::Branch& b = *f.branch;
     std::lock_guard lock(b.mutex);
     if (f.marked_generation == b.generation) return;
@@ -62,6 +64,30 @@ void HubFs::note_change(OpenFile& f) {
         break;
     }
     f.marked_generation = b.generation;
+}
+
+void HubFs::seal_written(OpenFile& f, bool always) {
+    if (!f.branch || f.blob.empty()) return;
+    StagingArea::Branch& b = *f.branch;
+    if (!f.wrote.exchange(false)) {
+        if (!always) return;
+        std::lock_guard lock(b.mutex);
+        auto it = b.changes.files.find(writes_->staging.path_of(b, f.blob));
+        if (it == b.changes.files.end() || it->second.seal) return;
+    }
+    Seal s = writes_->staging.measure(f.blob);
+    std::lock_guard lock(b.mutex);
+    writes_->staging.seal(b, f.blob, s);
+}
+
+void HubFs::flush(fuse_req_t req, fuse_file_info* fi) {
+    try {
+        auto& f = *reinterpret_cast<OpenFile*>(fi->fh);
+        if (f.writer_pid == fuse_req_ctx(req)->pid) seal_written(f, false);
+        fuse_reply_err(req, 0);
+    } catch (...) {
+        fuse_reply_err(req, errno_from_current_exception("flush"));
+    }
 }
 
 HubFs::BranchPtr HubFs::writable_branch(const Node& node) {
@@ -125,7 +151,7 @@ std::string HubFs::stage_for_write(const Node& node, const BranchPtr& b, bool tr
         if (truncate && ::truncate(staging.blob_path(blob).c_str(), 0) != 0) fail_errno("truncate staged file");
         staging.mark_dirty(*b, node.path);
     } else {
-        staging.put_file(*b, node.path, StagedFile{blob, {}, {}, true});
+        staging.put_file(*b, node.path, StagedFile{blob, {}, {}, true, {}});
     }
     if (as_writer) ++b->writers[blob];
     return blob;
@@ -215,6 +241,7 @@ void HubFs::stage_move(const Node& from_node, const BranchPtr& b, const std::str
                     made.source = f->entry;
                 } else {
                     made.blob = materialize(repo, v.rev, src, f->entry);
+                    made.seal = staging.measure(made.blob);
                 }
                 m.made = made;
             }
@@ -267,7 +294,7 @@ void HubFs::create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t, 
             if (existing && (fi->flags & O_EXCL)) throw FsError(EEXIST, n.path + " exists");
             std::string blob = writes_->staging.new_blob();
             std::lock_guard lock(b->mutex);
-            writes_->staging.put_file(*b, n.path, StagedFile{blob, {}, {}, true});
+            writes_->staging.put_file(*b, n.path, StagedFile{blob, {}, {}, true, {}});
             ++b->writers[blob];
             f->blob = blob;
             f->branch = b;
@@ -308,7 +335,7 @@ void HubFs::write(fuse_req_t req, const char* buf, size_t size, off_t off, fuse_
         }
         if (!f->branch) throw FsError(EBADF, "not open for writing");
         std::shared_lock gate(f->branch->gate);  // waits while a commit of the branch runs
-        note_change(*f);
+        note_change(req, *f);
         write_all(f->staged.get(), buf, size, off);
         fuse_reply_write(req, size);
     } catch (...) {
@@ -331,13 +358,16 @@ void HubFs::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_se
             auto* f = fi ? reinterpret_cast<OpenFile*>(fi->fh) : nullptr;
             if (f && f->branch) {
                 std::shared_lock gate(f->branch->gate);
-                note_change(*f);
+                note_change(req, *f);
                 if (::ftruncate(f->staged.get(), attr->st_size) != 0) fail_errno("truncate staged file");
             } else {
                 auto b = writable_branch(*n);
                 std::shared_lock gate(b->gate);
                 std::string blob = stage_for_write(*n, b, attr->st_size == 0, false);
                 if (::truncate(writes_->staging.blob_path(blob).c_str(), attr->st_size) != 0) fail_errno("truncate staged file");
+                Seal s = writes_->staging.measure(blob);  // no handle: complete at once
+                std::lock_guard lock(b->mutex);
+                writes_->staging.seal(*b, blob, s);
             }
         }
         if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW)) {
@@ -510,6 +540,7 @@ void HubFs::fsync(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     try {
         auto* f = fi ? reinterpret_cast<OpenFile*>(fi->fh) : nullptr;
         if (f && f->staged && ::fdatasync(f->staged.get()) != 0) fail_errno("sync staged file");
+        if (f) seal_written(*f, false);
         if (writes_ && may_write(*n)) {
             if (auto b = writes_->staging.find(branch_id(*n))) writes_->committer.commit(*b);
         }

@@ -19,12 +19,22 @@ struct BranchId {
     bool operator==(const BranchId&) const = default;
 };
 
+// A staged file's bytes as of its last close or fsync: a commit takes a file only as sealed (never
+// mid-write), and recovery after a crash commits only bytes that still match their seal.
+struct Seal {
+    uint64_t size = 0;
+    uint64_t xxh3 = 0;
+    bool operator==(const Seal&) const = default;
+};
+
 struct StagedFile {
     std::string blob;       // staged bytes: a file of the staging area; empty for a copy
     std::string copy_from;  // or: the path of an LFS file at the base commit, referenced again
     RemoteEntry source;     // the copied entry (size, oid, LFS sha256)
     bool dirty = true;      // false once committed while a writer still holds it open
+    std::optional<Seal> seal;  // unset while being written for the first time, or torn by a crash
     bool is_copy() const { return blob.empty(); }
+    bool ready() const { return is_copy() || seal.has_value(); }  // a commit may take it
 };
 
 struct StagedBranch {

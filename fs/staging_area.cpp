@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -10,6 +12,7 @@
 
 #include "api/digest.hpp"
 #include "common/log.hpp"
+#include "common/unique_fd.hpp"
 #include "hub_path.hpp"
 
 namespace hubfs::fs {
@@ -40,8 +43,19 @@ RemoteEntry entry_from(const nlohmann::json& j, const std::string& path) {
 }
 
 nlohmann::json file_json(const std::string& path, const StagedFile& f) {
-    return {{"path", path}, {"blob", f.blob}, {"copy_from", f.copy_from}, {"source", entry_json(f.source)}, {"dirty", f.dirty}};
+    nlohmann::json j{{"path", path}, {"blob", f.blob}, {"copy_from", f.copy_from}, {"source", entry_json(f.source)}, {"dirty", f.dirty}};
+    if (f.seal) j["seal"] = {{"size", f.seal->size}, {"xxh3", f.seal->xxh3}};
+    return j;
 }
+
+std::optional<Seal> seal_from(const nlohmann::json& j) {
+    if (!j.is_object()) return std::nullopt;
+    return Seal{j.value("size", uint64_t{0}), j.value("xxh3", uint64_t{0})};
+}
+
+struct Xxh3StateFree {
+    void operator()(XXH3_state_t* s) const { XXH3_freeState(s); }
+};
 
 nlohmann::json header_json(const StagedBranch& c) {
     return {{"type", type_plural(c.id.repo.type)}, {"repo", c.id.repo.id}, {"branch", c.id.branch},
@@ -93,11 +107,26 @@ void StagingArea::load() {
             f.copy_from = j.value("copy_from", std::string());
             f.source = entry_from(j.value("source", nlohmann::json::object()), path);
             f.dirty = j.value("dirty", true);
+            f.seal = seal_from(j.value("seal", nlohmann::json()));
             if (!f.dirty) {  // already on the Hub: only kept while a writer had it open
                 dropped.emplace_back(key, std::nullopt);
                 continue;
             }
-            if (!f.blob.empty()) used_blobs.insert(f.blob);
+            if (!f.blob.empty()) {
+                used_blobs.insert(f.blob);
+                b->blob_paths[f.blob] = path;
+                // Staged bytes are not synced before a commit: after a power cut they may be torn.
+                // Only bytes that match their last close or fsync are committed; the rest stay.
+                if (!f.seal) {
+                    HUBFS_LOG(error, "staging: %s of %s was being written when the mount ended; kept staged, not "
+                              "committed (check it, then close it after a write or `touch` it to commit it)",
+                              path.c_str(), branch_key.c_str());
+                } else if (measure(f.blob) != *f.seal) {
+                    HUBFS_LOG(error, "staging: %s of %s does not hold the bytes it was closed with (a crash tore it); "
+                              "kept staged, not committed", path.c_str(), branch_key.c_str());
+                    f.seal.reset();
+                }
+            }
             c.files[path] = f;
         } else if (kind == 'D') {
             c.deleted[path] = j.value("folder", false);
@@ -200,8 +229,45 @@ void StagingArea::save_header(Branch& b) {
 void StagingArea::put_file(Branch& b, const std::string& path, StagedFile f) {
     record(b, {{entry_key(b, 'F', path), file_json(path, f).dump()}});
     auto& slot = b.changes.files[path];
-    if (!slot.blob.empty() && slot.blob != f.blob && !b.writers.count(slot.blob)) drop_blob(b, slot.blob);
+    if (!slot.blob.empty() && slot.blob != f.blob) {
+        b.blob_paths.erase(slot.blob);
+        if (!b.writers.count(slot.blob)) drop_blob(b, slot.blob);
+    }
+    if (!f.blob.empty()) b.blob_paths[f.blob] = path;
     slot = std::move(f);
+}
+
+std::string StagingArea::path_of(const Branch& b, const std::string& blob) const {
+    auto it = b.blob_paths.find(blob);
+    return it == b.blob_paths.end() ? std::string() : it->second;
+}
+
+Seal StagingArea::measure(const std::string& blob) const {
+    Seal s;
+    std::unique_ptr<XXH3_state_t, Xxh3StateFree> state(XXH3_createState());
+    if (!state || XXH3_64bits_reset(state.get()) != XXH_OK) throw std::bad_alloc();
+    UniqueFd fd(::open(blob_path(blob).c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return Seal{UINT64_MAX, 0};  // gone: matches no seal
+    std::vector<char> buf(1 << 20);
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw std::system_error(errno, std::generic_category(), "read staged file");
+        if (n == 0) break;
+        XXH3_64bits_update(state.get(), buf.data(), static_cast<size_t>(n));
+        s.size += static_cast<uint64_t>(n);
+    }
+    s.xxh3 = XXH3_64bits_digest(state.get());
+    return s;
+}
+
+void StagingArea::seal(Branch& b, const std::string& blob, const Seal& s) {
+    std::string path = path_of(b, blob);
+    auto it = b.changes.files.find(path);
+    if (path.empty() || it == b.changes.files.end() || it->second.blob != blob || it->second.seal == s) return;
+    StagedFile f = it->second;
+    f.seal = s;
+    put_file(b, path, std::move(f));
 }
 
 void StagingArea::mark_dirty(Branch& b, const std::string& path) {
@@ -216,6 +282,7 @@ void StagingArea::erase_file(Branch& b, const std::string& path) {
     auto it = b.changes.files.find(path);
     if (it == b.changes.files.end()) return;
     record(b, {{entry_key(b, 'F', path), std::nullopt}});
+    b.blob_paths.erase(it->second.blob);
     // An open writer keeps its bytes (unlinked files stay readable while open on POSIX too).
     if (!b.writers.count(it->second.blob)) drop_blob(b, it->second.blob);
     b.changes.files.erase(it);
@@ -228,6 +295,7 @@ void StagingArea::move_file(Branch& b, const std::string& from, const std::strin
     Batch batch(*this, b);
     record(b, {{entry_key(b, 'F', from), std::nullopt}});
     b.changes.files.erase(it);
+    b.blob_paths.erase(f.blob);
     put_file(b, to, std::move(f));
 }
 
@@ -270,6 +338,7 @@ void StagingArea::committed(Branch& b, const StagedBranch& sent, const Revision&
         } else {
             edits.emplace_back(entry_key(b, 'F', path), std::nullopt);
             removed.push_back(f.blob);
+            b.blob_paths.erase(f.blob);
             c.files.erase(it);
         }
     }
@@ -287,7 +356,8 @@ uint64_t StagingArea::staged_bytes(const Branch& b) const {
     for (const auto& [path, f] : b.changes.files) {
         if (!f.dirty) continue;
         std::error_code ec;
-        total += f.is_copy() ? f.source.size : std::filesystem::file_size(blob_path(f.blob), ec);
+        uint64_t size = f.is_copy() ? f.source.size : std::filesystem::file_size(blob_path(f.blob), ec);
+        total += ec ? 0 : size;
     }
     return total;
 }

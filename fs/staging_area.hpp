@@ -41,6 +41,7 @@ public:
         StagedBranch changes;
         CommitStatus status;
         std::map<std::string, int> writers;  // blob -> handles open for writing
+        std::map<std::string, std::string> blob_paths;  // blob -> the path whose bytes it holds
         bool recovered = false;   // loaded from the journal at start-up: commit it soon
         uint64_t generation = 0;  // counts commits, so writers know to mark their file dirty again
         Batch* batch = nullptr;  // set while a Batch gathers the branch's journal edits
@@ -76,6 +77,12 @@ public:
     void put_file(Branch& b, const std::string& path, StagedFile f);
     void erase_file(Branch& b, const std::string& path);  // drops the staged bytes, unless open
     void mark_dirty(Branch& b, const std::string& path);  // a committed file changes again
+    // The path whose bytes the staged file holds ("" if none).
+    std::string path_of(const Branch& b, const std::string& blob) const;
+    // Size and XXH3 of a staged file's bytes, read from disk (no lock needed).
+    Seal measure(const std::string& blob) const;
+    // Records the seal of the file that holds `blob`, if it still does.
+    void seal(Branch& b, const std::string& blob, const Seal& s);
     void move_file(Branch& b, const std::string& from, const std::string& to);  // keeps the bytes
     void put_deleted(Branch& b, const std::string& path, bool folder);
     void erase_deleted(Branch& b, const std::string& path);

@@ -36,8 +36,8 @@ TEST_CASE("a deleted folder hides everything below it, not its siblings") {
 
 TEST_CASE("staged files imply their folders and list under their parents") {
     auto b = branch();
-    b.files["a/b/c.txt"] = StagedFile{"blob1", {}, {}, true};
-    b.files["a/d.txt"] = StagedFile{"blob2", {}, {}, true};
+    b.files["a/b/c.txt"] = StagedFile{"blob1", {}, {}, true, {}};
+    b.files["a/d.txt"] = StagedFile{"blob2", {}, {}, true, {}};
     b.dirs.insert("e");
     CHECK(b.is_staged_dir("a"));
     CHECK(b.is_staged_dir("a/b"));
@@ -56,7 +56,7 @@ TEST_CASE("staged files imply their folders and list under their parents") {
 TEST_CASE("a file staged under a deleted folder is visible again") {
     auto b = branch();
     b.deleted["data"] = true;
-    b.files["data/new.bin"] = StagedFile{"blob", {}, {}, true};
+    b.files["data/new.bin"] = StagedFile{"blob", {}, {}, true, {}};
     CHECK(b.file("data/new.bin") != nullptr);
     CHECK(b.is_staged_dir("data"));
     CHECK(b.hides("data/old.bin"));
@@ -64,7 +64,7 @@ TEST_CASE("a file staged under a deleted folder is visible again") {
 
 TEST_CASE("clean entries (committed while open) are not changes") {
     auto b = branch();
-    b.files["x"] = StagedFile{"blob", {}, {}, false};
+    b.files["x"] = StagedFile{"blob", {}, {}, false, {}};
     CHECK_FALSE(b.has_changes());
     CHECK(b.change_count() == 0);
     b.files["x"].dirty = true;

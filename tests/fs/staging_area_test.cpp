@@ -40,11 +40,11 @@ TEST_CASE("changes come back after a restart, with their bytes") {
         std::lock_guard lock(b->mutex);
         blob = s.new_blob();
         write_blob(s, blob, "hello");
-        s.put_file(*b, "a/new.txt", StagedFile{blob, {}, {}, true});
+        s.put_file(*b, "a/new.txt", StagedFile{blob, {}, {}, true, {}});
         RemoteEntry lfs;
         lfs.size = 42;
         lfs.lfs_sha256 = std::string(64, 'c');
-        s.put_file(*b, "moved.bin", StagedFile{"", "old.bin", lfs, true});
+        s.put_file(*b, "moved.bin", StagedFile{"", "old.bin", lfs, true, {}});
         s.put_deleted(*b, "old.bin", false);
         s.put_deleted(*b, "gone", true);
         s.put_dir(*b, "empty");
@@ -78,12 +78,12 @@ TEST_CASE("a commit removes what it sent, and keeps files still open as clean en
     auto b = s.get(kMain, kBase);
     std::lock_guard lock(b->mutex);
     std::string open_blob = s.new_blob(), closed_blob = s.new_blob();
-    s.put_file(*b, "open.txt", StagedFile{open_blob, {}, {}, true});
-    s.put_file(*b, "closed.txt", StagedFile{closed_blob, {}, {}, true});
+    s.put_file(*b, "open.txt", StagedFile{open_blob, {}, {}, true, {}});
+    s.put_file(*b, "closed.txt", StagedFile{closed_blob, {}, {}, true, {}});
     s.put_deleted(*b, "old", false);
     b->writers[open_blob] = 1;
     StagedBranch sent = b->changes;
-    s.put_file(*b, "late.txt", StagedFile{s.new_blob(), {}, {}, true});  // staged after the commit began
+    s.put_file(*b, "late.txt", StagedFile{s.new_blob(), {}, {}, true, {}});  // staged after the commit began
     Revision next{std::string(40, 'd'), 1700000100};
     s.committed(*b, sent, next);
     const StagedBranch& c = b->changes;
@@ -109,8 +109,8 @@ TEST_CASE("a restart drops clean entries and staged files nothing refers to") {
         kept = s.new_blob();
         clean = s.new_blob();
         orphan = s.new_blob();
-        s.put_file(*b, "kept", StagedFile{kept, {}, {}, true});
-        s.put_file(*b, "clean", StagedFile{clean, {}, {}, false});
+        s.put_file(*b, "kept", StagedFile{kept, {}, {}, true, {}});
+        s.put_file(*b, "clean", StagedFile{clean, {}, {}, false, {}});
     }
     StagingArea s(dir.path);
     auto b = s.find(kMain);
@@ -154,9 +154,9 @@ TEST_CASE("a batch is one journal transaction: a crash inside it keeps the state
         for (const char* p : {"a/x", "a/y", "a/z"}) {
             std::string blob = s.new_blob();
             write_blob(s, blob, p);
-            s.put_file(*b, p, StagedFile{blob, {}, {}, true});
+            s.put_file(*b, p, StagedFile{blob, {}, {}, true, {}});
         }
-        s.put_file(*b, "b/y", StagedFile{s.new_blob(), {}, {}, true});  // replaced by the move
+        s.put_file(*b, "b/y", StagedFile{s.new_blob(), {}, {}, true, {}});  // replaced by the move
         {
             StagingArea::Batch batch(s, *b);  // a folder rename a -> b
             for (const char* p : {"x", "y", "z"}) s.move_file(*b, std::string("a/") + p, std::string("b/") + p);

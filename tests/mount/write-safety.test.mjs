@@ -117,6 +117,51 @@ describe("each loss once found, as the user's scenario", () => {
   });
 });
 
+describe("a commit takes each file as of its last close or fsync", () => {
+  mountTest("a file still being written is left out of a commit made by another fsync, and goes in after its close", { files: [] }, async (env) => {
+    const fd = fs.openSync(path.join(env.root, "half.bin"), "w");
+    const piece = Buffer.alloc(MiB, 0x48);
+    try {
+      fs.writeSync(fd, piece);
+      fs.writeFileSync(path.join(env.root, "other.txt"), "done\n");
+      fsyncDir(env.root);
+      assert.equal(await hubFile(env.hub, "other.txt").then(String), "done\n");
+      assert.equal(await hubFile(env.hub, "half.bin"), null, "no half-written file on the Hub");
+      assert.match(readControl(env.root).text, /add half\.bin \d+ \(open for writing/, "the control file says why it waits");
+      fs.writeSync(fd, piece);
+      fs.fsyncSync(fd);  // fsync of the file itself: its bytes as of now
+      assert.deepEqual(await hubFileSha(env.hub, "half.bin"), { sha: sha256(Buffer.concat([piece, piece])), size: 2 * MiB });
+      fs.writeSync(fd, piece);  // written after the fsync, not closed yet
+      fs.writeFileSync(path.join(env.root, "third.txt"), "3\n");
+      fsyncDir(env.root);
+      assert.equal(await hubFile(env.hub, "third.txt").then(String), "3\n");
+      assert.equal((await hubFileSha(env.hub, "half.bin")).size, 2 * MiB, "still the fsync'd bytes, never a mix");
+    } finally {
+      fs.closeSync(fd);
+    }
+    fsyncDir(env.root);
+    assert.deepEqual(await hubFileSha(env.hub, "half.bin"), { sha: sha256(Buffer.concat([piece, piece, piece])), size: 3 * MiB });
+  });
+
+  mountTest("after a crash, staged bytes that no longer match their close are kept, not committed", { files: [] }, async (env) => {
+    fs.writeFileSync(path.join(env.root, "torn.bin"), Buffer.alloc(100000, 0x54));
+    fs.writeFileSync(path.join(env.root, "fine.txt"), "fine\n");
+    const before = (await hubCommits(env.hub)).total;
+    env.mount.kill9();
+    // What a power cut can leave: the journal says closed, the bytes never reached the disk.
+    const files = path.join(env.cacheDir, "staging", "0", "files");
+    const torn = fs.readdirSync(files).map((f) => path.join(files, f)).find((f) => fs.statSync(f).size === 100000);
+    fs.truncateSync(torn, 4096);
+    const again = env.mountHub({ cacheDir: env.cacheDir });
+    assert.ok(await pollUntil(() => hubFile(env.hub, "fine.txt").then((b) => b !== null), { timeoutMs: 60000 }), "the intact change is committed");
+    await sleep(1000);
+    assert.equal(await hubFile(env.hub, "torn.bin"), null, "the torn file is not");
+    assert.equal((await hubCommits(env.hub)).total, before + 1);
+    assert.equal(fs.statSync(path.join(env.branchDir(again), "torn.bin")).size, 4096, "it stays staged and visible");
+    assert.match(fs.readFileSync(again.logFile, "utf8"), /torn\.bin.*does not hold the bytes it was closed with/);
+  });
+});
+
 describe("two mounts on one cache directory", () => {
   mountTest("a second mount never adopts the staging of a live one: no half-written file reaches the Hub", { files: [] }, async (env) => {
     const before = (await hubCommits(env.hub)).total;
