@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace hubfs::api {
 
@@ -14,6 +15,7 @@ struct CommitInfo {
     std::optional<std::string> pr_url;       // create_pr=true only
     std::optional<std::string> pr_revision;  // "refs/pr/N"
     std::optional<int> pr_num;
+    std::vector<std::string> ignored;  // added paths the Hub's preupload said to ignore: not committed
 };
 
 // What create_repo returns: the repo's URL and the parts it names.

@@ -85,6 +85,10 @@ CommitInfo HfApi::create_commit(const Repo& repo, const std::vector<CommitOperat
         }
     }
 
+    std::vector<std::string> ignored;
+    for (const auto& add : adds)
+        if (add.ignored) ignored.push_back(normalise_path(add.operation->path_in_repo));
+
     // Nothing would change: no empty commit, the answer is the current head (as Python does).
     bool only_unchanged_adds = !adds.empty() && adds.size() == operations.size() &&
                                std::all_of(adds.begin(), adds.end(), [](const PreparedAdd& a) {
@@ -96,6 +100,7 @@ CommitInfo HfApi::create_commit(const Repo& repo, const std::vector<CommitOperat
         info.commit_url = config().endpoint + "/" + std::string(repo.url_prefix()) + repo.id + "/commit/" + head_commit;
         info.commit_message = options.commit_message;
         info.commit_description = options.commit_description;
+        info.ignored = std::move(ignored);
         return info;
     }
 
@@ -190,6 +195,7 @@ CommitInfo HfApi::create_commit(const Repo& repo, const std::vector<CommitOperat
     CommitInfo info = parse_commit_response(parse_json_body(response.body, request.url));
     info.commit_message = options.commit_message;
     info.commit_description = options.commit_description;
+    info.ignored = std::move(ignored);
     return info;
 }
 

@@ -165,6 +165,13 @@ void Committer::commit(StagingArea::Branch& b, const CommitTarget& target) {
         }
         Revision new_base{info.oid, static_cast<int64_t>(std::time(nullptr))};
         std::lock_guard lock(b.mutex);
+        // Files the Hub ignored were not committed: they stay staged (never silently dropped).
+        b.status.ignored = info.ignored;
+        for (const auto& path : info.ignored) {
+            sent.files.erase(path);
+            HUBFS_LOG(error, "commit %s: the Hub ignored %s (its .gitignore); it stays staged, not committed",
+                      where.c_str(), path.c_str());
+        }
         if (target.kind == CommitTarget::Kind::branch) {
             staging_.committed(b, sent, new_base);
             catalog_.learn_revision(repo, sent.id.branch, new_base);

@@ -30,6 +30,11 @@ std::string HubFs::control_text(const Node& node) {
         for (const auto& p : s.conflicts) out << " " << p;
         out << "\n";
     }
+    if (!s.ignored.empty()) {
+        out << "ignored:";  // refused by the Hub's .gitignore; kept here, not committed
+        for (const auto& p : s.ignored) out << " " << p;
+        out << "\n";
+    }
     for (const auto& [path, folder] : c.deleted) out << "  " << (folder ? "delete-folder " : "delete ") << path << "\n";
     for (const auto& [path, f] : c.files) {
         if (!f.dirty) continue;

@@ -623,11 +623,23 @@ void HubFs::listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
     }
 }
 
+// Every request goes through here: an exception that escapes a handler (which replies last, so
+// it has not replied yet) becomes its errno, and the request is answered once, never dropped
+// and never allowed to end the process with std::terminate.
+template <typename Handler>
+void guarded(fuse_req_t req, const char* what, Handler&& handler) {
+    try {
+        handler(self(req));
+    } catch (...) {
+        fuse_reply_err(req, errno_from_current_exception(what));
+    }
+}
+
 const fuse_lowlevel_ops& HubFs::operations() {
     static const fuse_lowlevel_ops ops = [] {
         fuse_lowlevel_ops o{};
         o.init = [](void* userdata, fuse_conn_info* conn) { static_cast<HubFs*>(userdata)->init(conn); };
-        o.lookup = [](fuse_req_t r, fuse_ino_t p, const char* n) { self(r).lookup(r, p, n); };
+        o.lookup = [](fuse_req_t r, fuse_ino_t p, const char* n) { guarded(r, "lookup", [&](HubFs& fs) { fs.lookup(r, p, n); }); };
         o.forget = [](fuse_req_t r, fuse_ino_t i, uint64_t n) {
             self(r).forget(i, n);
             fuse_reply_none(r);
@@ -636,39 +648,45 @@ const fuse_lowlevel_ops& HubFs::operations() {
             for (size_t k = 0; k < count; ++k) self(r).forget(list[k].ino, list[k].nlookup);
             fuse_reply_none(r);
         };
-        o.getattr = [](fuse_req_t r, fuse_ino_t i, fuse_file_info*) { self(r).getattr(r, i); };
-        o.opendir = [](fuse_req_t r, fuse_ino_t i, fuse_file_info* fi) { self(r).opendir(r, i, fi); };
+        o.getattr = [](fuse_req_t r, fuse_ino_t i, fuse_file_info*) { guarded(r, "getattr", [&](HubFs& fs) { fs.getattr(r, i); }); };
+        o.opendir = [](fuse_req_t r, fuse_ino_t i, fuse_file_info* fi) { guarded(r, "opendir", [&](HubFs& fs) { fs.opendir(r, i, fi); }); };
         o.readdir = [](fuse_req_t r, fuse_ino_t i, size_t s, off_t off, fuse_file_info* fi) {
-            self(r).readdir(r, i, s, off, fi, false);
+            guarded(r, "readdir", [&](HubFs& fs) { fs.readdir(r, i, s, off, fi, false); });
         };
         o.readdirplus = [](fuse_req_t r, fuse_ino_t i, size_t s, off_t off, fuse_file_info* fi) {
-            self(r).readdir(r, i, s, off, fi, true);
+            guarded(r, "readdirplus", [&](HubFs& fs) { fs.readdir(r, i, s, off, fi, true); });
         };
-        o.releasedir = [](fuse_req_t r, fuse_ino_t, fuse_file_info* fi) { self(r).releasedir(r, fi); };
-        o.open = [](fuse_req_t r, fuse_ino_t i, fuse_file_info* fi) { self(r).open(r, i, fi); };
-        o.read = [](fuse_req_t r, fuse_ino_t, size_t s, off_t off, fuse_file_info* fi) { self(r).read(r, s, off, fi); };
-        o.release = [](fuse_req_t r, fuse_ino_t, fuse_file_info* fi) { self(r).release(r, fi); };
-        o.statfs = [](fuse_req_t r, fuse_ino_t) { self(r).statfs(r); };
-        o.getxattr = [](fuse_req_t r, fuse_ino_t i, const char* n, size_t s) { self(r).getxattr(r, i, n, s); };
-        o.listxattr = [](fuse_req_t r, fuse_ino_t i, size_t s) { self(r).listxattr(r, i, s); };
+        o.releasedir = [](fuse_req_t r, fuse_ino_t, fuse_file_info* fi) { guarded(r, "releasedir", [&](HubFs& fs) { fs.releasedir(r, fi); }); };
+        o.open = [](fuse_req_t r, fuse_ino_t i, fuse_file_info* fi) { guarded(r, "open", [&](HubFs& fs) { fs.open(r, i, fi); }); };
+        o.read = [](fuse_req_t r, fuse_ino_t, size_t s, off_t off, fuse_file_info* fi) {
+            guarded(r, "read", [&](HubFs& fs) { fs.read(r, s, off, fi); });
+        };
+        o.release = [](fuse_req_t r, fuse_ino_t, fuse_file_info* fi) { guarded(r, "release", [&](HubFs& fs) { fs.release(r, fi); }); };
+        o.statfs = [](fuse_req_t r, fuse_ino_t) { guarded(r, "statfs", [&](HubFs& fs) { fs.statfs(r); }); };
+        o.getxattr = [](fuse_req_t r, fuse_ino_t i, const char* n, size_t s) {
+            guarded(r, "getxattr", [&](HubFs& fs) { fs.getxattr(r, i, n, s); });
+        };
+        o.listxattr = [](fuse_req_t r, fuse_ino_t i, size_t s) { guarded(r, "listxattr", [&](HubFs& fs) { fs.listxattr(r, i, s); }); };
         o.create = [](fuse_req_t r, fuse_ino_t p, const char* n, mode_t m, fuse_file_info* fi) {
-            self(r).create(r, p, n, m, fi);
+            guarded(r, "create", [&](HubFs& fs) { fs.create(r, p, n, m, fi); });
         };
         o.write = [](fuse_req_t r, fuse_ino_t, const char* b, size_t s, off_t off, fuse_file_info* fi) {
-            self(r).write(r, b, s, off, fi);
+            guarded(r, "write", [&](HubFs& fs) { fs.write(r, b, s, off, fi); });
         };
         o.setattr = [](fuse_req_t r, fuse_ino_t i, struct stat* a, int to_set, fuse_file_info* fi) {
-            self(r).setattr(r, i, a, to_set, fi);
+            guarded(r, "setattr", [&](HubFs& fs) { fs.setattr(r, i, a, to_set, fi); });
         };
-        o.unlink = [](fuse_req_t r, fuse_ino_t p, const char* n) { self(r).unlink(r, p, n); };
-        o.mkdir = [](fuse_req_t r, fuse_ino_t p, const char* n, mode_t) { self(r).mkdir(r, p, n); };
-        o.rmdir = [](fuse_req_t r, fuse_ino_t p, const char* n) { self(r).rmdir(r, p, n); };
+        o.unlink = [](fuse_req_t r, fuse_ino_t p, const char* n) { guarded(r, "unlink", [&](HubFs& fs) { fs.unlink(r, p, n); }); };
+        o.mkdir = [](fuse_req_t r, fuse_ino_t p, const char* n, mode_t) { guarded(r, "mkdir", [&](HubFs& fs) { fs.mkdir(r, p, n); }); };
+        o.rmdir = [](fuse_req_t r, fuse_ino_t p, const char* n) { guarded(r, "rmdir", [&](HubFs& fs) { fs.rmdir(r, p, n); }); };
         o.rename = [](fuse_req_t r, fuse_ino_t p, const char* n, fuse_ino_t np, const char* nn, unsigned flags) {
-            self(r).rename(r, p, n, np, nn, flags);
+            guarded(r, "rename", [&](HubFs& fs) { fs.rename(r, p, n, np, nn, flags); });
         };
-        o.flush = [](fuse_req_t r, fuse_ino_t, fuse_file_info* fi) { self(r).flush(r, fi); };
-        o.fsync = [](fuse_req_t r, fuse_ino_t i, int, fuse_file_info* fi) { self(r).fsync(r, i, fi); };
-        o.fsyncdir = [](fuse_req_t r, fuse_ino_t i, int, fuse_file_info*) { self(r).fsync(r, i, nullptr); };
+        o.flush = [](fuse_req_t r, fuse_ino_t, fuse_file_info* fi) { guarded(r, "flush", [&](HubFs& fs) { fs.flush(r, fi); }); };
+        o.fsync = [](fuse_req_t r, fuse_ino_t i, int, fuse_file_info* fi) { guarded(r, "fsync", [&](HubFs& fs) { fs.fsync(r, i, fi); }); };
+        o.fsyncdir = [](fuse_req_t r, fuse_ino_t i, int, fuse_file_info*) {
+            guarded(r, "fsyncdir", [&](HubFs& fs) { fs.fsync(r, i, nullptr); });
+        };
         return o;
     }();
     return ops;

@@ -27,6 +27,7 @@ struct CommitStatus {
     uint64_t files_total = 0, bytes_total = 0, bytes_uploaded = 0;
     std::string last;            // "<sha>", "pr refs/pr/N", or "error: ..."
     std::vector<std::string> conflicts;
+    std::vector<std::string> ignored;  // files the Hub refused to commit (its .gitignore): kept staged
     // Scheduling of the background commits.
     std::chrono::steady_clock::time_point last_attempt{}, next_retry{};
     int failures = 0;             // consecutive attempts that found the Hub unreachable

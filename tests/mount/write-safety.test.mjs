@@ -2,6 +2,7 @@
 // folder as the model (a replayed case and random seeds), then against the Hub after unmount;
 // and each way a write was once lost, as the user's scenario.
 import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe } from "node:test";
@@ -114,6 +115,31 @@ describe("each loss once found, as the user's scenario", () => {
     assert.equal(await hubFile(env.hub, "out/x/f.txt").then(String), "f\n");
     fs.rmdirSync(path.join(env.root, "dir/sub"));
     assert.ok(!fs.existsSync(path.join(env.root, "dir/sub")), "rmdir removes a kept folder");
+  });
+});
+
+describe("a full disk", () => {
+  mountTest("the cache's disk fills up while staging: ENOSPC for that write, the mount stays up and commits the rest", { files: [] }, async (env) => {
+    // A second mount of the branch whose cache sits on a small tmpfs of its own.
+    const small = path.join(env.work, "small");
+    fs.mkdirSync(small);
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=24m", "tmpfs", small]);
+    try {
+      const m = env.mountHub({ cacheDir: path.join(small, "cache") });
+      const root = env.branchDir(m);
+      fs.writeFileSync(path.join(root, "small.txt"), "fits\n");
+      assert.throws(() => fs.writeFileSync(path.join(root, "huge.bin"), Buffer.alloc(64 * MiB, 1)),
+                    (e) => e.code === "ENOSPC" || e.code === "EIO", "the write that does not fit fails");
+      try {
+        fs.rmSync(path.join(root, "huge.bin"));
+      } catch {}
+      assert.equal(fs.readFileSync(path.join(root, "small.txt"), "utf8"), "fits\n", "the mount still answers");
+      fsyncDir(root);
+      assert.equal(await hubFile(env.hub, "small.txt").then(String), "fits\n");
+      hubfsUnmount(m);
+    } finally {
+      spawnSync("umount", ["-l", small]);
+    }
   });
 });
 
