@@ -82,7 +82,11 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     log::Level level;
     if (!log::parse_level(o.log_level, level)) throw std::runtime_error("unknown --log-level " + o.log_level);
     log::set_level(level);
+    // The cache holds private repositories' bytes and staged writes, the log names them: every
+    // file this process makes is its user's alone (0600, folders 0700), old cache folders too.
+    ::umask(077);
     std::filesystem::create_directories(o.cache_dir);
+    std::filesystem::permissions(o.cache_dir, std::filesystem::perms::owner_all);
     if (o.log_file) log::set_file(*o.log_file);
     else if (!o.foreground) log::set_file(o.cache_dir + "/hubfs.log");
 

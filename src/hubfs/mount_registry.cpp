@@ -1,6 +1,8 @@
 #include "mount_registry.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -10,9 +12,25 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/unique_fd.hpp"
+
 namespace fs = std::filesystem;
 
 namespace hubfs {
+
+namespace {
+
+// A folder only this user can write: made 0700 if missing, closed to others if an older version
+// left it open, refused if it is a symlink or someone else's (in /tmp another user could have
+// made it first).
+bool private_dir(const std::string& dir) {
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return false;
+    struct stat st {};
+    if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) return false;
+    return (st.st_mode & 077) == 0 || ::chmod(dir.c_str(), 0700) == 0;
+}
+
+}  // namespace
 
 std::string registry_dir() {
     if (geteuid() == 0) return "/run/hubfs";
@@ -21,16 +39,18 @@ std::string registry_dir() {
 }
 
 void register_mount(const MountRecord& r) {
-    std::error_code ec;
-    fs::create_directories(registry_dir(), ec);
-    std::ofstream out(registry_dir() + "/" + std::to_string(r.pid) + ".json");
-    out << nlohmann::json{{"pid", r.pid},
+    if (!private_dir(registry_dir())) return;  // best effort: status and unmount then find less
+    std::string file = registry_dir() + "/" + std::to_string(r.pid) + ".json";
+    UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!fd) return;
+    std::string text = nlohmann::json{{"pid", r.pid},
                           {"mountpoint", r.mountpoint},
                           {"endpoint", r.endpoint},
                           {"cache_dir", r.cache_dir},
                           {"repo", r.repo},
                           {"staging_dir", r.staging_dir}}
-               .dump();
+                           .dump();
+    (void)!::write(fd.get(), text.data(), text.size());
 }
 
 void unregister_mount(pid_t pid) {
@@ -40,6 +60,7 @@ void unregister_mount(pid_t pid) {
 
 std::vector<MountRecord> running_mounts() {
     std::vector<MountRecord> out;
+    if (!private_dir(registry_dir())) return out;  // records anyone could have planted
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(registry_dir(), ec)) {
         std::ifstream in(e.path());

@@ -113,8 +113,15 @@ process.on("exit", () => {
   }
 });
 
+// Where hubfs registers its mounts (src/hubfs/mount_registry.cpp), for any user.
+function registryDir() {
+  if (process.getuid() === 0) return "/run/hubfs";
+  if (process.env.XDG_RUNTIME_DIR) return path.join(process.env.XDG_RUNTIME_DIR, "hubfs");
+  return `/tmp/hubfs-${process.getuid()}`;
+}
+
 function ownerPid(mountpoint) {
-  const dir = "/run/hubfs";
+  const dir = registryDir();
   if (!fs.existsSync(dir)) return 0;
   for (const f of fs.readdirSync(dir)) {
     try {
@@ -142,6 +149,11 @@ export function mountHubfs(hubUrl, { token, args = [], cacheDir } = {}) {
     throw err;
   }
   const m = { mountpoint, pid: ownerPid(mountpoint) };
+  if (!(m.pid > 0)) {
+    // Never signal pid 0 later (that is the test runner's whole process group).
+    unmountSync(mountpoint);
+    throw new Error(`hubfs mounted ${mountpoint} but registered no process in ${registryDir()}`);
+  }
   mounted.add(m);
   return {
     mountpoint,

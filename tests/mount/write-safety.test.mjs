@@ -118,6 +118,22 @@ describe("each loss once found, as the user's scenario", () => {
   });
 });
 
+describe("local privacy", () => {
+  mountTest("the cache, the staging, the index and the log are the user's alone (0700 folders, 0600 files)", { files: [] }, async (env) => {
+    const cacheDir = path.join(env.work, "old-cache");
+    fs.mkdirSync(cacheDir, { mode: 0o755 });  // a cache folder made by an older version
+    const m = env.mountHub({ cacheDir, args: [] });
+    const root = env.branchDir(m);
+    fs.writeFileSync(path.join(root, "secret.txt"), "private bytes\n");
+    fsyncDir(root);
+    fs.writeFileSync(path.join(root, "staged.txt"), "staged\n");
+    assert.equal(fs.readFileSync(path.join(root, "secret.txt"), "utf8"), "private bytes\n");
+    const open = execFileSync("find", [cacheDir, "-perm", "/077"], { encoding: "utf8" }).trim();
+    assert.equal(open, "", `nothing in the cache is open to other users:\n${open}`);
+    hubfsUnmount(m);
+  });
+});
+
 describe("a full disk", () => {
   mountTest("the cache's disk fills up while staging: ENOSPC for that write, the mount stays up and commits the rest", { files: [] }, async (env) => {
     // A second mount of the branch whose cache sits on a small tmpfs of its own.
