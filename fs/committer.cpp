@@ -2,6 +2,8 @@
 
 #include <ctime>
 #include <fstream>
+#include <map>
+#include <optional>
 
 #include "common/log.hpp"
 
@@ -38,7 +40,57 @@ std::vector<std::string> overlapping(const StagedBranch& sent, const std::set<st
     return out;
 }
 
-std::vector<api::CommitOperation> operations_of(const StagedBranch& sent, const StagingArea& staging) {
+// The bytes a commit sends, taken at its start: staged files nobody has open are read where they
+// are (marked in flight, so a writer that opens one meanwhile gets a copy); files open for
+// writing are copied, since their writers go on during the upload. Released at the end.
+class Snapshot {
+public:
+    // The caller holds the branch's mutex.
+    Snapshot(StagingArea& staging, StagingArea::Branch& b, const StagedBranch& sent) : staging_(staging), b_(b) {
+        try {
+            for (const auto& [path, f] : sent.files) {
+                if (!f.dirty || f.is_copy()) continue;
+                if (!b.writers.count(f.blob)) {
+                    b.in_flight.insert(f.blob);
+                    continue;
+                }
+                std::string copy = staging.new_blob();
+                copies_.push_back(copy);
+                std::filesystem::copy_file(staging.blob_path(f.blob), staging.blob_path(copy),
+                                           std::filesystem::copy_options::overwrite_existing);
+                files_[path] = copy;
+            }
+        } catch (...) {
+            release();
+            throw;
+        }
+    }
+    ~Snapshot() {
+        std::lock_guard lock(b_.mutex);
+        release();
+    }
+    Snapshot(const Snapshot&) = delete;
+    Snapshot& operator=(const Snapshot&) = delete;
+    std::filesystem::path file(const std::string& path, const StagedFile& f) const {
+        auto it = files_.find(path);
+        return staging_.blob_path(it == files_.end() ? f.blob : it->second);
+    }
+
+private:
+    void release() {
+        b_.in_flight.clear();
+        for (const auto& blob : b_.orphans) staging_.remove_blob(blob);
+        b_.orphans.clear();
+        for (const auto& blob : copies_) staging_.remove_blob(blob);
+    }
+
+    StagingArea& staging_;
+    StagingArea::Branch& b_;
+    std::map<std::string, std::string> files_;  // path -> a copy of a file open for writing
+    std::vector<std::string> copies_;
+};
+
+std::vector<api::CommitOperation> operations_of(const StagedBranch& sent, const Snapshot& snapshot) {
     std::vector<api::CommitOperation> ops;
     // Deletions first: the Hub applies operations in order, and a file may replace a folder.
     for (const auto& [path, folder] : sent.deleted) {
@@ -49,7 +101,7 @@ std::vector<api::CommitOperation> operations_of(const StagedBranch& sent, const 
     for (const auto& [path, f] : sent.files) {
         if (!f.dirty) continue;
         if (f.is_copy()) ops.push_back(api::CommitOperationCopy{f.copy_from, path, sent.base.commit});
-        else ops.push_back(api::CommitOperationAdd::from_file(path, staging.blob_path(f.blob)));
+        else ops.push_back(api::CommitOperationAdd::from_file(path, snapshot.file(path, f)));
     }
     return ops;
 }
@@ -92,8 +144,11 @@ std::string Committer::commit_message(const StagedBranch& c) const {
 }
 
 void Committer::commit(StagingArea::Branch& b, const CommitTarget& target) {
-    std::unique_lock gate(b.gate);  // no change lands while the commit is built and sent
+    std::lock_guard serial(b.commit_mutex);
+    // No change lands while the commit takes its snapshot; writers go on during the upload.
+    std::unique_lock gate(b.gate);
     StagedBranch sent;
+    std::optional<Snapshot> snapshot;
     {
         std::lock_guard lock(b.mutex);
         sent = b.changes;
@@ -113,7 +168,9 @@ void Committer::commit(StagingArea::Branch& b, const CommitTarget& target) {
         b.status.conflicts.clear();
         b.status.files_total = b.status.bytes_total = b.status.bytes_uploaded = 0;
         b.status.last_attempt = Clock::now();
+        snapshot.emplace(staging_, b, sent);
     }
+    gate.unlock();
     const RepoRef& repo = sent.id.repo;
     const std::string where = sent.id.key();
     staging_.sync();
@@ -136,7 +193,7 @@ void Committer::commit(StagingArea::Branch& b, const CommitTarget& target) {
             writer_.create_branch(repo, target.new_branch, sent.base.commit);
             options.revision = target.new_branch;
         }
-        const auto ops = operations_of(sent, staging_);
+        const auto ops = operations_of(sent, *snapshot);
         HUBFS_LOG(info, "commit %s: %zu operations based on %s", where.c_str(), ops.size(), sent.base.commit.c_str());
         api::CommitInfo info;
         for (int attempt = 0;; ++attempt) {

@@ -71,6 +71,7 @@ void HubFs::control_command(const Node& node, const std::string& line) {
     } else if (command == "discard") {
         std::vector<std::string> paths;
         {
+            std::lock_guard serial(b->commit_mutex);
             std::unique_lock gate(b->gate);
             std::lock_guard lock(b->mutex);
             for (const auto& [path, f] : b->changes.files) paths.push_back(path);

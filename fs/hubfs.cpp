@@ -556,7 +556,7 @@ void HubFs::release(fuse_req_t req, fuse_file_info* fi) {
             std::string path = writes_->staging.path_of(b, f->blob);
             auto it = b.changes.files.find(path);
             if (it != b.changes.files.end() && !it->second.dirty) writes_->staging.erase_file(b, path);
-            else if (path.empty()) writes_->staging.remove_blob(f->blob);
+            else if (path.empty()) writes_->staging.drop_blob(b, f->blob);
         }
     }
     if (req) fuse_reply_err(req, err);

@@ -35,6 +35,11 @@ void check_name(const char* name) {
     if (std::strlen(name) > 255) throw FsError(ENAMETOOLONG, std::string("name too long: ") + name);
 }
 
+bool read_by_commit(StagingArea::Branch& b, const std::string& blob) {
+    std::lock_guard lock(b.mutex);
+    return b.in_flight.count(blob) > 0;
+}
+
 // Files staged under a folder (its own entries included), for removals and renames.
 std::vector<std::string> staged_files_under(const StagedBranch& c, const std::string& dir) {
     std::vector<std::string> out;
@@ -137,24 +142,40 @@ std::string HubFs::stage_for_write(const Node& node, const BranchPtr& b, bool tr
     if (!found) throw FsError(ENOENT, node.path + " is gone");
     if (found->entry.is_dir) throw FsError(EISDIR, node.path + " is a folder");
     std::string blob;
+    std::optional<Seal> seal;
     if (found->blob.empty()) {
         // Committed bytes (or a renamed file's) are copied into staging before they change.
         blob = truncate ? staging.new_blob()
                         : materialize(node.repo, v.rev, found->copy_from.empty() ? node.path : found->copy_from,
                                       found->entry);
+    } else if (read_by_commit(*b, found->blob)) {
+        // A running commit uploads these bytes: the writer gets a copy, never changes them under it.
+        blob = staging.new_blob();
+        if (!truncate) {
+            std::filesystem::copy_file(staging.blob_path(found->blob), staging.blob_path(blob),
+                                       std::filesystem::copy_options::overwrite_existing);
+            std::lock_guard lock(b->mutex);
+            if (const StagedFile* f = b->changes.file(node.path); f && f->blob == found->blob) seal = f->seal;
+        }
     }
-    std::lock_guard lock(b->mutex);
-    const StagedFile* current = b->changes.file(node.path);
-    if (current && !current->blob.empty()) {  // staged already (perhaps by a writer meanwhile)
-        if (!blob.empty()) staging.remove_blob(blob);
-        blob = current->blob;
-        if (truncate && ::truncate(staging.blob_path(blob).c_str(), 0) != 0) fail_errno("truncate staged file");
-        staging.mark_dirty(*b, node.path);
-    } else {
-        staging.put_file(*b, node.path, StagedFile{blob, {}, {}, true, {}});
+    {
+        std::lock_guard lock(b->mutex);
+        const StagedFile* current = b->changes.file(node.path);
+        if (current && !current->blob.empty() && !b->in_flight.count(current->blob)) {  // staged already
+            if (!blob.empty()) staging.remove_blob(blob);
+            blob = current->blob;
+            if (truncate && ::truncate(staging.blob_path(blob).c_str(), 0) != 0) fail_errno("truncate staged file");
+            staging.mark_dirty(*b, node.path);
+        } else if (!blob.empty()) {
+            staging.put_file(*b, node.path, StagedFile{blob, {}, {}, true, seal});
+        }
+        if (!blob.empty()) {
+            if (as_writer) ++b->writers[blob];
+            return blob;
+        }
     }
-    if (as_writer) ++b->writers[blob];
-    return blob;
+    // A commit began, or the file went, between the look above and the lock: look again.
+    return stage_for_write(node, b, truncate, as_writer);
 }
 
 bool HubFs::in_base(const RepoRef& repo, const BranchPtr& b, const std::string& path, bool folder) {
@@ -475,6 +496,7 @@ void HubFs::rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
                 throw FsError(EROFS, n->rev + " is not a branch");
             writes_->writer.delete_branch(n->repo, n->rev);
             if (b) {
+                std::lock_guard serial(b->commit_mutex);
                 std::unique_lock gate(b->gate);
                 std::lock_guard lock(b->mutex);
                 writes_->staging.discard(*b);

@@ -218,7 +218,8 @@ void StagingArea::record(Branch& b, std::vector<StagingJournal::Edit> edits) {
 }
 
 void StagingArea::drop_blob(Branch& b, const std::string& blob) {
-    if (b.batch) b.batch->removed_blobs.push_back(blob);
+    if (b.in_flight.count(blob)) b.orphans.push_back(blob);  // a commit reads it: removed when it ends
+    else if (b.batch) b.batch->removed_blobs.push_back(blob);
     else remove_blob(blob);
 }
 
@@ -322,33 +323,36 @@ void StagingArea::erase_dir(Branch& b, const std::string& path) {
 
 void StagingArea::committed(Branch& b, const StagedBranch& sent, const Revision& new_base) {
     StagedBranch& c = b.changes;
-    std::vector<StagingJournal::Edit> edits;
-    for (const auto& [path, folder] : sent.deleted) {
-        edits.emplace_back(entry_key(b, 'D', path), std::nullopt);
-        c.deleted.erase(path);
-    }
+    Batch batch(*this, b);
+    // The Hub holds `sent` at new_base; what changed while it was sent stays a change over it.
+    const bool base_has_sent = new_base.commit != sent.base.commit;
+    for (const auto& [path, folder] : sent.deleted) erase_deleted(b, path);
     // Folders made by mkdir stay: the Hub keeps no empty folder, the mount keeps them until rmdir.
-    std::vector<std::string> removed;
     for (const auto& [path, f] : sent.files) {
+        if (!f.dirty) continue;
         auto it = c.files.find(path);
-        if (it == c.files.end() || it->second.blob != f.blob || !f.dirty) continue;
-        if (b.writers.count(f.blob)) {
-            it->second.dirty = false;  // still open: keep serving it, commit again if written
-            edits.emplace_back(entry_key(b, 'F', path), file_json(path, it->second).dump());
+        if (it == c.files.end()) {
+            // Removed or renamed while the commit ran: the new base has it, so it goes again.
+            if (base_has_sent && !c.hides(path)) put_deleted(b, path, false);
+            continue;
+        }
+        const StagedFile& now = it->second;
+        if (now.blob != f.blob || now.copy_from != f.copy_from || !now.dirty) continue;  // changed since
+        if (!f.blob.empty() && b.writers.count(f.blob)) {
+            // Still open: served as it is, clean only if nothing was written since it was sent.
+            if (!f.seal || measure(f.blob) != *f.seal) continue;
+            StagedFile clean = now;
+            clean.dirty = false;
+            put_file(b, path, std::move(clean));
         } else {
-            edits.emplace_back(entry_key(b, 'F', path), std::nullopt);
-            removed.push_back(f.blob);
-            b.blob_paths.erase(f.blob);
-            c.files.erase(it);
+            erase_file(b, path);
         }
     }
     c.base = new_base;
     ++b.generation;
     c.message.clear();
     c.description.clear();
-    edits.emplace_back(entry_key(b, 'H', ""), header_json(c).dump());
-    journal_.apply(edits);
-    for (const auto& blob : removed) remove_blob(blob);
+    save_header(b);
 }
 
 uint64_t StagingArea::staged_bytes(const Branch& b) const {
@@ -363,10 +367,27 @@ uint64_t StagingArea::staged_bytes(const Branch& b) const {
 }
 
 void StagingArea::discard(Branch& b) {
-    StagedBranch sent = b.changes;
-    for (auto& [path, f] : sent.files) f.dirty = true;
-    Revision base = b.changes.base;
-    committed(b, sent, base);
+    StagedBranch& c = b.changes;
+    Batch batch(*this, b);
+    std::vector<std::string> files, dirs, deleted;
+    for (const auto& [path, f] : c.files) files.push_back(path);
+    for (const auto& [path, folder] : c.deleted) deleted.push_back(path);
+    dirs.assign(c.dirs.begin(), c.dirs.end());
+    for (const auto& path : files) {
+        StagedFile f = c.files[path];
+        if (f.blob.empty() || !b.writers.count(f.blob)) {
+            erase_file(b, path);
+        } else if (f.dirty) {
+            f.dirty = false;  // still open: served until closed, never committed
+            put_file(b, path, std::move(f));
+        }
+    }
+    for (const auto& path : deleted) erase_deleted(b, path);
+    for (const auto& path : dirs) erase_dir(b, path);
+    ++b.generation;
+    c.message.clear();
+    c.description.clear();
+    save_header(b);
 }
 
 }  // namespace hubfs::fs

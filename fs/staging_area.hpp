@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,8 +38,10 @@ class StagingArea {
 public:
     struct Batch;
     struct Branch {
+        std::mutex commit_mutex;  // one commit (or discard) of the branch at a time
         std::mutex mutex;         // guards everything below
-        std::shared_mutex gate;   // changes hold it shared; a commit holds it exclusively
+        // Changes hold it shared; a commit holds it exclusively only while it takes its snapshot.
+        std::shared_mutex gate;
         StagedBranch changes;
         CommitStatus status;
         std::map<std::string, int> writers;  // blob -> handles open for writing
@@ -46,6 +49,10 @@ public:
         bool recovered = false;   // loaded from the journal at start-up: commit it soon
         uint64_t generation = 0;  // counts commits, so writers know to mark their file dirty again
         Batch* batch = nullptr;  // set while a Batch gathers the branch's journal edits
+        // Staged files a running commit reads: never written in place (a writer gets a copy) and
+        // removed only when the commit ends (orphans).
+        std::set<std::string> in_flight;
+        std::vector<std::string> orphans;
     };
 
     // Makes every change made through it, while the caller holds the branch's mutex
@@ -73,6 +80,8 @@ public:
     // A new empty staged file; returns its name.
     std::string new_blob();
     void remove_blob(const std::string& blob);
+    // Removes a staged file nothing refers to any more (later, if a commit still reads it).
+    void drop_blob(Branch& b, const std::string& blob);
 
     // Changes: the caller holds the branch's mutex (and its gate, shared). Each is journaled.
     void put_file(Branch& b, const std::string& path, StagedFile f);
@@ -90,8 +99,9 @@ public:
     void put_dir(Branch& b, const std::string& path);
     void erase_dir(Branch& b, const std::string& path);
     void save_header(Branch& b);
-    // After the Hub accepted a commit of `sent` (a copy of the changes taken under the gate):
-    // everything sent is gone from staging, files still open for writing stay as clean entries.
+    // After the Hub accepted a commit of `sent` (the changes as the commit took them): what was
+    // sent and not changed since is gone from staging (files still open for writing stay as
+    // clean entries); what was removed or renamed meanwhile is deleted again over new_base.
     void committed(Branch& b, const StagedBranch& sent, const Revision& new_base);
     void discard(Branch& b);  // drops every change of the branch
     void sync() { journal_.sync(); }
@@ -101,7 +111,7 @@ private:
     std::string entry_key(const Branch& b, char kind, const std::string& path) const;
     // Journals edits of the branch now, or in its open batch.
     void record(Branch& b, std::vector<StagingJournal::Edit> edits);
-    void drop_blob(Branch& b, const std::string& blob);  // remove_blob, after the batch if one is open
+
     void load();
 
     std::filesystem::path files_dir_;

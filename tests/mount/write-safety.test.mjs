@@ -2,11 +2,11 @@
 // folder as the model (a replayed case and random seeds), then against the Hub after unmount;
 // and each way a write was once lost, as the user's scenario.
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe } from "node:test";
-import { repoRoot } from "../harness/localhub.mjs";
+import { readLog, repoRoot } from "../harness/localhub.mjs";
 import { sha256 } from "./fixture.mjs";
 import { diffSnapshots, formatOp, parseOps, randomOps, runOp, snapshot } from "./ops_model.mjs";
 import {
@@ -202,6 +202,40 @@ describe("a commit takes each file as of its last close or fsync", () => {
     assert.equal(fs.statSync(path.join(env.branchDir(again), "torn.bin")).size, 4096, "it stays staged and visible");
     assert.match(fs.readFileSync(again.logFile, "utf8"), /torn\.bin.*does not hold the bytes it was closed with/);
   });
+});
+
+describe("writers go on while a commit uploads", () => {
+  mountTest(
+    "during a slow upload, other files and the uploading file itself take writes at once; the commit holds the bytes of its start",
+    // Every response waits 700 ms, so the upload takes seconds after its LFS batch call.
+    { files: [], hubArgs: ["--latency-ms", "700"] },
+    async (env) => {
+      // Two files in one commit, started by an fsync of one (the kernel locks that file while
+      // its fsync runs); the other one and a new file are written during the upload.
+      const [first, second] = [path.join(env.root, "first.bin"), path.join(env.root, "second.bin")];
+      const original = Buffer.alloc(8 * MiB, 0x4f);
+      fs.writeFileSync(first, original);
+      fs.writeFileSync(second, original);
+      const since = readLog(env.hub.logFile).length;
+      const sync = spawn("sync", [first], { stdio: "ignore" });
+      const exited = new Promise((r) => sync.on("exit", r));
+      const batchSeen = () => readLog(env.hub.logFile).slice(since).some((r) => /\/info\/lfs\/objects\/batch$/.test(r.path.split("?")[0]));
+      assert.ok(await pollUntil(batchSeen, { timeoutMs: 60000 }), "the upload started");
+      fs.writeFileSync(path.join(env.root, "other.txt"), "written during the upload\n");
+      fs.appendFileSync(second, "appended during the upload\n");
+      // Read from /proc: node would only see the child's exit after these synchronous calls.
+      const state = fs.readFileSync(`/proc/${sync.pid}/stat`, "utf8").split(") ")[1][0];
+      assert.notEqual(state, "Z", "both writes were answered while the commit was still uploading");
+      assert.equal(await exited, 0, "the fsync succeeded");
+      for (const f of ["first.bin", "second.bin"])
+        assert.deepEqual(await hubFileSha(env.hub, f), { sha: sha256(original), size: original.length }, `${f}: the bytes of the commit's start`);
+      assert.equal(await hubFile(env.hub, "other.txt"), null, "a file written after the commit began waits for the next one");
+      fsyncDir(env.root);
+      const appended = Buffer.concat([original, Buffer.from("appended during the upload\n")]);
+      assert.deepEqual(await hubFileSha(env.hub, "second.bin"), { sha: sha256(appended), size: appended.length });
+      assert.equal(await hubFile(env.hub, "other.txt").then(String), "written during the upload\n");
+    },
+  );
 });
 
 describe("two mounts on one cache directory", () => {
