@@ -20,6 +20,8 @@ struct HubError : std::runtime_error {
     int status;
     std::string code;
     HeaderList headers;
+    // More fields of the JSON body, beside "error", that clients read (e.g. "url" on a 409 create).
+    nlohmann::json fields = nlohmann::json::object();
 };
 
 // A unique id for each answer (X-Request-Id), as clients quote it in error messages.

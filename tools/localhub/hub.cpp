@@ -44,6 +44,9 @@ Hub::Hub(RepoStore& repos, LfsStore& lfs, Access& access, HubOptions options)
     : repos_(repos), lfs_(lfs), access_(access), options_(std::move(options)) {}
 
 Hub::RepoContext Hub::open_repo(const HttpRequest& req, const RepoId& id, bool write) {
+    // Every route that names a repository comes through here: a name that breaks the naming
+    // rules ("..", "%2F", NUL, overlong, non-ASCII) is refused before anything else is looked at.
+    if (!valid_repo_id(id)) throw HubError(400, "Invalid repo id", "", {});
     Caller caller = access_.identify(req);
     if (caller.bad_token)
         throw HubError(401, "Invalid credentials in Authorization header", "",
@@ -68,6 +71,8 @@ void Hub::handle_api(HttpRequest& req, HttpResponse& res) {
         else route_web(req, res, *seg);
     } catch (const HubError& e) {
         render_error(res, e);
+    } catch (const InvalidRepoId&) {
+        render_error(res, HubError(400, "Invalid repo id"));
     } catch (const std::exception& e) {
         // The detail names server paths: it goes to localhub's stderr, not to the client.
         std::fprintf(stderr, "localhub: %s %s: %s\n", req.method.c_str(), req.target.c_str(), e.what());

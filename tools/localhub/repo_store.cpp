@@ -39,12 +39,19 @@ std::string type_url_prefix(RepoType t) { return t == RepoType::model ? "" : typ
 
 bool valid_repo_name(const std::string& s) {
     if (s.empty() || s.size() > 96) return false;
+    // ASCII only, whatever the locale: no '/', '%', NUL, or look-alike letters of other scripts.
     for (char c : s)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) return false;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-'))
+            return false;
     if (s.front() == '-' || s.front() == '.' || s.back() == '-' || s.back() == '.') return false;
     if (s.find("--") != std::string::npos || s.find("..") != std::string::npos) return false;
     if (s.size() >= 4 && s.compare(s.size() - 4, 4, ".git") == 0) return false;
     return true;
+}
+
+bool valid_repo_id(const RepoId& id) {
+    return (id.ns.empty() || valid_repo_name(id.ns)) && valid_repo_name(id.name);
 }
 
 bool RepoId::operator<(const RepoId& o) const {
@@ -66,14 +73,16 @@ std::string default_gitattributes() {
 RepoStore::RepoStore(fs::path data_dir) : root_(data_dir / "repos") { fs::create_directories(root_); }
 
 fs::path RepoStore::path(const RepoId& id) const {
+    if (!valid_repo_id(id)) throw InvalidRepoId("invalid repo id");
     fs::path p = root_ / type_plural(id.type);
     if (!id.ns.empty()) p /= id.ns;
     return p / (id.name + ".git");
 }
 
-bool RepoStore::exists(const RepoId& id) const { return fs::exists(path(id) / "localhub.json"); }
+bool RepoStore::exists(const RepoId& id) const { return valid_repo_id(id) && fs::exists(path(id) / "localhub.json"); }
 
 std::optional<RepoMeta> RepoStore::meta(const RepoId& id) const {
+    if (!valid_repo_id(id)) return std::nullopt;
     std::ifstream in(path(id) / "localhub.json");
     if (!in) return std::nullopt;
     nlohmann::json j;
