@@ -51,31 +51,42 @@ std::string trim(std::string_view s) {
     return std::string(s.substr(a, b - a + 1));
 }
 
-// Paces a connection's body bytes to a bandwidth and resets it after a byte budget.
+// Sends a response body: paced to a bandwidth, and with the body fault drawn for it (reset or
+// close after N bytes, stall after N bytes until released, or a trickle of a few bytes a second).
 class BodySender {
 public:
-    BodySender(int fd, uint64_t bandwidth, std::optional<uint64_t> reset_after)
-        : fd_(fd), bandwidth_(bandwidth), reset_after_(reset_after), start_(Clock::now()) {}
+    BodySender(int fd, uint64_t bandwidth, BodyPlan plan, FaultInjector& faults)
+        : fd_(fd), bandwidth_(bandwidth), plan_(plan), faults_(faults), start_(Clock::now()) {}
 
-    bool plain() const { return bandwidth_ == 0 && !reset_after_; }
+    bool plain() const { return bandwidth_ == 0 && plan_.kind == BodyFault::none; }
     uint64_t sent() const { return sent_; }
     bool was_reset() const { return reset_; }
 
     bool send(const char* data, size_t len) {
         while (len > 0) {
             size_t piece = plain() ? len : std::min<size_t>(len, 64 * 1024);
-            if (reset_after_) {
-                uint64_t left = *reset_after_ > sent_ ? *reset_after_ - sent_ : 0;
-                if (left == 0) return reset();
+            if (cuts_body()) {
+                uint64_t left = plan_.after > sent_ ? plan_.after - sent_ : 0;
+                if (left == 0) {
+                    if (!trip()) return false;
+                    continue;  // a stall was released: the rest goes out as usual
+                }
                 piece = static_cast<size_t>(std::min<uint64_t>(piece, left));
             }
+            bool trickle = plan_.kind == BodyFault::slow && !released_;
+            if (trickle) piece = static_cast<size_t>(std::min<uint64_t>(piece, std::max<uint64_t>(1, plan_.rate / 4)));
             pace(piece);
             if (!send_all(fd_, data, piece)) return false;
             sent_ += piece;
             data += piece;
             len -= piece;
+            if (trickle) {
+                faults_.pause(std::chrono::duration_cast<Clock::duration>(
+                    std::chrono::duration<double>(static_cast<double>(piece) / static_cast<double>(plan_.rate))));
+                if (!faults_.armed()) released_ = true;
+            }
         }
-        if (reset_after_ && sent_ >= *reset_after_) return reset();
+        if (plan_.kind == BodyFault::reset && sent_ >= plan_.after) return trip();
         return true;
     }
 
@@ -105,26 +116,43 @@ public:
     }
 
 private:
+    bool cuts_body() const {
+        return !released_ && (plan_.kind == BodyFault::reset || plan_.kind == BodyFault::stall ||
+                              plan_.kind == BodyFault::close);
+    }
     void pace(size_t next) {
         if (bandwidth_ == 0) return;
         auto due = start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
                                 static_cast<double>(sent_ + next) / static_cast<double>(bandwidth_)));
         std::this_thread::sleep_until(due);
     }
-    bool reset() {
-        // SO_LINGER with a zero timeout makes close() send RST: the client sees a reset, not EOF.
-        linger l{1, 0};
-        ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-        reset_ = true;
-        return false;
+    // The body fault's moment has come. Returns true only for a stall that was released.
+    bool trip() {
+        switch (plan_.kind) {
+            case BodyFault::reset: {
+                // SO_LINGER with a zero timeout makes close() send RST: the client sees a reset, not EOF.
+                linger l{1, 0};
+                ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+                reset_ = true;
+                return false;
+            }
+            case BodyFault::stall:
+                if (!faults_.hold(fd_)) return false;
+                released_ = true;
+                return true;
+            default:  // close: the caller closes the connection, the client sees EOF mid-body
+                return false;
+        }
     }
 
     int fd_;
     uint64_t bandwidth_;
-    std::optional<uint64_t> reset_after_;
+    BodyPlan plan_;
+    FaultInjector& faults_;
     Clock::time_point start_;
     uint64_t sent_ = 0;
     bool reset_ = false;
+    bool released_ = false;
 };
 
 // One client connection: buffered input, request head parsing, body framing.
@@ -420,8 +448,28 @@ void HttpServer::serve(int fd) {
         auto started = Clock::now();
         if (emulation_.latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(emulation_.latency_ms));
 
+        bool faultable = faults_.applies(listener_, req.raw_path);
+        std::string fault_name;
+        if (faultable && faults_.draw_stall()) {
+            fault_name = "stall";
+            // A Hub that took the request and never answers; released when faults are disarmed.
+            if (!faults_.hold(fd)) {
+                RequestRecord rec;
+                rec.listener = listener_;
+                rec.method = req.method;
+                rec.target = req.target;
+                rec.range = req.header("range");
+                rec.ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+                rec.auth = req.has_header("authorization");
+                rec.fault = "stall";
+                log_.write(rec);
+                break;
+            }
+        }
+
         HttpResponse res;
-        if (auto status = faults_.draw_status()) {
+        if (auto status = faultable ? faults_.draw_status() : std::nullopt) {
+            fault_name = std::to_string(*status);
             error_body(res, *status, "injected fault");
             if (*status == 429) res.set_header("Retry-After", std::to_string(faults_.retry_after_s()));
         } else {
@@ -448,10 +496,8 @@ void HttpServer::serve(int fd) {
         if (res.header("Content-Length").empty()) head += "Content-Length: " + std::to_string(body_len) + "\r\n";
         head += keep ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
 
-        std::optional<uint64_t> reset_after;
-        if (listener_ == "blob" && req.method == "GET" && (res.status == 200 || res.status == 206))
-            reset_after = faults_.draw_reset();
-        BodySender sender(fd, emulation_.bandwidth, reset_after);
+        BodyPlan plan = faultable && !head_only ? faults_.draw_body(listener_, req.method, res.status) : BodyPlan{};
+        BodySender sender(fd, emulation_.bandwidth, plan, faults_);
         bool ok = send_all(fd, head.data(), head.size());
         if (ok && !head_only) {
             ok = res.file ? sender.send_file(file_fd.get(), res.file->offset, res.file->length)
@@ -467,6 +513,7 @@ void HttpServer::serve(int fd) {
         rec.bytes = sender.sent();
         rec.ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
         rec.auth = req.has_header("authorization");
+        rec.fault = plan.kind == BodyFault::none ? fault_name : plan.name();
         log_.write(rec);
 
         was_reset = sender.was_reset();

@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGUSR1);  // arm the --fault faults
+    sigaddset(&stop_signals, SIGUSR2);  // disarm them: stalled requests go on
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
@@ -60,8 +62,16 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "localhub: LFS storage host on http://%s:%d, data in %s\n", opts.blob_host.c_str(),
                      blob_port, opts.data_dir.c_str());
 
-        int sig = 0;
-        sigwait(&stop_signals, &sig);
+        for (;;) {
+            int sig = 0;
+            sigwait(&stop_signals, &sig);
+            if (sig == SIGUSR1 || sig == SIGUSR2) {
+                faults.set_armed(sig == SIGUSR1);
+                std::fprintf(stderr, "localhub: faults %s\n", sig == SIGUSR1 ? "armed" : "disarmed");
+                continue;
+            }
+            break;
+        }
         api.stop();
         blob.stop();
     } catch (const std::exception& e) {
