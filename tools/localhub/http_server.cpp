@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
+#include <system_error>
 
 #include <nlohmann/json.hpp>
 
@@ -23,7 +25,6 @@ namespace {
 
 constexpr size_t kMaxHead = 64 * 1024;
 constexpr size_t kIoChunk = 256 * 1024;
-constexpr int kIdleTimeoutS = 120;
 
 using Clock = std::chrono::steady_clock;
 
@@ -32,7 +33,7 @@ bool send_all(int fd, const char* data, size_t len) {
         ssize_t n = ::send(fd, data, len, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return false;
+            return false;  // EAGAIN: SO_SNDTIMEO passed without the client taking a byte
         }
         data += n;
         len -= static_cast<size_t>(n);
@@ -197,21 +198,31 @@ private:
 // One client connection: buffered input, request head parsing, body framing.
 class Connection final : public BodyReader {
 public:
-    explicit Connection(int fd) : fd_(fd) {}
+    Connection(int fd, const ServerLimits& limits) : fd_(fd), limits_(limits) {}
 
-    // Reads the next request head; false when the client closed or sent garbage
-    // (bad_request_ then says which).
+    // Reads the next request head; false when the client closed, timed out or sent garbage
+    // (bad_request_ then says which status to answer).
     bool read_head(HttpRequest& req) {
         size_t end;
+        // Idle until a byte of the next request comes, then the whole head has request_timeout.
+        deadline_ = Clock::now() + std::chrono::seconds(limits_.idle_timeout_s);
+        bool started = false;
         for (;;) {
             // Empty lines before a request line are ignored (RFC 9112 §2.2).
             while (buf_.compare(pos_, 2, "\r\n") == 0) pos_ += 2;
             if ((end = buf_.find("\r\n\r\n", pos_)) != std::string::npos) break;
+            if (!started && buf_.size() > pos_) {
+                started = true;
+                deadline_ = Clock::now() + std::chrono::seconds(limits_.request_timeout_s);
+            }
             if (buf_.size() - pos_ > kMaxHead) {
                 bad_request_ = 431;
                 return false;
             }
-            if (!fill()) return false;
+            if (!fill()) {
+                if (timed_out_ && (started || buf_.size() > pos_)) bad_request_ = 408;
+                return false;
+            }
         }
         std::string_view head(buf_.data() + pos_, end - pos_);
         pos_ = end + 4;
@@ -226,6 +237,7 @@ public:
         // Body framing, strictly (RFC 9112 §6): a request that could be framed two ways is refused,
         // since a proxy in front might frame it the other way (request smuggling).
         body_failed_ = false;
+        body_started_ = false;
         continue_sent_ = false;
         expect_continue_ = lower(req.header("expect")) == "100-continue";
         bool has_te = req.has_header("transfer-encoding"), has_cl = req.has_header("content-length");
@@ -269,6 +281,12 @@ public:
 
     bool read(const std::function<bool(const char*, size_t)>& sink) override {
         if (!send_continue()) return false;
+        // The body's clock starts when a handler first asks for it (not while a request is held).
+        if (!body_started_) {
+            body_started_ = true;
+            body_start_ = Clock::now();
+            body_received_ = 0;
+        }
         if (mode_ == Mode::length) {
             while (remaining_ > 0) {
                 if (pos_ >= buf_.size() && !fill()) return fail();
@@ -370,14 +388,31 @@ private:
         return true;
     }
 
+    // Waits for more bytes until the deadline: the current request's, or for a body, its grace
+    // plus what it has sent so far at the minimum rate (a trickle cannot hold a thread forever).
     bool fill() {
         compact();
+        if (body_started_ && mode_ != Mode::none) {
+            double allowance = static_cast<double>(body_received_) / static_cast<double>(std::max<uint64_t>(1, limits_.min_body_rate));
+            deadline_ = body_start_ + std::chrono::seconds(limits_.request_timeout_s) +
+                        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(allowance));
+        }
         char tmp[kIoChunk];
         for (;;) {
-            ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
-            if (n < 0 && errno == EINTR) continue;
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now()).count();
+            if (left <= 0) {
+                timed_out_ = true;
+                return false;
+            }
+            pollfd p{fd_, POLLIN, 0};
+            int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
+            if (r < 0 && errno != EINTR) return false;
+            if (r <= 0) continue;
+            ssize_t n = ::recv(fd_, tmp, sizeof tmp, MSG_DONTWAIT);
+            if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
             if (n <= 0) return false;
             buf_.append(tmp, static_cast<size_t>(n));
+            if (body_started_) body_received_ += static_cast<uint64_t>(n);
             return true;
         }
     }
@@ -410,6 +445,12 @@ private:
     }
 
     int fd_;
+    const ServerLimits& limits_;
+    Clock::time_point deadline_;
+    bool timed_out_ = false;
+    bool body_started_ = false;
+    Clock::time_point body_start_;
+    uint64_t body_received_ = 0;
     std::string buf_;
     size_t pos_ = 0;
     std::string version_;
@@ -434,10 +475,10 @@ void error_body(HttpResponse& res, int status, const std::string& message) {
 
 }  // namespace
 
-HttpServer::HttpServer(std::string listener, Handler handler, Emulation emulation, FaultInjector& faults,
-                       RequestLog& log)
-    : listener_(std::move(listener)), handler_(std::move(handler)), emulation_(emulation), faults_(faults),
-      log_(log) {}
+HttpServer::HttpServer(std::string listener, Handler handler, Emulation emulation, ServerLimits limits,
+                       FaultInjector& faults, RequestLog& log)
+    : listener_(std::move(listener)), handler_(std::move(handler)), emulation_(emulation), limits_(limits),
+      faults_(faults), log_(log) {}
 
 HttpServer::~HttpServer() { stop(); }
 
@@ -478,27 +519,54 @@ void HttpServer::accept_loop() {
     while (!stopping_) {
         int c = ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC);
         if (c < 0) {
-            if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE) continue;
-            return;
+            if (stopping_) return;
+            if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN) continue;
+            // Out of descriptors or memory: the pending connection stays queued and accept would
+            // fail again at once. Back off instead of spinning until something is freed.
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM || errno == EPROTO ||
+                errno == EPERM) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                continue;
+            }
+            return;  // the listening socket was shut down (EINVAL) or is unusable
         }
         int one = 1;
         ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        timeval tv{kIdleTimeoutS, 0};
-        ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        timeval tv{limits_.send_timeout_s, 0};
+        ::setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
         {
             std::lock_guard lock(mutex_);
             if (stopping_) {
                 ::close(c);
                 return;
             }
+            if (connections_.size() >= limits_.max_connections) {
+                // Full: a short answer from this thread (a fresh socket's buffer takes it at once).
+                static constexpr char kBusy[] =
+                    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+                    "Connection: close\r\nContent-Length: 37\r\n\r\n{\"error\":\"too many open connections\"}";
+                ::send(c, kBusy, sizeof kBusy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+                ::shutdown(c, SHUT_WR);
+                ::close(c);
+                continue;
+            }
             connections_.insert(c);
         }
-        std::thread([this, c] { serve(c); }).detach();
+        try {
+            std::thread([this, c] { serve(c); }).detach();
+        } catch (const std::system_error&) {
+            // No thread to be had (EAGAIN): drop this client, keep accepting the next ones.
+            std::lock_guard lock(mutex_);
+            connections_.erase(c);
+            ::close(c);
+            if (connections_.empty()) idle_.notify_all();
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
     }
 }
 
 void HttpServer::serve(int fd) {
-    Connection conn(fd);
+    Connection conn(fd, limits_);
     bool was_reset = false;
     for (;;) {
         HttpRequest req;

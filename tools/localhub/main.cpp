@@ -44,8 +44,9 @@ int main(int argc, char** argv) {
                 HubOptions{opts.max_body, opts.multipart_threshold, opts.multipart_chunk, ""});
         if (opts.samples) hub.create_samples();
 
-        HttpServer api("api", [&](HttpRequest& q, HttpResponse& r) { hub.handle_api(q, r); }, opts.emulation, faults, log);
-        HttpServer blob("blob", [&](HttpRequest& q, HttpResponse& r) { hub.handle_blob(q, r); }, opts.emulation, faults,
+        HttpServer api("api", [&](HttpRequest& q, HttpResponse& r) { hub.handle_api(q, r); }, opts.emulation, opts.limits, faults,
+                       log);
+        HttpServer blob("blob", [&](HttpRequest& q, HttpResponse& r) { hub.handle_blob(q, r); }, opts.emulation, opts.limits, faults,
                         log);
         int port = api.listen(opts.host, opts.port);
         int blob_port;

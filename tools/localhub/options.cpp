@@ -27,6 +27,10 @@ A Hugging Face Hub compatible server: repositories are bare git repositories in 
   --max-body BYTES            largest API request body (default 1 GiB)
   --multipart-threshold BYTES LFS objects this big get multipart uploads (default 20 MiB)
   --multipart-chunk BYTES     multipart part size (default 8 MiB)
+  --max-connections N         open connections per listener (default 512); more get 503
+  --request-timeout S         seconds for a request head once begun, and a body's grace (default 30)
+  --idle-timeout S            seconds a keep-alive connection may wait for its next request (default 60)
+  --send-timeout S            seconds a client may take no response bytes before it is dropped (default 60)
   --samples                   create the demo repositories if missing
   --help                      this text
 
@@ -41,6 +45,12 @@ uint64_t to_number(const std::string& flag, const std::string& v) {
     } catch (const std::exception&) {
     }
     throw std::invalid_argument(flag + " needs a whole number, got '" + v + "'");
+}
+
+int seconds(const std::string& flag, const std::string& v) {
+    uint64_t n = to_number(flag, v);
+    if (n < 1 || n > 86400) throw std::invalid_argument(flag + " must be 1..86400 seconds");
+    return static_cast<int>(n);
 }
 
 }  // namespace
@@ -71,6 +81,10 @@ Options parse_options(int argc, char** argv) {
         else if (flag == "--bandwidth") o.emulation.bandwidth = to_number(flag, v);
         else if (flag == "--fault") o.faults = FaultSpec::parse(v);
         else if (flag == "--fault-paths") fault_paths = v;
+        else if (flag == "--max-connections") o.limits.max_connections = std::max<uint64_t>(1, to_number(flag, v));
+        else if (flag == "--request-timeout") o.limits.request_timeout_s = seconds(flag, v);
+        else if (flag == "--idle-timeout") o.limits.idle_timeout_s = seconds(flag, v);
+        else if (flag == "--send-timeout") o.limits.send_timeout_s = seconds(flag, v);
         else if (flag == "--max-body") o.max_body = to_number(flag, v);
         else if (flag == "--multipart-threshold") o.multipart_threshold = to_number(flag, v);
         else if (flag == "--multipart-chunk") o.multipart_chunk = std::max<uint64_t>(1, to_number(flag, v));

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "emulation.hpp"
+#include "server_limits.hpp"
 
 namespace localhub {
 
@@ -18,6 +19,7 @@ struct Options {
     std::string log_file;
     Emulation emulation;
     FaultSpec faults;
+    ServerLimits limits;
     uint64_t max_body = 1ull << 30;
     uint64_t multipart_threshold = 20ull << 20;
     uint64_t multipart_chunk = 8ull << 20;
