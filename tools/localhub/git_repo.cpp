@@ -142,6 +142,15 @@ uint64_t GitRepo::blob_size(const git_oid& id) const {
     return len;
 }
 
+bool GitRepo::has_blob_with(std::string_view content) const {
+    git_oid id;
+    check(git_odb_hash(&id, content.data(), content.size(), GIT_OBJECT_BLOB), "hash");
+    git_odb* odb = nullptr;
+    check(git_repository_odb(&odb, repo_.get()), "odb");
+    std::unique_ptr<git_odb, void (*)(git_odb*)> owned(odb, git_odb_free);
+    return git_odb_exists(odb, &id) == 1;
+}
+
 std::string GitRepo::blob(const git_oid& id) const {
     git_blob* b = nullptr;
     check(git_blob_lookup(&b, repo_.get(), &id), "blob lookup");

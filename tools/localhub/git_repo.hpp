@@ -83,6 +83,8 @@ public:
     std::vector<TreeItem> list(const git_oid& commit, const std::string& folder, bool recursive) const;
     std::string blob(const git_oid& id) const;
     uint64_t blob_size(const git_oid& id) const;
+    // Whether a blob with exactly this content is in the object database (any commit, any time).
+    bool has_blob_with(std::string_view content) const;
 
     CommitRecord commit(const git_oid& id) const;
     // Commits reachable from `from`, newest first; skip/limit select a page; total counts all.

@@ -40,8 +40,8 @@ std::string join_from(const Segments& seg, size_t i) {
 
 }  // namespace
 
-Hub::Hub(RepoStore& repos, LfsStore& lfs, Access& access, HubOptions options)
-    : repos_(repos), lfs_(lfs), access_(access), options_(std::move(options)) {}
+Hub::Hub(RepoStore& repos, LfsStore& lfs, Access& access, const UrlSigner& signer, HubOptions options)
+    : repos_(repos), lfs_(lfs), access_(access), signer_(signer), options_(std::move(options)) {}
 
 Hub::RepoContext Hub::open_repo(const HttpRequest& req, const RepoId& id, bool write) {
     // Every route that names a repository comes through here: a name that breaks the naming
@@ -215,6 +215,13 @@ void Hub::route_web(HttpRequest& req, HttpResponse& res, const Segments& seg) {
 
 void Hub::handle_blob(HttpRequest& req, HttpResponse& res) {
     try {
+        // The storage host serves only URLs the API host signed (after its access checks).
+        switch (signer_.verify(req.method, req.target)) {
+            case UrlSigner::Verdict::ok: break;
+            case UrlSigner::Verdict::missing: throw HubError(403, "Request is missing a signature", "AccessDenied");
+            case UrlSigner::Verdict::bad: throw HubError(403, "The request signature does not match", "AccessDenied");
+            case UrlSigner::Verdict::expired: throw HubError(403, "Request has expired", "AccessDenied");
+        }
         auto seg = split_path(req.raw_path);
         if (!seg) throw HubError(400, "malformed percent-encoding in URL");
         if (seg->size() == 2 && (*seg)[0] == "lfs" && (req.method == "GET" || req.method == "HEAD"))

@@ -193,6 +193,10 @@ void Hub::commit(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const st
                     } else if (encoding != "utf-8") {
                         throw HubError(400, "unknown encoding '" + encoding + "' for " + path);
                     }
+                    // A pointer committed as a regular file reads as that LFS object: the same
+                    // rule as for lfsFile applies, or it would hand out objects of other repos.
+                    if (auto p = parse_lfs_pointer(content); p && !repo_has_lfs(ctx, p->sha256, p->size))
+                        throw HubError(422, "LFS pointer " + path + " names an object not uploaded to this repository");
                     blob = ctx.git.write_blob(content);
                 } else if (value.contains("oldPath")) {  // a copy of a file already in the repo
                     blob = editor.file_blob(checked_repo_path(string_field(value, "oldPath", key)));
@@ -206,7 +210,8 @@ void Hub::commit(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const st
                 if (value.contains("algo") && value["algo"] != "sha256") throw HubError(400, "lfsFile algo must be sha256");
                 if (!is_sha256_hex(oid)) throw HubError(400, "lfsFile oid must be a sha256 hex digest");
                 auto stored = lfs_.size(oid);
-                if (!stored) throw HubError(422, "LFS object " + oid + " for " + path + " was not uploaded");
+                if (!stored || !repo_has_lfs(ctx, oid, *stored))
+                    throw HubError(422, "LFS object " + oid + " for " + path + " was not uploaded");
                 if (value.contains("size") && (!value["size"].is_number_unsigned() || value["size"].get<uint64_t>() != *stored))
                     throw HubError(422, "size of " + path + " does not match the uploaded LFS object");
                 editor.put_file(path, ctx.git.write_blob(make_lfs_pointer({oid, *stored})));

@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
         for (const auto& o : opts.orgs) access.add_org(o);
         RequestLog log = opts.log_file.empty() ? RequestLog() : RequestLog(opts.log_file);
         FaultInjector faults(opts.faults);
-        Hub hub(repos, lfs, access,
+        UrlSigner signer(std::filesystem::path(opts.data_dir) / "url-signing.key", std::chrono::seconds(opts.url_lifetime_s));
+        Hub hub(repos, lfs, access, signer,
                 HubOptions{opts.max_body, opts.multipart_threshold, opts.multipart_chunk, ""});
         if (opts.samples) hub.create_samples();
 

@@ -31,6 +31,7 @@ A Hugging Face Hub compatible server: repositories are bare git repositories in 
   --request-timeout S         seconds for a request head once begun, and a body's grace (default 30)
   --idle-timeout S            seconds a keep-alive connection may wait for its next request (default 60)
   --send-timeout S            seconds a client may take no response bytes before it is dropped (default 60)
+  --url-lifetime S            seconds a signed storage URL stays valid (default 3600)
   --samples                   create the demo repositories if missing
   --help                      this text
 
@@ -84,6 +85,7 @@ Options parse_options(int argc, char** argv) {
         else if (flag == "--max-connections") o.limits.max_connections = std::max<uint64_t>(1, to_number(flag, v));
         else if (flag == "--request-timeout") o.limits.request_timeout_s = seconds(flag, v);
         else if (flag == "--idle-timeout") o.limits.idle_timeout_s = seconds(flag, v);
+        else if (flag == "--url-lifetime") o.url_lifetime_s = seconds(flag, v);
         else if (flag == "--send-timeout") o.limits.send_timeout_s = seconds(flag, v);
         else if (flag == "--max-body") o.max_body = to_number(flag, v);
         else if (flag == "--multipart-threshold") o.multipart_threshold = to_number(flag, v);

@@ -23,6 +23,7 @@ struct Options {
     uint64_t max_body = 1ull << 30;
     uint64_t multipart_threshold = 20ull << 20;
     uint64_t multipart_chunk = 8ull << 20;
+    int url_lifetime_s = 3600;  // signed storage URLs
     bool samples = false;
 };
 

@@ -182,6 +182,32 @@ std::vector<RepoId> RepoStore::list(RepoType type) const {
     return out;
 }
 
+void RepoStore::link_lfs(const RepoId& id, const std::string& sha256) const {
+    auto dir = path(id) / "lfs-links";
+    fs::create_directories(dir);
+    std::ofstream(dir / sha256).flush();
+}
+
+bool RepoStore::has_lfs_link(const RepoId& id, const std::string& sha256) const {
+    std::error_code ec;
+    return valid_repo_id(id) && sha256.size() == 64 && sha256.find('/') == std::string::npos &&
+           fs::exists(path(id) / "lfs-links" / sha256, ec);
+}
+
+std::string RepoStore::key(const RepoId& id) { return type_plural(id.type) + "/" + id.id(); }
+
+std::optional<RepoId> RepoStore::from_key(const std::string& key) {
+    auto a = key.find('/');
+    if (a == std::string::npos) return std::nullopt;
+    auto type = repo_type_from_plural(key.substr(0, a));
+    if (!type) return std::nullopt;
+    std::string rest = key.substr(a + 1);
+    auto b = rest.find('/');
+    RepoId id{*type, b == std::string::npos ? "" : rest.substr(0, b), b == std::string::npos ? rest : rest.substr(b + 1)};
+    if (!valid_repo_id(id)) return std::nullopt;
+    return id;
+}
+
 std::unique_lock<std::mutex> RepoStore::lock(const RepoId& id) {
     std::shared_ptr<std::mutex> m;
     {

@@ -69,6 +69,14 @@ public:
     bool move(const RepoId& from, const RepoId& to);
     std::vector<RepoId> list(RepoType type) const;
 
+    // LFS objects whose bytes were uploaded through this repository's batch API: the proof that
+    // whoever commits them here has them (the store is shared by sha256 across repositories).
+    void link_lfs(const RepoId& id, const std::string& sha256) const;
+    bool has_lfs_link(const RepoId& id, const std::string& sha256) const;
+    // "models/ns/name" (or "models/name") and back, for upload URLs.
+    static std::string key(const RepoId& id);
+    static std::optional<RepoId> from_key(const std::string& key);
+
     // Serialises writes to one repository (commits, refs, metadata).
     std::unique_lock<std::mutex> lock(const RepoId& id);
 
