@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "http_parser.hpp"
 #include "url.hpp"
 
 namespace localhub {
@@ -44,51 +45,6 @@ bool send_all(int fd, const char* data, size_t len) {
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
     return s;
-}
-
-std::string trim(std::string_view s) {
-    size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t\r");
-    if (a == std::string_view::npos) return {};
-    return std::string(s.substr(a, b - a + 1));
-}
-
-bool is_tchar(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-// 1*DIGIT that fits in 63 bits; no sign, no spaces, no hex.
-std::optional<uint64_t> parse_decimal(std::string_view s) {
-    if (s.empty() || s.size() > 18) return std::nullopt;
-    uint64_t v = 0;
-    for (char c : s) {
-        if (c < '0' || c > '9') return std::nullopt;
-        v = v * 10 + static_cast<uint64_t>(c - '0');
-    }
-    return v;
-}
-
-// chunk-size [ chunk-ext ]: 1*HEXDIG (at most 15 digits), then nothing or ";..." (extensions ignored).
-std::optional<uint64_t> parse_chunk_size(std::string_view line) {
-    size_t n = 0;
-    uint64_t v = 0;
-    for (; n < line.size(); ++n) {
-        char c = line[n];
-        int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
-        if (d < 0) break;
-        v = v * 16 + static_cast<uint64_t>(d);
-    }
-    if (n == 0 || n > 15) return std::nullopt;
-    std::string_view rest = line.substr(n);
-    while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
-    if (!rest.empty() && rest.front() != ';') return std::nullopt;
-    return v;
-}
-
-size_t count_header(const HttpRequest& req, std::string_view name) {
-    size_t n = 0;
-    for (const auto& h : req.headers) n += h.first == name;
-    return n;
 }
 
 // Sends a response body: paced to a bandwidth, and with the body fault drawn for it (reset or
@@ -226,51 +182,38 @@ public:
         }
         std::string_view head(buf_.data() + pos_, end - pos_);
         pos_ = end + 4;
-        if (!parse_head(head, req)) {
+        auto parsed = parse_request_head(head);
+        auto framing = parsed ? body_framing(*parsed) : std::nullopt;
+        if (!framing) {
             bad_request_ = 400;
             return false;
         }
+        req.method = std::move(parsed->method);
+        req.target = std::move(parsed->target);
+        req.headers = std::move(parsed->headers);
+        version_ = std::move(parsed->version);
         size_t q = req.target.find('?');
         req.raw_path = req.target.substr(0, q);
         req.params = q == std::string::npos ? HeaderList{} : parse_query(std::string_view(req.target).substr(q + 1));
 
-        // Body framing, strictly (RFC 9112 §6): a request that could be framed two ways is refused,
-        // since a proxy in front might frame it the other way (request smuggling).
         body_failed_ = false;
         body_started_ = false;
         continue_sent_ = false;
         expect_continue_ = lower(req.header("expect")) == "100-continue";
-        bool has_te = req.has_header("transfer-encoding"), has_cl = req.has_header("content-length");
-        if (has_te && has_cl) {
-            bad_request_ = 400;
-            return false;
-        }
-        if (has_te) {
-            // Only "chunked" is understood, and only once.
-            if (count_header(req, "transfer-encoding") != 1 || lower(req.header("transfer-encoding")) != "chunked" ||
-                version_ != "HTTP/1.1") {
-                bad_request_ = 400;
-                return false;
-            }
-            mode_ = Mode::chunked;
-            chunk_left_ = 0;
-            chunked_done_ = false;
-        } else if (has_cl) {
-            // 1*DIGIT, nothing else; several Content-Length headers must agree.
-            std::optional<uint64_t> length;
-            for (const auto& [k, v] : req.headers) {
-                if (k != "content-length") continue;
-                auto n = parse_decimal(v);
-                if (!n || (length && *length != *n)) {
-                    bad_request_ = 400;
-                    return false;
-                }
-                length = n;
-            }
-            remaining_ = *length;
-            mode_ = remaining_ ? Mode::length : Mode::none;
-        } else {
-            mode_ = Mode::none;
+        switch (framing->kind) {
+            case Framing::chunked:
+                mode_ = Mode::chunked;
+                chunk_left_ = 0;
+                chunked_done_ = false;
+                break;
+            case Framing::length:
+                mode_ = Mode::length;
+                remaining_ = framing->length;
+                break;
+            case Framing::none:
+                mode_ = Mode::none;
+                remaining_ = 0;
+                break;
         }
         declared_ = mode_ == Mode::length ? std::optional<uint64_t>(remaining_)
                                           : (mode_ == Mode::none ? std::optional<uint64_t>(0) : std::nullopt);
@@ -350,43 +293,6 @@ public:
 
 private:
     enum class Mode { none, length, chunked };
-
-    // request-line CRLF *( field-line CRLF ), strictly: one space between the three parts, a
-    // token method, a target in origin form (or "*"), HTTP/1.0 or 1.1, token field names with no
-    // space before the colon, no folded lines, no bare CR, LF or NUL anywhere.
-    bool parse_head(std::string_view head, HttpRequest& req) {
-        if (head.find('\0') != std::string_view::npos) return false;
-        size_t line_end = head.find("\r\n");
-        std::string_view line = head.substr(0, line_end);
-        size_t s1 = line.find(' ');
-        if (s1 == std::string_view::npos) return false;
-        size_t s2 = line.find(' ', s1 + 1);
-        if (s2 == std::string_view::npos || line.find(' ', s2 + 1) != std::string_view::npos) return false;
-        std::string_view method = line.substr(0, s1), target = line.substr(s1 + 1, s2 - s1 - 1);
-        version_ = std::string(line.substr(s2 + 1));
-        if (method.empty() || !std::all_of(method.begin(), method.end(), is_tchar)) return false;
-        if (version_ != "HTTP/1.1" && version_ != "HTTP/1.0") return false;
-        if (target.empty() || (target[0] != '/' && target != "*")) return false;
-        for (char c : target)
-            if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
-        req.method = std::string(method);
-        req.target = std::string(target);
-        req.headers.clear();
-        size_t at = line_end == std::string_view::npos ? head.size() : line_end + 2;
-        while (at < head.size()) {
-            size_t e = head.find("\r\n", at);
-            if (e == std::string_view::npos) e = head.size();
-            std::string_view h = head.substr(at, e - at);
-            if (h.find_first_of("\r\n") != std::string_view::npos) return false;
-            size_t colon = h.find(':');
-            if (colon == std::string_view::npos || colon == 0) return false;
-            std::string_view name = h.substr(0, colon);
-            if (!std::all_of(name.begin(), name.end(), is_tchar)) return false;  // also refuses obs-fold
-            req.headers.emplace_back(lower(std::string(name)), trim(h.substr(colon + 1)));
-            at = e + 2;
-        }
-        return true;
-    }
 
     // Waits for more bytes until the deadline: the current request's, or for a body, its grace
     // plus what it has sent so far at the minimum rate (a trickle cannot hold a thread forever).
