@@ -532,7 +532,7 @@ void HttpServer::serve(int fd) {
             if (!file_fd) error_body(res, 500, "cannot open stored object");
             else body_len = res.file->length;
         }
-        if (!res.file) body_len = res.body.size();
+        if (!res.file) body_len = res.stream ? res.stream->length : res.body.size();
         bool head_only = req.method == "HEAD";
         bool keep = conn.ready_for_next() && !stopping_;
 
@@ -545,8 +545,9 @@ void HttpServer::serve(int fd) {
         BodySender sender(fd, emulation_.bandwidth, plan, faults_);
         bool ok = send_all(fd, head.data(), head.size());
         if (ok && !head_only) {
-            ok = res.file ? sender.send_file(file_fd.get(), res.file->offset, res.file->length)
-                          : sender.send(res.body.data(), res.body.size());
+            if (res.file) ok = sender.send_file(file_fd.get(), res.file->offset, res.file->length);
+            else if (res.stream) ok = res.stream->produce([&](const char* p, size_t n) { return sender.send(p, n); });
+            else ok = sender.send(res.body.data(), res.body.size());
         }
 
         RequestRecord rec;

@@ -80,11 +80,17 @@ void Hub::resolve(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const s
         res.status = 304;
         return;
     }
-    std::string content = ctx.git.blob(item->oid);
+    uint64_t size = ctx.git.blob_size(item->oid);
     res.set_header("Content-Type", "application/octet-stream");
     res.set_header("Content-Disposition", "inline; filename=\"" + percent_encode(path.substr(path.rfind('/') + 1)) + "\"");
-    auto [offset, length] = apply_range(req, res, content.size());
-    res.body = res.status == 416 ? std::string() : content.substr(offset, length);
+    auto [offset, length] = apply_range(req, res, size);
+    if (res.status == 416 || length == 0) return;
+    // Streamed after the handler returns, by a GitRepo of its own (the request's is gone by then).
+    std::string repo_path = repos_.path(ctx.id).string();
+    git_oid oid = item->oid;
+    res.stream = StreamBody{length, [repo_path, oid, offset = offset, length = length](const auto& sink) {
+                                return GitRepo::open(repo_path).stream_blob(oid, offset, length, sink);
+                            }};
 }
 
 void Hub::serve_lfs_object(HttpRequest& req, HttpResponse& res, const std::string& sha) {
