@@ -74,7 +74,7 @@ std::string read_body(HttpRequest& req, uint64_t max) {
 }
 
 nlohmann::json read_json_body(HttpRequest& req, uint64_t max) {
-    std::string body = read_body(req, max);
+    std::string body = read_body(req, std::min(max, kMaxJsonBody));
     if (body.empty()) return nlohmann::json::object();
     try {
         return nlohmann::json::parse(body);

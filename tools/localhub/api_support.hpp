@@ -38,7 +38,10 @@ bool truthy(const std::string& v);
 
 // Reads the whole body, at most max bytes (413 beyond).
 std::string read_body(HttpRequest& req, uint64_t max);
-nlohmann::json read_json_body(HttpRequest& req, uint64_t max);  // 400 on malformed JSON
+// A JSON (or form) body is held whole and parsed: at most min(max, kMaxJsonBody) bytes, so that
+// no client makes localhub buffer --max-body bytes per connection. 400 on malformed JSON.
+constexpr uint64_t kMaxJsonBody = 64ull << 20;
+nlohmann::json read_json_body(HttpRequest& req, uint64_t max);
 
 // A path inside a repository: relative, '/'-separated, no '.', '..', '.git' segments,
 // no NUL or backslash, at most 1024 bytes. Throws 400. Strips one leading "./" and a trailing '/'.

@@ -42,6 +42,23 @@ bool send_all(int fd, const char* data, size_t len) {
     return true;
 }
 
+// A lingering close: our side is done (FIN), then what the client still sends (the rest of a
+// body we refused with 413, say) is read and dropped for a moment, so that it reads our answer
+// instead of the reset that closing with unread input would send.
+void lingering_close_wait(int fd) {
+    ::shutdown(fd, SHUT_WR);
+    auto until = Clock::now() + std::chrono::seconds(2);
+    char sink[64 * 1024];
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+        if (left <= 0) return;
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(left)) <= 0) return;
+        ssize_t n = ::recv(fd, sink, sizeof sink, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) return;
+    }
+}
+
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
     return s;
@@ -565,9 +582,9 @@ void HttpServer::serve(int fd) {
         was_reset = sender.was_reset();
         if (!ok || !keep) break;
     }
+    if (!was_reset) lingering_close_wait(fd);
     std::lock_guard lock(mutex_);
     connections_.erase(fd);
-    if (!was_reset) ::shutdown(fd, SHUT_RDWR);
     ::close(fd);
     if (connections_.empty()) idle_.notify_all();
 }
