@@ -112,3 +112,15 @@ test("LFS uploads to the blob host are not limited by --max-body", async () => {
   const put = await fetch(batch.json.objects[0].actions.upload.href, { method: "PUT", body: buf });
   assert.equal(put.status, 200);
 });
+
+test("JSON bodies are held whole, so they have their own cap (64 MiB) below the default --max-body", async () => {
+  const h = await startLocalhub({ users: [`alice:${ALICE}:write`] });
+  try {
+    await createRepo(h, ALICE, REPO);
+    const files = JSON.stringify({ files: [{ path: "a", size: 1, sample: "x".repeat(65 << 20) }] });
+    const r = await read(api(h, `/api/models/${REPO}/preupload/main`, { token: ALICE, body: files, headers: { "Content-Type": "application/json" } }));
+    assert413(r, "preupload of 65 MiB of JSON");
+  } finally {
+    await h.stop();
+  }
+});

@@ -207,6 +207,15 @@ test("whoami-v2 describes the token", async () => {
 test("existing repo and branch: 409; stale parentCommit: 412", async () => {
   let r = await read(await api(hub, "/api/repos/create", { token: ALICE, body: { name: "public", organization: "alice" } }));
   assert.equal(r.status, 409, describe(r, "create existing repo"));
+  // huggingface_hub's create_repo(exist_ok=True) returns RepoUrl(body["url"]) on a 409.
+  assert.equal(r.json?.url, `${hub.url}/alice/public`, describe(r, "409 body carries the repo url"));
+  assert.equal(typeof r.json?.error, "string");
+  r = await read(await api(hub, "/api/repos/create", { token: ALICE, body: { name: "alice/private", type: "dataset" } }));
+  if (r.status === 200) {
+    r = await read(await api(hub, "/api/repos/create", { token: ALICE, body: { name: "alice/private", type: "dataset" } }));
+    assert.equal(r.status, 409, describe(r, "create existing dataset"));
+    assert.equal(r.json?.url, `${hub.url}/datasets/alice/private`, describe(r, "409 url of a dataset"));
+  }
   r = await read(await api(hub, "/api/models/alice/public/branch/main", { token: ALICE, body: {} }));
   assert.equal(r.status, 409, describe(r, "create existing branch"));
   const first = await read(await api(hub, "/api/models/alice/public/commits/main", { token: ALICE }));

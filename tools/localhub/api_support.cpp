@@ -31,7 +31,9 @@ void render_error(HttpResponse& res, const HubError& e) {
     std::replace(msg.begin(), msg.end(), '\n', ' ');
     std::replace(msg.begin(), msg.end(), '\r', ' ');
     res.set_header("X-Error-Message", msg);
-    send_json(res, {{"error", e.what()}}, e.status);
+    nlohmann::json body = e.fields.is_object() ? e.fields : nlohmann::json::object();
+    body["error"] = e.what();
+    send_json(res, body, e.status);
 }
 
 void send_json(HttpResponse& res, const nlohmann::json& body, int status) {
@@ -72,7 +74,7 @@ std::string read_body(HttpRequest& req, uint64_t max) {
 }
 
 nlohmann::json read_json_body(HttpRequest& req, uint64_t max) {
-    std::string body = read_body(req, max);
+    std::string body = read_body(req, std::min(max, kMaxJsonBody));
     if (body.empty()) return nlohmann::json::object();
     try {
         return nlohmann::json::parse(body);

@@ -20,6 +20,8 @@ struct HubError : std::runtime_error {
     int status;
     std::string code;
     HeaderList headers;
+    // More fields of the JSON body, beside "error", that clients read (e.g. "url" on a 409 create).
+    nlohmann::json fields = nlohmann::json::object();
 };
 
 // A unique id for each answer (X-Request-Id), as clients quote it in error messages.
@@ -36,7 +38,10 @@ bool truthy(const std::string& v);
 
 // Reads the whole body, at most max bytes (413 beyond).
 std::string read_body(HttpRequest& req, uint64_t max);
-nlohmann::json read_json_body(HttpRequest& req, uint64_t max);  // 400 on malformed JSON
+// A JSON (or form) body is held whole and parsed: at most min(max, kMaxJsonBody) bytes, so that
+// no client makes localhub buffer --max-body bytes per connection. 400 on malformed JSON.
+constexpr uint64_t kMaxJsonBody = 64ull << 20;
+nlohmann::json read_json_body(HttpRequest& req, uint64_t max);
 
 // A path inside a repository: relative, '/'-separated, no '.', '..', '.git' segments,
 // no NUL or backslash, at most 1024 bytes. Throws 400. Strips one leading "./" and a trailing '/'.

@@ -1,5 +1,7 @@
 #include "emulation.hpp"
 
+#include <poll.h>
+
 #include <sstream>
 #include <stdexcept>
 
@@ -16,9 +18,17 @@ double parse_share(const std::string& key, const std::string& value) {
 
 uint64_t parse_count(const std::string& key, const std::string& value) {
     size_t used = 0;
+    if (value.empty() || value[0] == '-') throw std::invalid_argument("--fault " + key + " must be a whole number");
     unsigned long long v = std::stoull(value, &used);
     if (used != value.size()) throw std::invalid_argument("--fault " + key + " must be a whole number");
     return v;
+}
+
+// The client hung up, or our side was shut down (stop): nothing more to send.
+bool peer_gone(int fd) {
+    pollfd p{fd, POLLRDHUP, 0};
+    int n = ::poll(&p, 1, 0);
+    return n > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
 }
 
 }  // namespace
@@ -41,7 +51,19 @@ FaultSpec FaultSpec::parse(const std::string& spec) {
             else if (key == "429") out.share_429 = parse_share(key, value);
             else if (key == "retry-after") out.retry_after_s = static_cast<int>(parse_count(key, value));
             else if (key == "max") out.max_faults = parse_count(key, value);
-            else throw std::invalid_argument("--fault: unknown key '" + key + "'");
+            else if (key == "stall") out.stall_share = parse_share(key, value);
+            else if (key == "stall-body") out.stall_body_share = parse_share(key, value);
+            else if (key == "stall-after") out.stall_after = parse_count(key, value);
+            else if (key == "slow") out.slow_share = parse_share(key, value);
+            else if (key == "slow-rate") out.slow_rate = std::max<uint64_t>(1, parse_count(key, value));
+            else if (key == "close") out.close_share = parse_share(key, value);
+            else if (key == "close-after") out.close_after = parse_count(key, value);
+            else if (key == "armed") out.armed = parse_count(key, value) != 0;
+            else if (key == "host") {
+                if (value != "api" && value != "blob" && value != "any")
+                    throw std::invalid_argument("--fault host must be api, blob or any");
+                out.host = value;
+            } else throw std::invalid_argument("--fault: unknown key '" + key + "'");
         } catch (const std::invalid_argument&) {
             throw;
         } catch (const std::exception&) {
@@ -51,10 +73,34 @@ FaultSpec FaultSpec::parse(const std::string& spec) {
     return out;
 }
 
-FaultInjector::FaultInjector(FaultSpec spec) : spec_(spec), rng_(spec.seed) {}
+const char* BodyPlan::name() const {
+    switch (kind) {
+        case BodyFault::none: return "";
+        case BodyFault::reset: return "reset";
+        case BodyFault::stall: return "stall-body";
+        case BodyFault::slow: return "slow";
+        case BodyFault::close: return "close";
+    }
+    return "";
+}
+
+FaultInjector::FaultInjector(FaultSpec spec) : spec_(spec), rng_(spec.seed), armed_(spec.armed) {
+    if (!spec_.paths.empty()) {
+        try {
+            paths_.emplace(spec_.paths, std::regex::ECMAScript);
+        } catch (const std::regex_error& e) {
+            throw std::invalid_argument("--fault-paths: not a regular expression: " + std::string(e.what()));
+        }
+    }
+}
+
+bool FaultInjector::applies(const std::string& listener, const std::string& raw_path) const {
+    if (spec_.host != "any" && spec_.host != listener) return false;
+    return !paths_ || std::regex_search(raw_path, *paths_);
+}
 
 bool FaultInjector::draw(double share) {
-    if (share <= 0) return false;
+    if (share <= 0 || !armed_) return false;
     if (spec_.max_faults && injected_ >= *spec_.max_faults) return false;
     bool hit = std::uniform_real_distribution<double>(0, 1)(rng_) < share;
     if (hit) ++injected_;
@@ -69,10 +115,47 @@ std::optional<int> FaultInjector::draw_status() {
     return std::nullopt;
 }
 
-std::optional<uint64_t> FaultInjector::draw_reset() {
+bool FaultInjector::draw_stall() {
     std::lock_guard lock(mutex_);
-    if (draw(spec_.reset_share)) return spec_.reset_after;
-    return std::nullopt;
+    return draw(spec_.stall_share);
+}
+
+BodyPlan FaultInjector::draw_body(const std::string& listener, const std::string& method, int status) {
+    std::lock_guard lock(mutex_);
+    if (listener == "blob" && method == "GET" && (status == 200 || status == 206) && draw(spec_.reset_share))
+        return {BodyFault::reset, spec_.reset_after, 0};
+    if (draw(spec_.stall_body_share)) return {BodyFault::stall, spec_.stall_after, 0};
+    if (draw(spec_.slow_share)) return {BodyFault::slow, 0, spec_.slow_rate};
+    if (draw(spec_.close_share)) return {BodyFault::close, spec_.close_after, 0};
+    return {};
+}
+
+void FaultInjector::set_armed(bool armed) {
+    {
+        std::lock_guard lock(mutex_);
+        armed_ = armed;
+    }
+    changed_.notify_all();
+}
+
+bool FaultInjector::armed() const {
+    std::lock_guard lock(mutex_);
+    return armed_;
+}
+
+bool FaultInjector::hold(int fd) {
+    std::unique_lock lock(mutex_);
+    while (armed_) {
+        // Wakes now and then to notice a client that hung up, or a shutdown by stop().
+        changed_.wait_for(lock, std::chrono::milliseconds(200));
+        if (armed_ && peer_gone(fd)) return false;
+    }
+    return !peer_gone(fd);
+}
+
+void FaultInjector::pause(std::chrono::steady_clock::duration d) {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, d, [this] { return !armed_; });
 }
 
 }  // namespace localhub

@@ -142,6 +142,45 @@ uint64_t GitRepo::blob_size(const git_oid& id) const {
     return len;
 }
 
+bool GitRepo::has_blob_with(std::string_view content) const {
+    git_oid id;
+    check(git_odb_hash(&id, content.data(), content.size(), GIT_OBJECT_BLOB), "hash");
+    git_odb* odb = nullptr;
+    check(git_repository_odb(&odb, repo_.get()), "odb");
+    std::unique_ptr<git_odb, void (*)(git_odb*)> owned(odb, git_odb_free);
+    return git_odb_exists(odb, &id) == 1;
+}
+
+bool GitRepo::stream_blob(const git_oid& id, uint64_t offset, uint64_t length,
+                          const std::function<bool(const char*, size_t)>& sink) const {
+    git_odb* odb = nullptr;
+    check(git_repository_odb(&odb, repo_.get()), "odb");
+    std::unique_ptr<git_odb, void (*)(git_odb*)> owned(odb, git_odb_free);
+    git_odb_stream* stream = nullptr;
+    size_t total = 0;
+    git_object_t type;
+    if (git_odb_open_rstream(&stream, &total, &type, odb, &id) != 0) {
+        // Packed objects cannot be streamed by libgit2: read the blob whole.
+        std::string content = blob(id);
+        if (offset > content.size()) return false;
+        size_t n = static_cast<size_t>(std::min<uint64_t>(length, content.size() - offset));
+        return sink(content.data() + offset, n) && n == length;
+    }
+    std::unique_ptr<git_odb_stream, void (*)(git_odb_stream*)> owned_stream(stream, git_odb_stream_free);
+    std::vector<char> buf(256 * 1024);
+    uint64_t at = 0, end = offset + length;
+    while (at < end) {
+        int n = git_odb_stream_read(stream, buf.data(), buf.size());
+        if (n <= 0) return false;
+        uint64_t from = at, to = at + static_cast<uint64_t>(n);
+        at = to;
+        if (to <= offset) continue;  // before the range: skipped
+        uint64_t a = std::max(from, offset), b = std::min(to, end);
+        if (!sink(buf.data() + (a - from), static_cast<size_t>(b - a))) return false;
+    }
+    return true;
+}
+
 std::string GitRepo::blob(const git_oid& id) const {
     git_blob* b = nullptr;
     check(git_blob_lookup(&b, repo_.get(), &id), "blob lookup");

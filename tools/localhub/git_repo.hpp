@@ -5,6 +5,7 @@
 #include <git2.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -83,6 +84,13 @@ public:
     std::vector<TreeItem> list(const git_oid& commit, const std::string& folder, bool recursive) const;
     std::string blob(const git_oid& id) const;
     uint64_t blob_size(const git_oid& id) const;
+    // Whether a blob with exactly this content is in the object database (any commit, any time).
+    bool has_blob_with(std::string_view content) const;
+    // Feeds bytes [offset, offset+length) of a blob to sink, without holding the whole blob in
+    // memory when the object database can stream it (loose objects, as localhub writes them).
+    // False if sink stopped or the blob could not be read in full.
+    bool stream_blob(const git_oid& id, uint64_t offset, uint64_t length,
+                     const std::function<bool(const char*, size_t)>& sink) const;
 
     CommitRecord commit(const git_oid& id) const;
     // Commits reachable from `from`, newest first; skip/limit select a page; total counts all.

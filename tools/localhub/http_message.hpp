@@ -47,11 +47,19 @@ struct FileRegion {
     uint64_t length = 0;
 };
 
+// A body made piece by piece after the handler returns, its length known up front (a git blob
+// read as a stream). produce calls sink with consecutive pieces; false: stop (client gone).
+struct StreamBody {
+    uint64_t length = 0;
+    std::function<bool(const std::function<bool(const char*, size_t)>& sink)> produce;
+};
+
 struct HttpResponse {
     int status = 200;
     HeaderList headers;
     std::string body;
     std::optional<FileRegion> file;
+    std::optional<StreamBody> stream;
 
     void set_header(std::string name, std::string value);
     std::string header(std::string_view name) const;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,9 +14,11 @@
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
+#include <system_error>
 
 #include <nlohmann/json.hpp>
 
+#include "http_parser.hpp"
 #include "url.hpp"
 
 namespace localhub {
@@ -23,7 +26,6 @@ namespace {
 
 constexpr size_t kMaxHead = 64 * 1024;
 constexpr size_t kIoChunk = 256 * 1024;
-constexpr int kIdleTimeoutS = 120;
 
 using Clock = std::chrono::steady_clock;
 
@@ -32,7 +34,7 @@ bool send_all(int fd, const char* data, size_t len) {
         ssize_t n = ::send(fd, data, len, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return false;
+            return false;  // EAGAIN: SO_SNDTIMEO passed without the client taking a byte
         }
         data += n;
         len -= static_cast<size_t>(n);
@@ -40,42 +42,64 @@ bool send_all(int fd, const char* data, size_t len) {
     return true;
 }
 
+// A lingering close: our side is done (FIN), then what the client still sends (the rest of a
+// body we refused with 413, say) is read and dropped for a moment, so that it reads our answer
+// instead of the reset that closing with unread input would send.
+void lingering_close_wait(int fd) {
+    ::shutdown(fd, SHUT_WR);
+    auto until = Clock::now() + std::chrono::seconds(2);
+    char sink[64 * 1024];
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+        if (left <= 0) return;
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(left)) <= 0) return;
+        ssize_t n = ::recv(fd, sink, sizeof sink, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) return;
+    }
+}
+
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
     return s;
 }
 
-std::string trim(std::string_view s) {
-    size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t\r");
-    if (a == std::string_view::npos) return {};
-    return std::string(s.substr(a, b - a + 1));
-}
-
-// Paces a connection's body bytes to a bandwidth and resets it after a byte budget.
+// Sends a response body: paced to a bandwidth, and with the body fault drawn for it (reset or
+// close after N bytes, stall after N bytes until released, or a trickle of a few bytes a second).
 class BodySender {
 public:
-    BodySender(int fd, uint64_t bandwidth, std::optional<uint64_t> reset_after)
-        : fd_(fd), bandwidth_(bandwidth), reset_after_(reset_after), start_(Clock::now()) {}
+    BodySender(int fd, uint64_t bandwidth, BodyPlan plan, FaultInjector& faults)
+        : fd_(fd), bandwidth_(bandwidth), plan_(plan), faults_(faults), start_(Clock::now()) {}
 
-    bool plain() const { return bandwidth_ == 0 && !reset_after_; }
+    bool plain() const { return bandwidth_ == 0 && plan_.kind == BodyFault::none; }
     uint64_t sent() const { return sent_; }
     bool was_reset() const { return reset_; }
 
     bool send(const char* data, size_t len) {
         while (len > 0) {
             size_t piece = plain() ? len : std::min<size_t>(len, 64 * 1024);
-            if (reset_after_) {
-                uint64_t left = *reset_after_ > sent_ ? *reset_after_ - sent_ : 0;
-                if (left == 0) return reset();
+            if (cuts_body()) {
+                uint64_t left = plan_.after > sent_ ? plan_.after - sent_ : 0;
+                if (left == 0) {
+                    if (!trip()) return false;
+                    continue;  // a stall was released: the rest goes out as usual
+                }
                 piece = static_cast<size_t>(std::min<uint64_t>(piece, left));
             }
+            bool trickle = plan_.kind == BodyFault::slow && !released_;
+            if (trickle) piece = static_cast<size_t>(std::min<uint64_t>(piece, std::max<uint64_t>(1, plan_.rate / 4)));
             pace(piece);
             if (!send_all(fd_, data, piece)) return false;
             sent_ += piece;
             data += piece;
             len -= piece;
+            if (trickle) {
+                faults_.pause(std::chrono::duration_cast<Clock::duration>(
+                    std::chrono::duration<double>(static_cast<double>(piece) / static_cast<double>(plan_.rate))));
+                if (!faults_.armed()) released_ = true;
+            }
         }
-        if (reset_after_ && sent_ >= *reset_after_) return reset();
+        if (plan_.kind == BodyFault::reset && sent_ >= plan_.after) return trip();
         return true;
     }
 
@@ -105,95 +129,108 @@ public:
     }
 
 private:
+    bool cuts_body() const {
+        return !released_ && (plan_.kind == BodyFault::reset || plan_.kind == BodyFault::stall ||
+                              plan_.kind == BodyFault::close);
+    }
     void pace(size_t next) {
         if (bandwidth_ == 0) return;
         auto due = start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
                                 static_cast<double>(sent_ + next) / static_cast<double>(bandwidth_)));
         std::this_thread::sleep_until(due);
     }
-    bool reset() {
-        // SO_LINGER with a zero timeout makes close() send RST: the client sees a reset, not EOF.
-        linger l{1, 0};
-        ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-        reset_ = true;
-        return false;
+    // The body fault's moment has come. Returns true only for a stall that was released.
+    bool trip() {
+        switch (plan_.kind) {
+            case BodyFault::reset: {
+                // SO_LINGER with a zero timeout makes close() send RST: the client sees a reset, not EOF.
+                linger l{1, 0};
+                ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+                reset_ = true;
+                return false;
+            }
+            case BodyFault::stall:
+                if (!faults_.hold(fd_)) return false;
+                released_ = true;
+                return true;
+            default:  // close: the caller closes the connection, the client sees EOF mid-body
+                return false;
+        }
     }
 
     int fd_;
     uint64_t bandwidth_;
-    std::optional<uint64_t> reset_after_;
+    BodyPlan plan_;
+    FaultInjector& faults_;
     Clock::time_point start_;
     uint64_t sent_ = 0;
     bool reset_ = false;
+    bool released_ = false;
 };
 
 // One client connection: buffered input, request head parsing, body framing.
 class Connection final : public BodyReader {
 public:
-    explicit Connection(int fd) : fd_(fd) {}
+    Connection(int fd, const ServerLimits& limits) : fd_(fd), limits_(limits) {}
 
-    // Reads the next request head; false when the client closed or sent garbage
-    // (bad_request_ then says which).
+    // Reads the next request head; false when the client closed, timed out or sent garbage
+    // (bad_request_ then says which status to answer).
     bool read_head(HttpRequest& req) {
         size_t end;
-        while ((end = buf_.find("\r\n\r\n", pos_)) == std::string::npos) {
+        // Idle until a byte of the next request comes, then the whole head has request_timeout.
+        deadline_ = Clock::now() + std::chrono::seconds(limits_.idle_timeout_s);
+        bool started = false;
+        for (;;) {
+            // Empty lines before a request line are ignored (RFC 9112 §2.2).
+            while (buf_.compare(pos_, 2, "\r\n") == 0) pos_ += 2;
+            if ((end = buf_.find("\r\n\r\n", pos_)) != std::string::npos) break;
+            if (!started && buf_.size() > pos_) {
+                started = true;
+                deadline_ = Clock::now() + std::chrono::seconds(limits_.request_timeout_s);
+            }
             if (buf_.size() - pos_ > kMaxHead) {
                 bad_request_ = 431;
                 return false;
             }
-            if (!fill()) return false;
+            if (!fill()) {
+                if (timed_out_ && (started || buf_.size() > pos_)) bad_request_ = 408;
+                return false;
+            }
         }
         std::string_view head(buf_.data() + pos_, end - pos_);
         pos_ = end + 4;
-        size_t line_end = head.find("\r\n");
-        std::string_view line = head.substr(0, line_end);
-        size_t s1 = line.find(' '), s2 = line.rfind(' ');
-        if (s1 == std::string_view::npos || s2 == s1) {
+        auto parsed = parse_request_head(head);
+        auto framing = parsed ? body_framing(*parsed) : std::nullopt;
+        if (!framing) {
             bad_request_ = 400;
             return false;
         }
-        req.method = std::string(line.substr(0, s1));
-        req.target = std::string(line.substr(s1 + 1, s2 - s1 - 1));
-        version_ = std::string(line.substr(s2 + 1));
-        req.headers.clear();
-        size_t at = line_end == std::string_view::npos ? head.size() : line_end + 2;
-        while (at < head.size()) {
-            size_t e = head.find("\r\n", at);
-            if (e == std::string_view::npos) e = head.size();
-            std::string_view h = head.substr(at, e - at);
-            size_t colon = h.find(':');
-            if (colon == std::string_view::npos) {
-                bad_request_ = 400;
-                return false;
-            }
-            req.headers.emplace_back(lower(std::string(h.substr(0, colon))), trim(h.substr(colon + 1)));
-            at = e + 2;
-        }
+        req.method = std::move(parsed->method);
+        req.target = std::move(parsed->target);
+        req.headers = std::move(parsed->headers);
+        version_ = std::move(parsed->version);
         size_t q = req.target.find('?');
         req.raw_path = req.target.substr(0, q);
         req.params = q == std::string::npos ? HeaderList{} : parse_query(std::string_view(req.target).substr(q + 1));
 
-        // Body framing.
         body_failed_ = false;
+        body_started_ = false;
         continue_sent_ = false;
         expect_continue_ = lower(req.header("expect")) == "100-continue";
-        if (lower(req.header("transfer-encoding")).find("chunked") != std::string::npos) {
-            mode_ = Mode::chunked;
-            chunk_left_ = 0;
-            chunked_done_ = false;
-        } else if (req.has_header("content-length")) {
-            try {
-                size_t used = 0;
-                std::string cl = req.header("content-length");
-                remaining_ = std::stoull(cl, &used);
-                if (used != cl.size()) throw std::invalid_argument("content-length");
-            } catch (const std::exception&) {
-                bad_request_ = 400;
-                return false;
-            }
-            mode_ = remaining_ ? Mode::length : Mode::none;
-        } else {
-            mode_ = Mode::none;
+        switch (framing->kind) {
+            case Framing::chunked:
+                mode_ = Mode::chunked;
+                chunk_left_ = 0;
+                chunked_done_ = false;
+                break;
+            case Framing::length:
+                mode_ = Mode::length;
+                remaining_ = framing->length;
+                break;
+            case Framing::none:
+                mode_ = Mode::none;
+                remaining_ = 0;
+                break;
         }
         declared_ = mode_ == Mode::length ? std::optional<uint64_t>(remaining_)
                                           : (mode_ == Mode::none ? std::optional<uint64_t>(0) : std::nullopt);
@@ -204,6 +241,12 @@ public:
 
     bool read(const std::function<bool(const char*, size_t)>& sink) override {
         if (!send_continue()) return false;
+        // The body's clock starts when a handler first asks for it (not while a request is held).
+        if (!body_started_) {
+            body_started_ = true;
+            body_start_ = Clock::now();
+            body_received_ = 0;
+        }
         if (mode_ == Mode::length) {
             while (remaining_ > 0) {
                 if (pos_ >= buf_.size() && !fill()) return fail();
@@ -222,12 +265,9 @@ public:
                 if (chunk_left_ == 0) {
                     std::string line;
                     if (!read_line(line)) return fail();
-                    size_t used = 0;
-                    try {
-                        chunk_left_ = std::stoull(line, &used, 16);
-                    } catch (const std::exception&) {
-                        return fail();
-                    }
+                    auto size = parse_chunk_size(line);
+                    if (!size) return fail();
+                    chunk_left_ = *size;
                     if (chunk_left_ == 0) {
                         do {  // trailers up to the blank line
                             if (!read_line(line)) return fail();
@@ -271,14 +311,31 @@ public:
 private:
     enum class Mode { none, length, chunked };
 
+    // Waits for more bytes until the deadline: the current request's, or for a body, its grace
+    // plus what it has sent so far at the minimum rate (a trickle cannot hold a thread forever).
     bool fill() {
         compact();
+        if (body_started_ && mode_ != Mode::none) {
+            double allowance = static_cast<double>(body_received_) / static_cast<double>(std::max<uint64_t>(1, limits_.min_body_rate));
+            deadline_ = body_start_ + std::chrono::seconds(limits_.request_timeout_s) +
+                        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(allowance));
+        }
         char tmp[kIoChunk];
         for (;;) {
-            ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
-            if (n < 0 && errno == EINTR) continue;
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now()).count();
+            if (left <= 0) {
+                timed_out_ = true;
+                return false;
+            }
+            pollfd p{fd_, POLLIN, 0};
+            int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
+            if (r < 0 && errno != EINTR) return false;
+            if (r <= 0) continue;
+            ssize_t n = ::recv(fd_, tmp, sizeof tmp, MSG_DONTWAIT);
+            if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
             if (n <= 0) return false;
             buf_.append(tmp, static_cast<size_t>(n));
+            if (body_started_) body_received_ += static_cast<uint64_t>(n);
             return true;
         }
     }
@@ -311,6 +368,12 @@ private:
     }
 
     int fd_;
+    const ServerLimits& limits_;
+    Clock::time_point deadline_;
+    bool timed_out_ = false;
+    bool body_started_ = false;
+    Clock::time_point body_start_;
+    uint64_t body_received_ = 0;
     std::string buf_;
     size_t pos_ = 0;
     std::string version_;
@@ -335,10 +398,10 @@ void error_body(HttpResponse& res, int status, const std::string& message) {
 
 }  // namespace
 
-HttpServer::HttpServer(std::string listener, Handler handler, Emulation emulation, FaultInjector& faults,
-                       RequestLog& log)
-    : listener_(std::move(listener)), handler_(std::move(handler)), emulation_(emulation), faults_(faults),
-      log_(log) {}
+HttpServer::HttpServer(std::string listener, Handler handler, Emulation emulation, ServerLimits limits,
+                       FaultInjector& faults, RequestLog& log)
+    : listener_(std::move(listener)), handler_(std::move(handler)), emulation_(emulation), limits_(limits),
+      faults_(faults), log_(log) {}
 
 HttpServer::~HttpServer() { stop(); }
 
@@ -379,27 +442,54 @@ void HttpServer::accept_loop() {
     while (!stopping_) {
         int c = ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC);
         if (c < 0) {
-            if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE) continue;
-            return;
+            if (stopping_) return;
+            if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN) continue;
+            // Out of descriptors or memory: the pending connection stays queued and accept would
+            // fail again at once. Back off instead of spinning until something is freed.
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM || errno == EPROTO ||
+                errno == EPERM) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                continue;
+            }
+            return;  // the listening socket was shut down (EINVAL) or is unusable
         }
         int one = 1;
         ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        timeval tv{kIdleTimeoutS, 0};
-        ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        timeval tv{limits_.send_timeout_s, 0};
+        ::setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
         {
             std::lock_guard lock(mutex_);
             if (stopping_) {
                 ::close(c);
                 return;
             }
+            if (connections_.size() >= limits_.max_connections) {
+                // Full: a short answer from this thread (a fresh socket's buffer takes it at once).
+                static constexpr char kBusy[] =
+                    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+                    "Connection: close\r\nContent-Length: 37\r\n\r\n{\"error\":\"too many open connections\"}";
+                ::send(c, kBusy, sizeof kBusy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+                ::shutdown(c, SHUT_WR);
+                ::close(c);
+                continue;
+            }
             connections_.insert(c);
         }
-        std::thread([this, c] { serve(c); }).detach();
+        try {
+            std::thread([this, c] { serve(c); }).detach();
+        } catch (const std::system_error&) {
+            // No thread to be had (EAGAIN): drop this client, keep accepting the next ones.
+            std::lock_guard lock(mutex_);
+            connections_.erase(c);
+            ::close(c);
+            if (connections_.empty()) idle_.notify_all();
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
     }
 }
 
 void HttpServer::serve(int fd) {
-    Connection conn(fd);
+    Connection conn(fd, limits_);
     bool was_reset = false;
     for (;;) {
         HttpRequest req;
@@ -420,8 +510,28 @@ void HttpServer::serve(int fd) {
         auto started = Clock::now();
         if (emulation_.latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(emulation_.latency_ms));
 
+        bool faultable = faults_.applies(listener_, req.raw_path);
+        std::string fault_name;
+        if (faultable && faults_.draw_stall()) {
+            fault_name = "stall";
+            // A Hub that took the request and never answers; released when faults are disarmed.
+            if (!faults_.hold(fd)) {
+                RequestRecord rec;
+                rec.listener = listener_;
+                rec.method = req.method;
+                rec.target = req.target;
+                rec.range = req.header("range");
+                rec.ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+                rec.auth = req.has_header("authorization");
+                rec.fault = "stall";
+                log_.write(rec);
+                break;
+            }
+        }
+
         HttpResponse res;
-        if (auto status = faults_.draw_status()) {
+        if (auto status = faultable ? faults_.draw_status() : std::nullopt) {
+            fault_name = std::to_string(*status);
             error_body(res, *status, "injected fault");
             if (*status == 429) res.set_header("Retry-After", std::to_string(faults_.retry_after_s()));
         } else {
@@ -439,7 +549,7 @@ void HttpServer::serve(int fd) {
             if (!file_fd) error_body(res, 500, "cannot open stored object");
             else body_len = res.file->length;
         }
-        if (!res.file) body_len = res.body.size();
+        if (!res.file) body_len = res.stream ? res.stream->length : res.body.size();
         bool head_only = req.method == "HEAD";
         bool keep = conn.ready_for_next() && !stopping_;
 
@@ -448,14 +558,13 @@ void HttpServer::serve(int fd) {
         if (res.header("Content-Length").empty()) head += "Content-Length: " + std::to_string(body_len) + "\r\n";
         head += keep ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
 
-        std::optional<uint64_t> reset_after;
-        if (listener_ == "blob" && req.method == "GET" && (res.status == 200 || res.status == 206))
-            reset_after = faults_.draw_reset();
-        BodySender sender(fd, emulation_.bandwidth, reset_after);
+        BodyPlan plan = faultable && !head_only ? faults_.draw_body(listener_, req.method, res.status) : BodyPlan{};
+        BodySender sender(fd, emulation_.bandwidth, plan, faults_);
         bool ok = send_all(fd, head.data(), head.size());
         if (ok && !head_only) {
-            ok = res.file ? sender.send_file(file_fd.get(), res.file->offset, res.file->length)
-                          : sender.send(res.body.data(), res.body.size());
+            if (res.file) ok = sender.send_file(file_fd.get(), res.file->offset, res.file->length);
+            else if (res.stream) ok = res.stream->produce([&](const char* p, size_t n) { return sender.send(p, n); });
+            else ok = sender.send(res.body.data(), res.body.size());
         }
 
         RequestRecord rec;
@@ -467,14 +576,15 @@ void HttpServer::serve(int fd) {
         rec.bytes = sender.sent();
         rec.ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
         rec.auth = req.has_header("authorization");
+        rec.fault = plan.kind == BodyFault::none ? fault_name : plan.name();
         log_.write(rec);
 
         was_reset = sender.was_reset();
         if (!ok || !keep) break;
     }
+    if (!was_reset) lingering_close_wait(fd);
     std::lock_guard lock(mutex_);
     connections_.erase(fd);
-    if (!was_reset) ::shutdown(fd, SHUT_RDWR);
     ::close(fd);
     if (connections_.empty()) idle_.notify_all();
 }

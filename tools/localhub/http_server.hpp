@@ -1,4 +1,4 @@
-// A small HTTP/1.1 server: one thread per connection, keep-alive, streamed request bodies,
+// A small HTTP/1.1 server: one thread per connection (bounded, see ServerLimits), keep-alive, streamed request bodies,
 // file bodies by sendfile, and the hooks localhub needs that general servers lack:
 // exact control of Range answers, per-connection bandwidth, and resets after N bytes.
 #pragma once
@@ -14,6 +14,7 @@
 #include "emulation.hpp"
 #include "http_message.hpp"
 #include "request_log.hpp"
+#include "server_limits.hpp"
 #include "common/unique_fd.hpp"
 
 namespace localhub {
@@ -24,8 +25,8 @@ class HttpServer {
 public:
     using Handler = std::function<void(HttpRequest&, HttpResponse&)>;
 
-    HttpServer(std::string listener, Handler handler, Emulation emulation, FaultInjector& faults,
-               RequestLog& log);
+    HttpServer(std::string listener, Handler handler, Emulation emulation, ServerLimits limits,
+               FaultInjector& faults, RequestLog& log);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
@@ -42,6 +43,7 @@ private:
     std::string listener_;
     Handler handler_;
     Emulation emulation_;
+    ServerLimits limits_;
     FaultInjector& faults_;
     RequestLog& log_;
     UniqueFd listen_fd_;

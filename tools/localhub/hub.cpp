@@ -40,10 +40,13 @@ std::string join_from(const Segments& seg, size_t i) {
 
 }  // namespace
 
-Hub::Hub(RepoStore& repos, LfsStore& lfs, Access& access, HubOptions options)
-    : repos_(repos), lfs_(lfs), access_(access), options_(std::move(options)) {}
+Hub::Hub(RepoStore& repos, LfsStore& lfs, Access& access, const UrlSigner& signer, HubOptions options)
+    : repos_(repos), lfs_(lfs), access_(access), signer_(signer), options_(std::move(options)) {}
 
 Hub::RepoContext Hub::open_repo(const HttpRequest& req, const RepoId& id, bool write) {
+    // Every route that names a repository comes through here: a name that breaks the naming
+    // rules ("..", "%2F", NUL, overlong, non-ASCII) is refused before anything else is looked at.
+    if (!valid_repo_id(id)) throw HubError(400, "Invalid repo id", "", {});
     Caller caller = access_.identify(req);
     if (caller.bad_token)
         throw HubError(401, "Invalid credentials in Authorization header", "",
@@ -68,6 +71,8 @@ void Hub::handle_api(HttpRequest& req, HttpResponse& res) {
         else route_web(req, res, *seg);
     } catch (const HubError& e) {
         render_error(res, e);
+    } catch (const InvalidRepoId&) {
+        render_error(res, HubError(400, "Invalid repo id"));
     } catch (const std::exception& e) {
         // The detail names server paths: it goes to localhub's stderr, not to the client.
         std::fprintf(stderr, "localhub: %s %s: %s\n", req.method.c_str(), req.target.c_str(), e.what());
@@ -210,6 +215,13 @@ void Hub::route_web(HttpRequest& req, HttpResponse& res, const Segments& seg) {
 
 void Hub::handle_blob(HttpRequest& req, HttpResponse& res) {
     try {
+        // The storage host serves only URLs the API host signed (after its access checks).
+        switch (signer_.verify(req.method, req.target)) {
+            case UrlSigner::Verdict::ok: break;
+            case UrlSigner::Verdict::missing: throw HubError(403, "Request is missing a signature", "AccessDenied");
+            case UrlSigner::Verdict::bad: throw HubError(403, "The request signature does not match", "AccessDenied");
+            case UrlSigner::Verdict::expired: throw HubError(403, "Request has expired", "AccessDenied");
+        }
         auto seg = split_path(req.raw_path);
         if (!seg) throw HubError(400, "malformed percent-encoding in URL");
         if (seg->size() == 2 && (*seg)[0] == "lfs" && (req.method == "GET" || req.method == "HEAD"))

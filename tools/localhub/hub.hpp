@@ -14,6 +14,7 @@
 #include "http_message.hpp"
 #include "lfs_store.hpp"
 #include "repo_store.hpp"
+#include "url_signer.hpp"
 
 namespace localhub {
 
@@ -26,7 +27,7 @@ struct HubOptions {
 
 class Hub {
 public:
-    Hub(RepoStore& repos, LfsStore& lfs, Access& access, HubOptions options);
+    Hub(RepoStore& repos, LfsStore& lfs, Access& access, const UrlSigner& signer, HubOptions options);
     void set_blob_url(std::string url) { options_.blob_url = std::move(url); }
 
     void handle_api(HttpRequest& req, HttpResponse& res);
@@ -75,6 +76,10 @@ private:
     void super_squash(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const std::string& branch);
 
     // hub_lfs.cpp
+    // Whether this repository may reference the LFS object: its bytes were uploaded through
+    // it, or a pointer to it is already in its history.
+    bool repo_has_lfs(const RepoContext& ctx, const std::string& sha256, uint64_t size) const;
+    void check_gate(const RepoContext& ctx) const;  // 401/403 GatedRepo for a gated repo's files
     void lfs_batch(HttpRequest& req, HttpResponse& res, RepoContext& ctx);
     void blob_upload(HttpRequest& req, HttpResponse& res, const Segments& seg);
 
@@ -89,6 +94,7 @@ private:
     RepoStore& repos_;
     LfsStore& lfs_;
     Access& access_;
+    const UrlSigner& signer_;
     HubOptions options_;
 };
 

@@ -92,8 +92,12 @@ void Hub::create_repo(HttpRequest& req, HttpResponse& res) {
     meta.is_private = privacy_of(body).value_or(false);
     if (type == RepoType::space) meta.sdk = str(body, "sdk").empty() ? "static" : str(body, "sdk");
     std::string url = endpoint_of(req) + "/" + type_url_prefix(type) + id.id();
-    if (!repos_.create(id, meta, user.name))
-        throw HubError(409, "You already created this " + type_name(type) + " repo", "", {});
+    if (!repos_.create(id, meta, user.name)) {
+        // huggingface_hub's create_repo(exist_ok=True) takes the URL from this body.
+        HubError e(409, "You already created this " + type_name(type) + " repo");
+        e.fields = {{"url", url}};
+        throw e;
+    }
     send_json(res, {{"url", url}, {"name", id.id()}, {"id", repos_.meta(id)->object_id}});
 }
 

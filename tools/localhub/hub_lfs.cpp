@@ -5,6 +5,7 @@
 
 #include "api_support.hpp"
 #include "hub.hpp"
+#include "url.hpp"
 
 namespace localhub {
 namespace {
@@ -26,6 +27,10 @@ uint64_t parse_size(const std::string& s) {
 
 }  // namespace
 
+bool Hub::repo_has_lfs(const RepoContext& ctx, const std::string& sha256, uint64_t size) const {
+    return repos_.has_lfs_link(ctx.id, sha256) || ctx.git.has_blob_with(make_lfs_pointer({sha256, size}));
+}
+
 void Hub::lfs_batch(HttpRequest& req, HttpResponse& res, RepoContext& ctx) {
     auto body = read_json_body(req, options_.max_body);
     if (!body.is_object() || !body.contains("objects") || !body["objects"].is_array())
@@ -38,7 +43,10 @@ void Hub::lfs_batch(HttpRequest& req, HttpResponse& res, RepoContext& ctx) {
         if (!ctx.caller.user) throw HubError(401, "You must be authenticated to upload");
         if (!to_pr && !access_.can_write(ctx.caller, ctx.id))
             throw HubError(403, "You don't have the rights to write to " + ctx.id.id());
+    } else {
+        check_gate(ctx);
     }
+    const std::string repo_query = "repo=" + percent_encode(RepoStore::key(ctx.id));
     bool multipart_ok = false;
     if (body.contains("transfers") && body["transfers"].is_array())
         for (const auto& t : body["transfers"]) multipart_ok |= t == "multipart";
@@ -54,11 +62,18 @@ void Hub::lfs_batch(HttpRequest& req, HttpResponse& res, RepoContext& ctx) {
         }
         nlohmann::json item = {{"oid", oid}, {"size", size}};
         auto stored = lfs_.size(oid);
-        std::string base = options_.blob_url + "/upload/" + oid + "/" + std::to_string(size);
+        // Only objects this repository has (uploaded through it, or in its history) exist for it:
+        // knowing a sha256 from another repository's listing gives neither its bytes nor a right
+        // to commit it here.
+        bool here = stored && *stored == size && repo_has_lfs(ctx, oid, size);
+        std::string path = "/upload/" + oid + "/" + std::to_string(size);
+        auto signed_url = [&](const std::string& method, const std::string& p) {
+            return options_.blob_url + signer_.sign(method, p, repo_query);
+        };
         if (operation == "download") {
-            if (!stored) item["error"] = {{"code", 404}, {"message", "Object does not exist"}};
-            else item["actions"] = {{"download", {{"href", options_.blob_url + "/lfs/" + oid}}}};
-        } else if (!stored) {  // already stored objects get no actions: nothing to upload
+            if (!stored || !repo_has_lfs(ctx, oid, *stored)) item["error"] = {{"code", 404}, {"message", "Object does not exist"}};
+            else item["actions"] = {{"download", {{"href", options_.blob_url + signer_.sign("GET", "/lfs/" + oid)}, {"expires_in", 3600}}}};
+        } else if (!here) {  // objects this repository has get no actions: nothing to upload
             item["authenticated"] = true;
             if (multipart_ok && size >= options_.multipart_threshold) {
                 uint64_t chunk = options_.multipart_chunk;
@@ -67,11 +82,11 @@ void Hub::lfs_batch(HttpRequest& req, HttpResponse& res, RepoContext& ctx) {
                 for (uint64_t n = 1; n <= parts; ++n) {
                     char key[16];
                     std::snprintf(key, sizeof key, "%05llu", static_cast<unsigned long long>(n));
-                    header[key] = base + "/part/" + std::to_string(n);
+                    header[key] = signed_url("PUT", path + "/part/" + std::to_string(n));
                 }
-                item["actions"] = {{"upload", {{"href", base + "/complete"}, {"header", header}}}};
+                item["actions"] = {{"upload", {{"href", signed_url("POST", path + "/complete")}, {"header", header}}}};
             } else {
-                item["actions"] = {{"upload", {{"href", base}}}};
+                item["actions"] = {{"upload", {{"href", signed_url("PUT", path)}}}};
             }
         }
         objects.push_back(std::move(item));
@@ -84,14 +99,27 @@ void Hub::blob_upload(HttpRequest& req, HttpResponse& res, const Segments& seg) 
     if (seg.size() < 3 || !is_sha256_hex(seg[1])) throw HubError(404, "no such upload");
     const std::string& oid = seg[1];
     uint64_t size = parse_size(seg[2]);
-    auto source = [&](const std::function<bool(const char*, size_t)>& sink) { return req.body->read(sink); };
+    auto repo = RepoStore::from_key(req.param("repo"));  // signed with the rest of the URL
+    if (!repo || !repos_.exists(*repo)) throw HubError(404, "no such upload");
     if (seg.size() == 3 && req.method == "PUT") {
-        if (lfs_.size(oid)) {  // already there (a retry): take the bytes and keep the stored copy
-            req.body->read([](const char*, size_t) { return true; });
-            return send_json(res, nlohmann::json::object());
-        }
-        std::string error = lfs_.ingest(oid, size, source);
+        // The upload stops at the announced size: no client fills the disk through a signed URL.
+        if (auto n = req.body->declared_length(); n && *n > size)
+            throw HubError(413, "the object is " + std::to_string(size) + " bytes");
+        uint64_t got = 0;
+        bool too_big = false;
+        auto bounded = [&](const std::function<bool(const char*, size_t)>& sink) {
+            return req.body->read([&](const char* p, size_t n) {
+                got += n;
+                if (got > size) return !(too_big = true);
+                return sink(p, n);
+            });
+        };
+        // Even an object already stored is taken in full and checked: the bytes prove that the
+        // uploader has the object before this repository may use it.
+        std::string error = lfs_.ingest(oid, size, bounded);
+        if (too_big) throw HubError(413, "the object is " + std::to_string(size) + " bytes");
         if (!error.empty()) throw HubError(400, error);
+        repos_.link_lfs(*repo, oid);
         return send_json(res, nlohmann::json::object());
     }
     if (seg.size() == 5 && seg[3] == "part" && req.method == "PUT") {
@@ -130,9 +158,11 @@ void Hub::blob_upload(HttpRequest& req, HttpResponse& res, const Segments& seg) 
             parts.emplace_back(p["partNumber"].get<int>(), p["etag"].get<std::string>());
         }
         std::sort(parts.begin(), parts.end());
-        if (lfs_.size(oid)) return send_json(res, nlohmann::json::object());
+        // A retried completion of an upload that already went through.
+        if (lfs_.size(oid) == size && repos_.has_lfs_link(*repo, oid)) return send_json(res, nlohmann::json::object());
         std::string error = lfs_.complete(oid, size, parts);
         if (!error.empty()) throw HubError(400, error);
+        repos_.link_lfs(*repo, oid);
         return send_json(res, nlohmann::json::object());
     }
     throw HubError(404, "no such upload");

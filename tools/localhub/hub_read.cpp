@@ -156,7 +156,7 @@ void Hub::paths_info(HttpRequest& req, HttpResponse& res, RepoContext& ctx, cons
         }
         if (body.contains("expand")) expand = body["expand"].is_boolean() ? body["expand"].get<bool>() : false;
     } else {
-        auto form = parse_query(read_body(req, options_.max_body));
+        auto form = parse_query(read_body(req, std::min(options_.max_body, kMaxJsonBody)));
         for (const auto& [k, v] : form) {
             if (k == "paths" || k == "paths[]") paths.push_back(v);
             if (k == "expand") expand = truthy(v);

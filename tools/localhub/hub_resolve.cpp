@@ -41,12 +41,16 @@ std::pair<uint64_t, uint64_t> apply_range(const HttpRequest& req, HttpResponse& 
     return {start, end - start + 1};
 }
 
-void Hub::resolve(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const std::string& rev,
-                  const std::string& path, bool raw) {
+void Hub::check_gate(const RepoContext& ctx) const {
     if (ctx.meta.gated != false && !access_.is_member(ctx.caller, ctx.id.ns)) {
         std::string msg = "Access to " + type_name(ctx.id.type) + " " + ctx.id.id() + " is restricted.";
         throw HubError(ctx.caller.user ? 403 : 401, msg + (ctx.caller.user ? "" : " Please log in."), "GatedRepo");
     }
+}
+
+void Hub::resolve(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const std::string& rev,
+                  const std::string& path, bool raw) {
+    check_gate(ctx);
     git_oid commit = resolve_or_404(ctx, rev);
     std::string commit_hex = oid_hex(commit);
     auto item = path.empty() ? std::nullopt : ctx.git.entry(commit, path);
@@ -61,12 +65,13 @@ void Hub::resolve(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const s
         // As the Hub does for LFS files: metadata on a 302 to the storage host.
         std::string etag = "\"" + item->lfs->sha256 + "\"";
         res.status = 302;
-        res.set_header("Location", options_.blob_url + "/lfs/" + item->lfs->sha256);
+        std::string location = options_.blob_url + signer_.sign("GET", "/lfs/" + item->lfs->sha256);
+        res.set_header("Location", location);
         res.set_header("X-Linked-Etag", etag);
         res.set_header("X-Linked-Size", std::to_string(item->lfs->size));
         res.set_header("ETag", etag);
         res.set_header("Content-Type", "text/plain; charset=utf-8");
-        res.body = "Found. Redirecting to " + options_.blob_url + "/lfs/" + item->lfs->sha256;
+        res.body = "Found. Redirecting to " + location;
         return;
     }
     std::string etag = "\"" + oid_hex(item->oid) + "\"";
@@ -75,11 +80,17 @@ void Hub::resolve(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const s
         res.status = 304;
         return;
     }
-    std::string content = ctx.git.blob(item->oid);
+    uint64_t size = ctx.git.blob_size(item->oid);
     res.set_header("Content-Type", "application/octet-stream");
     res.set_header("Content-Disposition", "inline; filename=\"" + percent_encode(path.substr(path.rfind('/') + 1)) + "\"");
-    auto [offset, length] = apply_range(req, res, content.size());
-    res.body = res.status == 416 ? std::string() : content.substr(offset, length);
+    auto [offset, length] = apply_range(req, res, size);
+    if (res.status == 416 || length == 0) return;
+    // Streamed after the handler returns, by a GitRepo of its own (the request's is gone by then).
+    std::string repo_path = repos_.path(ctx.id).string();
+    git_oid oid = item->oid;
+    res.stream = StreamBody{length, [repo_path, oid, offset = offset, length = length](const auto& sink) {
+                                return GitRepo::open(repo_path).stream_blob(oid, offset, length, sink);
+                            }};
 }
 
 void Hub::serve_lfs_object(HttpRequest& req, HttpResponse& res, const std::string& sha) {

@@ -1,6 +1,8 @@
 // Write endpoints: preupload, the NDJSON commit, branches, tags and super-squash.
 #include <fnmatch.h>
 
+#include <exception>
+#include <functional>
 #include <sstream>
 
 #include "api_support.hpp"
@@ -69,46 +71,63 @@ std::string string_field(const nlohmann::json& value, const char* name, const st
     return f.get<std::string>();
 }
 
+// One operation of a commit, its content already written as a blob: the body streams through
+// and only this much of each line is kept, so a commit of many files needs little memory.
+struct PendingOp {
+    enum class Kind { put, copy, remove_file, remove_folder } kind = Kind::put;
+    std::string path;
+    git_oid blob{};       // put
+    std::string source;   // copy: the oldPath
+};
+
 struct CommitRequest {
     std::string summary, description;
     std::optional<std::string> parent;
-    std::vector<std::pair<std::string, nlohmann::json>> ops;  // key, value
+    bool have_header = false;
+    std::vector<PendingOp> ops;
 };
 
-CommitRequest parse_ndjson(const std::string& body) {
-    CommitRequest out;
-    bool have_header = false;
-    size_t start = 0, line_no = 0;
-    while (start < body.size()) {
-        size_t end = body.find('\n', start);
-        if (end == std::string::npos) end = body.size();
-        std::string line = body.substr(start, end - start);
-        start = end + 1;
-        ++line_no;
-        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        nlohmann::json j;
+// Calls on_line with each line of the body as it arrives (a final line may lack its '\n').
+// At most max bytes in all (413 beyond).
+void for_each_line(HttpRequest& req, uint64_t max, const std::function<void(std::string_view)>& on_line) {
+    if (!req.body) return;
+    if (auto n = req.body->declared_length(); n && *n > max)
+        throw HubError(413, "request body too large (" + std::to_string(*n) + " bytes, at most " + std::to_string(max) + ")");
+    std::string carry;
+    uint64_t total = 0;
+    bool too_big = false;
+    std::exception_ptr error;
+    bool ok = req.body->read([&](const char* p, size_t n) {
+        total += n;
+        if (total > max) return !(too_big = true);
+        std::string_view chunk(p, n);
         try {
-            j = nlohmann::json::parse(line);
-        } catch (const nlohmann::json::exception& e) {
-            throw HubError(400, "line " + std::to_string(line_no) + " is not JSON: " + e.what());
+            while (!chunk.empty()) {
+                size_t nl = chunk.find('\n');
+                if (nl == std::string_view::npos) {
+                    carry.append(chunk);
+                    break;
+                }
+                if (carry.empty()) {
+                    on_line(chunk.substr(0, nl));
+                } else {
+                    carry.append(chunk.substr(0, nl));
+                    on_line(carry);
+                    if (carry.capacity() > (1 << 20)) std::string().swap(carry);  // give a big line's memory back
+                    carry.clear();
+                }
+                chunk.remove_prefix(nl + 1);
+            }
+        } catch (...) {
+            error = std::current_exception();
+            return false;
         }
-        if (!j.is_object() || !j.contains("key") || !j["key"].is_string() || !j.contains("value") ||
-            !j["value"].is_object())
-            throw HubError(400, "line " + std::to_string(line_no) + " must be {\"key\": ..., \"value\": {...}}");
-        std::string key = j["key"];
-        if (key == "header") {
-            const auto& v = j["value"];
-            out.summary = string_field(v, "summary", "header");
-            if (v.contains("description") && v["description"].is_string()) out.description = v["description"];
-            if (v.contains("parentCommit") && v["parentCommit"].is_string()) out.parent = v["parentCommit"];
-            have_header = true;
-        } else {
-            out.ops.emplace_back(key, j["value"]);
-        }
-    }
-    if (!have_header) throw HubError(400, "the commit has no header line");
-    if (out.summary.empty()) throw HubError(400, "the commit summary is empty");
-    return out;
+        return true;
+    });
+    if (error) std::rethrow_exception(error);
+    if (too_big) throw HubError(413, "request body too large (at most " + std::to_string(max) + " bytes)");
+    if (!ok) throw HubError(400, "incomplete request body");
+    if (!carry.empty()) on_line(carry);
 }
 
 }  // namespace
@@ -155,12 +174,83 @@ void Hub::preupload(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const
 
 void Hub::commit(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const std::string& rev) {
     bool create_pr = truthy(req.param("create_pr"));
-    CommitRequest request = parse_ndjson(read_body(req, options_.max_body));
     std::string ref = branch_ref(rev.empty() ? "main" : rev);
     if (ctx.caller.user == nullptr) throw HubError(401, "You must be authenticated to commit");
     if (create_pr && ref.rfind("refs/pr/", 0) == 0) throw HubError(400, "cannot open a pull request from a pull request");
     if (!create_pr && ref.rfind("refs/pr/", 0) != 0 && !access_.can_write(ctx.caller, ctx.id))
         throw HubError(403, "You don't have the rights to write to " + ctx.id.id());
+
+    // The NDJSON body, line by line: file contents become blobs at once (a commit that fails
+    // later leaves them unreferenced, as an interrupted git push does).
+    CommitRequest request;
+    size_t line_no = 0;
+    for_each_line(req, options_.max_body, [&](std::string_view line) {
+        ++line_no;
+        if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;
+        nlohmann::json j;
+        try {
+            j = nlohmann::json::parse(line.begin(), line.end());
+        } catch (const nlohmann::json::exception& e) {
+            throw HubError(400, "line " + std::to_string(line_no) + " is not JSON: " + e.what());
+        }
+        if (!j.is_object() || !j.contains("key") || !j["key"].is_string() || !j.contains("value") ||
+            !j["value"].is_object())
+            throw HubError(400, "line " + std::to_string(line_no) + " must be {\"key\": ..., \"value\": {...}}");
+        std::string key = j["key"];
+        const auto& value = j["value"];
+        if (key == "header") {
+            request.summary = string_field(value, "summary", "header");
+            if (value.contains("description") && value["description"].is_string()) request.description = value["description"];
+            if (value.contains("parentCommit") && value["parentCommit"].is_string()) request.parent = value["parentCommit"];
+            request.have_header = true;
+            return;
+        }
+        PendingOp op;
+        op.path = checked_repo_path(string_field(value, "path", key));
+        const std::string& path = op.path;
+        if (key == "file") {
+            if (value.contains("content")) {
+                std::string content = string_field(value, "content", key);
+                std::string encoding = value.value("encoding", "base64");
+                if (encoding == "base64") {
+                    auto decoded = base64_decode(content);
+                    if (!decoded) throw HubError(400, "invalid base64 content for " + path);
+                    content = std::move(*decoded);
+                } else if (encoding != "utf-8") {
+                    throw HubError(400, "unknown encoding '" + encoding + "' for " + path);
+                }
+                // A pointer committed as a regular file reads as that LFS object: the same
+                // rule as for lfsFile applies, or it would hand out objects of other repos.
+                if (auto p = parse_lfs_pointer(content); p && !repo_has_lfs(ctx, p->sha256, p->size))
+                    throw HubError(422, "LFS pointer " + path + " names an object not uploaded to this repository");
+                op.blob = ctx.git.write_blob(content);
+            } else if (value.contains("oldPath")) {  // a copy of a file already in the repo
+                op.kind = PendingOp::Kind::copy;
+                op.source = checked_repo_path(string_field(value, "oldPath", key));
+            } else {
+                throw HubError(400, "'file' operation without content for " + path);
+            }
+        } else if (key == "lfsFile") {
+            std::string oid = string_field(value, "oid", key);
+            if (value.contains("algo") && value["algo"] != "sha256") throw HubError(400, "lfsFile algo must be sha256");
+            if (!is_sha256_hex(oid)) throw HubError(400, "lfsFile oid must be a sha256 hex digest");
+            auto stored = lfs_.size(oid);
+            if (!stored || !repo_has_lfs(ctx, oid, *stored))
+                throw HubError(422, "LFS object " + oid + " for " + path + " was not uploaded");
+            if (value.contains("size") && (!value["size"].is_number_unsigned() || value["size"].get<uint64_t>() != *stored))
+                throw HubError(422, "size of " + path + " does not match the uploaded LFS object");
+            op.blob = ctx.git.write_blob(make_lfs_pointer({oid, *stored}));
+        } else if (key == "deletedFile") {
+            op.kind = PendingOp::Kind::remove_file;
+        } else if (key == "deletedFolder") {
+            op.kind = PendingOp::Kind::remove_folder;
+        } else {
+            throw HubError(400, "unknown operation '" + key + "'");
+        }
+        request.ops.push_back(std::move(op));
+    });
+    if (!request.have_header) throw HubError(400, "the commit has no header line");
+    if (request.summary.empty()) throw HubError(400, "the commit summary is empty");
 
     auto lock = repos_.lock(ctx.id);
     auto head = ctx.git.ref_target(ref);
@@ -178,44 +268,18 @@ void Hub::commit(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const st
     }
 
     TreeEditor editor(ctx.git, ctx.git.commit_tree(base));
-    for (const auto& [key, value] : request.ops) {
-        std::string path = checked_repo_path(string_field(value, "path", key));
+    for (const auto& op : request.ops) {
         try {
-            if (key == "file") {
-                std::optional<git_oid> blob;
-                if (value.contains("content")) {
-                    std::string content = string_field(value, "content", key);
-                    std::string encoding = value.value("encoding", "base64");
-                    if (encoding == "base64") {
-                        auto decoded = base64_decode(content);
-                        if (!decoded) throw HubError(400, "invalid base64 content for " + path);
-                        content = std::move(*decoded);
-                    } else if (encoding != "utf-8") {
-                        throw HubError(400, "unknown encoding '" + encoding + "' for " + path);
-                    }
-                    blob = ctx.git.write_blob(content);
-                } else if (value.contains("oldPath")) {  // a copy of a file already in the repo
-                    blob = editor.file_blob(checked_repo_path(string_field(value, "oldPath", key)));
-                    if (!blob) throw HubError(404, "copy source not found for " + path, "EntryNotFound");
-                } else {
-                    throw HubError(400, "'file' operation without content for " + path);
+            switch (op.kind) {
+                case PendingOp::Kind::put: editor.put_file(op.path, op.blob); break;
+                case PendingOp::Kind::copy: {
+                    auto blob = editor.file_blob(op.source);
+                    if (!blob) throw HubError(404, "copy source not found for " + op.path, "EntryNotFound");
+                    editor.put_file(op.path, *blob);
+                    break;
                 }
-                editor.put_file(path, *blob);
-            } else if (key == "lfsFile") {
-                std::string oid = string_field(value, "oid", key);
-                if (value.contains("algo") && value["algo"] != "sha256") throw HubError(400, "lfsFile algo must be sha256");
-                if (!is_sha256_hex(oid)) throw HubError(400, "lfsFile oid must be a sha256 hex digest");
-                auto stored = lfs_.size(oid);
-                if (!stored) throw HubError(422, "LFS object " + oid + " for " + path + " was not uploaded");
-                if (value.contains("size") && (!value["size"].is_number_unsigned() || value["size"].get<uint64_t>() != *stored))
-                    throw HubError(422, "size of " + path + " does not match the uploaded LFS object");
-                editor.put_file(path, ctx.git.write_blob(make_lfs_pointer({oid, *stored})));
-            } else if (key == "deletedFile") {
-                editor.remove_file(path);
-            } else if (key == "deletedFolder") {
-                editor.remove_folder(path);
-            } else {
-                throw HubError(400, "unknown operation '" + key + "'");
+                case PendingOp::Kind::remove_file: editor.remove_file(op.path); break;
+                case PendingOp::Kind::remove_folder: editor.remove_folder(op.path); break;
             }
         } catch (const TreeEditor::EditError& e) {
             if (e.kind == TreeEditor::EditError::Kind::not_found) throw HubError(404, e.what(), "EntryNotFound");

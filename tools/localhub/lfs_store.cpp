@@ -55,6 +55,8 @@ LfsStore::LfsStore(fs::path root) : root_(root / "objects"), tmp_(root / "tmp") 
 }
 
 fs::path LfsStore::object_path(const std::string& sha) const {
+    // The name comes from URLs: only 64 hex digits may become a path.
+    if (!is_sha256_hex(sha)) throw std::invalid_argument("not a sha256");
     return root_ / sha.substr(0, 2) / sha.substr(2, 2) / sha;
 }
 

@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGUSR1);  // arm the --fault faults
+    sigaddset(&stop_signals, SIGUSR2);  // disarm them: stalled requests go on
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
@@ -38,12 +40,14 @@ int main(int argc, char** argv) {
         for (const auto& o : opts.orgs) access.add_org(o);
         RequestLog log = opts.log_file.empty() ? RequestLog() : RequestLog(opts.log_file);
         FaultInjector faults(opts.faults);
-        Hub hub(repos, lfs, access,
+        UrlSigner signer(std::filesystem::path(opts.data_dir) / "url-signing.key", std::chrono::seconds(opts.url_lifetime_s));
+        Hub hub(repos, lfs, access, signer,
                 HubOptions{opts.max_body, opts.multipart_threshold, opts.multipart_chunk, ""});
         if (opts.samples) hub.create_samples();
 
-        HttpServer api("api", [&](HttpRequest& q, HttpResponse& r) { hub.handle_api(q, r); }, opts.emulation, faults, log);
-        HttpServer blob("blob", [&](HttpRequest& q, HttpResponse& r) { hub.handle_blob(q, r); }, opts.emulation, faults,
+        HttpServer api("api", [&](HttpRequest& q, HttpResponse& r) { hub.handle_api(q, r); }, opts.emulation, opts.limits, faults,
+                       log);
+        HttpServer blob("blob", [&](HttpRequest& q, HttpResponse& r) { hub.handle_blob(q, r); }, opts.emulation, opts.limits, faults,
                         log);
         int port = api.listen(opts.host, opts.port);
         int blob_port;
@@ -60,8 +64,16 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "localhub: LFS storage host on http://%s:%d, data in %s\n", opts.blob_host.c_str(),
                      blob_port, opts.data_dir.c_str());
 
-        int sig = 0;
-        sigwait(&stop_signals, &sig);
+        for (;;) {
+            int sig = 0;
+            sigwait(&stop_signals, &sig);
+            if (sig == SIGUSR1 || sig == SIGUSR2) {
+                faults.set_armed(sig == SIGUSR1);
+                std::fprintf(stderr, "localhub: faults %s\n", sig == SIGUSR1 ? "armed" : "disarmed");
+                continue;
+            }
+            break;
+        }
         api.stop();
         blob.stop();
     } catch (const std::exception& e) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "emulation.hpp"
+#include "server_limits.hpp"
 
 namespace localhub {
 
@@ -18,9 +19,11 @@ struct Options {
     std::string log_file;
     Emulation emulation;
     FaultSpec faults;
+    ServerLimits limits;
     uint64_t max_body = 1ull << 30;
     uint64_t multipart_threshold = 20ull << 20;
     uint64_t multipart_chunk = 8ull << 20;
+    int url_lifetime_s = 3600;  // signed storage URLs
     bool samples = false;
 };
 

@@ -39,12 +39,19 @@ std::string type_url_prefix(RepoType t) { return t == RepoType::model ? "" : typ
 
 bool valid_repo_name(const std::string& s) {
     if (s.empty() || s.size() > 96) return false;
+    // ASCII only, whatever the locale: no '/', '%', NUL, or look-alike letters of other scripts.
     for (char c : s)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) return false;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-'))
+            return false;
     if (s.front() == '-' || s.front() == '.' || s.back() == '-' || s.back() == '.') return false;
     if (s.find("--") != std::string::npos || s.find("..") != std::string::npos) return false;
     if (s.size() >= 4 && s.compare(s.size() - 4, 4, ".git") == 0) return false;
     return true;
+}
+
+bool valid_repo_id(const RepoId& id) {
+    return (id.ns.empty() || valid_repo_name(id.ns)) && valid_repo_name(id.name);
 }
 
 bool RepoId::operator<(const RepoId& o) const {
@@ -66,14 +73,16 @@ std::string default_gitattributes() {
 RepoStore::RepoStore(fs::path data_dir) : root_(data_dir / "repos") { fs::create_directories(root_); }
 
 fs::path RepoStore::path(const RepoId& id) const {
+    if (!valid_repo_id(id)) throw InvalidRepoId("invalid repo id");
     fs::path p = root_ / type_plural(id.type);
     if (!id.ns.empty()) p /= id.ns;
     return p / (id.name + ".git");
 }
 
-bool RepoStore::exists(const RepoId& id) const { return fs::exists(path(id) / "localhub.json"); }
+bool RepoStore::exists(const RepoId& id) const { return valid_repo_id(id) && fs::exists(path(id) / "localhub.json"); }
 
 std::optional<RepoMeta> RepoStore::meta(const RepoId& id) const {
+    if (!valid_repo_id(id)) return std::nullopt;
     std::ifstream in(path(id) / "localhub.json");
     if (!in) return std::nullopt;
     nlohmann::json j;
@@ -171,6 +180,32 @@ std::vector<RepoId> RepoStore::list(RepoType type) const {
         if (e.is_directory() && !e.path().filename().string().ends_with(".git")) add(e.path(), e.path().filename().string());
     std::sort(out.begin(), out.end());
     return out;
+}
+
+void RepoStore::link_lfs(const RepoId& id, const std::string& sha256) const {
+    auto dir = path(id) / "lfs-links";
+    fs::create_directories(dir);
+    std::ofstream(dir / sha256).flush();
+}
+
+bool RepoStore::has_lfs_link(const RepoId& id, const std::string& sha256) const {
+    std::error_code ec;
+    return valid_repo_id(id) && sha256.size() == 64 && sha256.find('/') == std::string::npos &&
+           fs::exists(path(id) / "lfs-links" / sha256, ec);
+}
+
+std::string RepoStore::key(const RepoId& id) { return type_plural(id.type) + "/" + id.id(); }
+
+std::optional<RepoId> RepoStore::from_key(const std::string& key) {
+    auto a = key.find('/');
+    if (a == std::string::npos) return std::nullopt;
+    auto type = repo_type_from_plural(key.substr(0, a));
+    if (!type) return std::nullopt;
+    std::string rest = key.substr(a + 1);
+    auto b = rest.find('/');
+    RepoId id{*type, b == std::string::npos ? "" : rest.substr(0, b), b == std::string::npos ? rest : rest.substr(b + 1)};
+    if (!valid_repo_id(id)) return std::nullopt;
+    return id;
 }
 
 std::unique_lock<std::mutex> RepoStore::lock(const RepoId& id) {

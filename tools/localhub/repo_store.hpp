@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,16 @@ std::string type_url_prefix(RepoType t);  // "", "datasets/", "spaces/"
 // Hub naming rules: 1-96 of [A-Za-z0-9._-], no leading/trailing '-' or '.', no "--" or "..",
 // not ending in ".git".
 bool valid_repo_name(const std::string& s);
+
+struct RepoId;
+// A namespace (empty for canonical repos) and a name that both follow the naming rules.
+// Every id that reaches the disk passes this check: RepoStore::path() refuses any other.
+bool valid_repo_id(const RepoId& id);
+
+// Thrown by RepoStore::path() for an id that is not valid_repo_id: it never becomes a path.
+struct InvalidRepoId : std::invalid_argument {
+    using std::invalid_argument::invalid_argument;
+};
 
 struct RepoId {
     RepoType type = RepoType::model;
@@ -57,6 +68,14 @@ public:
     bool remove(const RepoId& id);
     bool move(const RepoId& from, const RepoId& to);
     std::vector<RepoId> list(RepoType type) const;
+
+    // LFS objects whose bytes were uploaded through this repository's batch API: the proof that
+    // whoever commits them here has them (the store is shared by sha256 across repositories).
+    void link_lfs(const RepoId& id, const std::string& sha256) const;
+    bool has_lfs_link(const RepoId& id, const std::string& sha256) const;
+    // "models/ns/name" (or "models/name") and back, for upload URLs.
+    static std::string key(const RepoId& id);
+    static std::optional<RepoId> from_key(const std::string& key);
 
     // Serialises writes to one repository (commits, refs, metadata).
     std::unique_lock<std::mutex> lock(const RepoId& id);

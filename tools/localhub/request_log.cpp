@@ -17,6 +17,7 @@ void RequestLog::write(const RequestRecord& r) {
     nlohmann::json line = {{"ts", now},        {"host", r.listener}, {"method", r.method},
                            {"path", r.target}, {"status", r.status}, {"range", r.range},
                            {"bytes", r.bytes}, {"ms", r.ms},         {"auth", r.auth}};
+    if (!r.fault.empty()) line["fault"] = r.fault;
     std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     std::lock_guard lock(mutex_);
     std::fwrite(text.data(), 1, text.size(), file_.get());

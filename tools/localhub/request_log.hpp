@@ -15,6 +15,7 @@ struct RequestRecord {
     uint64_t bytes = 0;
     double ms = 0;
     bool auth = false;  // whether an Authorization header came; its value is never logged
+    std::string fault;  // the injected fault that shaped the answer, if any
 };
 
 class RequestLog {

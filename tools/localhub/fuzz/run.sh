@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds localhub's libFuzzer targets with clang (ASan + UBSan) and runs each for a bounded time.
+#   tools/localhub/fuzz/run.sh [SECONDS_PER_TARGET]   (default 60)
+# Seeds are in tools/localhub/fuzz/corpus/<target>/; new inputs found go to a scratch copy, so
+# the repository's corpus only changes by hand. A crash leaves crash-* in the scratch folder and
+# makes the script fail: add the input to the corpus and a regression test.
+set -euo pipefail
+seconds="${1:-60}"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+src="$here/.."
+root="$here/../../.."
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+       -I"$src" -I"$root" -I"$root/src")
+common=("$src/http_parser.cpp" "$src/http_message.cpp" "$src/url.cpp")
+names=("$src/api_support.cpp" "$src/base64.cpp" "$src/lfs_pointer.cpp" "$src/repo_store.cpp" "$src/git_repo.cpp"
+       "$src/time_format.cpp")
+clang++ "${flags[@]}" "$here/fuzz_http_head.cpp" "${common[@]}" -o "$work/fuzz_http_head"
+clang++ "${flags[@]}" "$here/fuzz_names.cpp" "${common[@]}" "${names[@]}" -lgit2 -o "$work/fuzz_names"
+status=0
+for target in fuzz_http_head fuzz_names; do
+    mkdir -p "$work/corpus-$target"
+    cp -r "$here/corpus/$target/." "$work/corpus-$target/" 2>/dev/null || true
+    echo "== $target: $seconds s"
+    (cd "$work" && "./$target" -max_total_time="$seconds" -max_len=8192 -print_final_stats=1 \
+        "corpus-$target" 2>"$target.log") || { status=1; tail -40 "$work/$target.log"; }
+    grep -E "stat::number_of_executed_units|stat::peak_rss_mb|INFO: seed corpus|ERROR" "$work/$target.log" || true
+done
+exit $status
