@@ -315,6 +315,7 @@ void HubFs::init(fuse_conn_info* conn) {
 void HubFs::lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     auto p = inodes_.get(parent);
     if (!p) return (void)fuse_reply_err(req, ENOENT);
+    if (std::strlen(name) > kMaxNameLength) return (void)fuse_reply_err(req, ENAMETOOLONG);
     try {
         auto n = child(*p, name);
         if (!n) {
@@ -571,7 +572,7 @@ void HubFs::statfs(fuse_req_t req) {
     st.f_blocks = total / bsize;
     st.f_bfree = st.f_bavail = (total - used) / bsize;
     st.f_files = inodes_.size();
-    st.f_namemax = 255;
+    st.f_namemax = kMaxNameLength;
     fuse_reply_statfs(req, &st);
 }
 

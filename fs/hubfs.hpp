@@ -26,6 +26,8 @@
 
 namespace hubfs::fs {
 
+inline constexpr size_t kMaxNameLength = 255;  // NAME_MAX: longer names answer ENAMETOOLONG
+
 struct FsOptions {
     std::optional<RepoSpec> single_repo;      // mount one repository at the root
     std::chrono::seconds revision_ttl{30};

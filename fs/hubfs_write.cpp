@@ -32,7 +32,7 @@ void write_all(int fd, const char* data, size_t size, off_t off) {
 }
 
 void check_name(const char* name) {
-    if (std::strlen(name) > 255) throw FsError(ENAMETOOLONG, std::string("name too long: ") + name);
+    if (std::strlen(name) > kMaxNameLength) throw FsError(ENAMETOOLONG, std::string("name too long: ") + name);
 }
 
 bool read_by_commit(StagingArea::Branch& b, const std::string& blob) {

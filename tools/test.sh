@@ -9,9 +9,22 @@ BUILD=${BUILD_DIR:-build}
 meson compile -C "$BUILD"
 status=0
 meson test -C "$BUILD" --print-errorlogs --num-processes 1 "$@" | tee "$BUILD/test-summary.txt" || status=$?
+# The same unit tests and the write path's safety tests once more, built with ASan and UBSan.
+if [ "${HUBFS_SANITIZE:-1}" = 1 ] && [ $# -eq 0 ]; then
+  ASAN=${ASAN_BUILD_DIR:-build-asan}
+  [ -f "$ASAN/build.ninja" ] || meson setup "$ASAN" -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+  meson compile -C "$ASAN" tests/fs/fs_test tests/cache/cache_test src/hubfs/hubfs tools/localhub/localhub
+  rm -rf /tmp/hubfs-asan && mkdir -p /tmp/hubfs-asan
+  meson test -C "$ASAN" --no-rebuild --setup asan --print-errorlogs --num-processes 1 fs cache write-safety \
+    | tee "$ASAN/test-summary.txt" | tee -a "$BUILD/test-summary.txt" || status=$?
+  if compgen -G "/tmp/hubfs-asan/report*" >/dev/null; then
+    echo "sanitizer reports:"; cat /tmp/hubfs-asan/report*; status=1
+  fi
+fi
 # One plain closing line for readers of the log.
-ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$BUILD/test-summary.txt" | tail -1)
-fail=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$BUILD/test-summary.txt" | tail -1)
-timeout=$(sed -n 's/^Timeout: *\([0-9]*\).*/\1/p' "$BUILD/test-summary.txt" | tail -1)
+sum() { sed -n "s/^$1: *\([0-9]*\).*/\1/p" "$BUILD/test-summary.txt" | awk '{s+=$1} END {print s+0}'; }
+ok=$(sum Ok)
+fail=$(sum Fail)
+timeout=$(sum Timeout)
 echo "${ok:-0} passed, $(( ${fail:-0} + ${timeout:-0} )) failed"
 exit $status
