@@ -18,7 +18,7 @@ std::string HubFs::control_text(const Node& node) {
     out << "repo: " << c.id.repo.key() << "\n"
         << "branch: " << c.id.branch << "\n"
         << "base: " << c.base.commit << "\n"
-        << "staged: " << c.change_count() << " changes, " << bytes << " bytes\n"
+        << "staged: " << writes_->committer.scratch().committable_count(c) << " changes, " << bytes << " bytes\n"
         << "message: " << c.message << "\n"
         << "description: " << c.description << "\n"
         << "state: " << s.state;
@@ -31,16 +31,21 @@ std::string HubFs::control_text(const Node& node) {
         out << "\n";
     }
     for (const auto& [path, folder] : c.deleted) out << "  " << (folder ? "delete-folder " : "delete ") << path << "\n";
+    std::string local;
     for (const auto& [path, f] : c.files) {
         if (!f.dirty) continue;
-        if (f.is_copy()) {
+        if (std::string why = writes_->committer.scratch().reason(path); !why.empty()) {
+            std::error_code ec;
+            uint64_t size = f.is_copy() ? f.source.size : std::filesystem::file_size(writes_->staging.blob_path(f.blob), ec);
+            local += "  local " + path + " " + std::to_string(size) + " (" + why + ")\n";
+        } else if (f.is_copy()) {
             out << "  copy " << f.copy_from << " -> " << path << "\n";
         } else {
             std::error_code ec;
             out << "  add " << path << " " << std::filesystem::file_size(writes_->staging.blob_path(f.blob), ec) << "\n";
         }
     }
-    return out.str();
+    return out.str() + local;  // kept in the mount, never committed
 }
 
 void HubFs::control_command(const Node& node, const std::string& line) {

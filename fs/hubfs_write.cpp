@@ -31,8 +31,14 @@ void write_all(int fd, const char* data, size_t size, off_t off) {
     }
 }
 
+// Names the Hub would refuse in a commit are refused when made, so one never blocks the rest
+// of a commit. (A `.git` or `.cache` folder is allowed: it stays local, scratch_files.hpp.)
 void check_name(const char* name) {
     if (std::strlen(name) > 255) throw FsError(ENAMETOOLONG, std::string("name too long: ") + name);
+    if (std::strchr(name, '\\')) {
+        HUBFS_LOG(warn, "refused the name '%s': the Hub refuses a backslash in a path", name);
+        throw FsError(EINVAL, std::string("a backslash in a name: ") + name);
+    }
 }
 
 // Files staged under a folder (its own entries included), for removals and renames.
@@ -64,11 +70,15 @@ HubFs::BranchPtr HubFs::writable_branch(const Node& node) {
     b = writes_->staging.get(id, now);
     std::lock_guard lock(b->mutex);
     StagedBranch& c = b->changes;
-    // Nothing staged: new changes apply to what the branch shows now.
-    if (c.empty() && c.base.commit != now.commit) {
+    // Nothing staged: new changes apply to what the branch shows now, staged by this mount's user.
+    const std::string& me = writes_->committer.identity();
+    if (c.empty() && (c.base.commit != now.commit || c.owner != me)) {
         c.base = now;
+        c.owner = me;
         writes_->staging.save_header(*b);
     }
+    if (writes_->committer.held(c) && node.kind != NodeKind::control)  // the control file shows them, discards them
+        throw FsError(EACCES, id.key() + " holds changes staged by " + c.owner + ", which this mount never commits");
     return b;
 }
 
@@ -312,6 +322,8 @@ void HubFs::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_se
                 if (::truncate(writes_->staging.blob_path(blob).c_str(), attr->st_size) != 0) fail_errno("truncate staged file");
             }
         }
+        if ((to_set & FUSE_SET_ATTR_MODE) && n->kind == NodeKind::file)  // other mode bits mean nothing to the Hub
+            exec_bits_.set(branch_id(*n).key() + "/" + n->path, attr->st_mode & 0111);
         if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW)) {
             // Times are kept for staged files (the Hub records none); modes and owners are not kept.
             Resolved r = resolve(*n);
@@ -471,6 +483,9 @@ void HubFs::rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino
         }
         stage_move(*p, b, from, to);
         inodes_.rename(p->repo, p->rev, from, to);
+        const ScratchFiles& scratch = writes_->committer.scratch();
+        if (!src->blob.empty() && deferred_syncs_.take(src->blob) && scratch.matches(from) && !scratch.matches(to))
+            writes_->committer.commit_soon(b->changes.id);
         fuse_reply_err(req, 0);
     } catch (...) {
         fuse_reply_err(req, errno_from_current_exception(std::string("rename ") + name));
@@ -484,7 +499,12 @@ void HubFs::fsync(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         auto* f = fi ? reinterpret_cast<OpenFile*>(fi->fh) : nullptr;
         if (f && f->staged && ::fdatasync(f->staged.get()) != 0) fail_errno("sync staged file");
         if (writes_ && may_write(*n)) {
-            if (auto b = writes_->staging.find(branch_id(*n))) writes_->committer.commit(*b);
+            if (writes_->committer.scratch().matches(n->path)) {
+                // A scratch file's fsync stays local; an atomic save's rename commits it (rename).
+                if (f && !f->blob.empty()) deferred_syncs_.add(f->blob);
+            } else if (auto b = writes_->staging.find(branch_id(*n))) {
+                writes_->committer.commit(*b);
+            }
         }
         fuse_reply_err(req, 0);
     } catch (...) {

@@ -34,6 +34,7 @@ struct StagedBranch {
     std::map<std::string, bool> deleted;      // path at base -> whether it is a folder
     std::set<std::string> dirs;               // made by mkdir; the Hub keeps no empty folders
     std::string message, description;         // for the next commit (control file)
+    std::string owner;                        // the Hub user who staged them ("" before hubfs kept it)
 
     bool has_changes() const;                 // anything a commit would send
     // Nothing staged at all (not even committed files still open, or mkdir'd folders): the
