@@ -284,7 +284,7 @@ std::string Committer::status_json() {
                        {"changes", n},
                        {"bytes", staging_.staged_bytes(*b)},
                        {"local", b->changes.files.size() - opts_.scratch.committable(b->changes).files.size()},  // scratch
-                       {"state", s.state},
+                       {"state", held(b->changes) ? "held (staged by " + b->changes.owner + ")" : s.state},
                        {"uploaded", s.bytes_uploaded},
                        {"total", s.bytes_total},
                        {"last", s.last}});

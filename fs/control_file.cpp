@@ -21,7 +21,7 @@ std::string HubFs::control_text(const Node& node) {
         << "staged: " << writes_->committer.scratch().committable_count(c) << " changes, " << bytes << " bytes\n"
         << "message: " << c.message << "\n"
         << "description: " << c.description << "\n"
-        << "state: " << s.state;
+        << "state: " << (writes_->committer.held(c) ? "held (staged by " + c.owner + ", never committed by this mount)" : s.state);
     if (s.state == "uploading")
         out << " " << s.files_total << " files, " << s.bytes_uploaded << "/" << s.bytes_total << " bytes";
     out << "\nlast: " << (s.last.empty() ? "none" : s.last) << "\n";

@@ -31,9 +31,10 @@ async function hubCommitCount(hub, rev = "main") {
   return Number(r.headers.get("x-total-count"));
 }
 
+/** The files of a revision on the Hub, but the .gitattributes every new repository starts with. */
 async function hubPaths(hub, rev = "main") {
   const { items } = await allPages(hub, `/api/models/${REPO}/tree/${encodeURIComponent(rev)}?recursive=1`, TOKEN);
-  return items.filter((e) => e.type === "file").map((e) => e.path).sort();
+  return items.filter((e) => e.type === "file" && e.path !== ".gitattributes").map((e) => e.path).sort();
 }
 
 async function hubFile(hub, p, rev = "main") {
