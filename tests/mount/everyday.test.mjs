@@ -290,3 +290,67 @@ describe("identities and offline mounts", () => {
     }
   });
 });
+
+describe("errors and modes a user expects", () => {
+  test("ln -s, mkfifo and mknod are EPERM (not ENOSYS); chmod +x lets ./run.sh run", { timeout: 120000 }, async () => {
+    await withMount([["a.txt", "a\n"]], async ({ root }) => {
+      assert.throws(() => fs.symlinkSync("a.txt", path.join(root, "link")), (e) => e.code === "EPERM");
+      assert.throws(() => fs.linkSync(path.join(root, "a.txt"), path.join(root, "hard")), (e) => e.code === "EPERM");
+      for (const [cmd, args] of [["mkfifo", ["fifo"]], ["mknod", ["dev", "c", "1", "3"]]]) {
+        const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8", timeout: 30000 });
+        assert.notEqual(r.status, 0, `${cmd} must fail`);
+        assert.match(r.stderr, /Operation not permitted/, `${cmd}: ${r.stderr}`);
+      }
+      const script = path.join(root, "run.sh");
+      fs.writeFileSync(script, "#!/bin/sh\necho ran\n");
+      fs.chmodSync(script, 0o755);
+      assert.equal(fs.statSync(script).mode & 0o777, 0o755);
+      assert.equal(run(script, []), "ran\n");
+    });
+  });
+
+  test("a namespace that does not exist is ENOENT, mkdir of one is EPERM; repositories list as writable; df -i shows free inodes", { timeout: 120000 }, async () => {
+    await withMount([["a.txt", "a\n"]], async ({ m }) => {
+      const models = path.join(m.mountpoint, "models");
+      assert.throws(() => fs.readdirSync(path.join(models, "typo-ns")), (e) => e.code === "ENOENT");
+      assert.throws(() => fs.mkdirSync(path.join(models, "new-ns")), (e) => e.code === "EPERM");
+      assert.throws(() => fs.mkdirSync(path.join(models, "alice")), (e) => e.code === "EEXIST");
+      const listing = run("ls", ["-l", path.join(models, "alice")]);
+      assert.match(listing, /^drwxr-xr-x .* everyday$/m, listing);
+      const ifree = Number(run("df", ["--output=iavail", m.mountpoint]).trim().split("\n").pop());
+      assert.ok(ifree > 1000000, `df -i free inodes: ${ifree}`);
+    });
+  });
+
+  test("a commit of new files only is titled Upload, as the official client titles it", { timeout: 120000 }, async () => {
+    await withMount([["a.txt", "a\n"]], async ({ hub, root }) => {
+      fs.writeFileSync(path.join(root, "one.txt"), "1\n");
+      fs.writeFileSync(path.join(root, "two.txt"), "2\n");
+      syncDir(root);
+      const r = await read(api(hub, `/api/models/${REPO}/commits/main`, { token: TOKEN }));
+      assert.equal(r.json[0].title, "Upload 2 files with hubfs");
+    });
+  });
+
+  test("mounting onto a folder that holds files is refused unless --nonempty", { timeout: 120000 }, async () => {
+    const hub = await startLocalhub({ users: [`alice:${TOKEN}:write`] });
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "hubfs-nonempty-"));
+    const mp = path.join(work, "mnt");
+    const mountArgs = ["mount", mp, "--endpoint", hub.url, "--cache-dir", path.join(work, "cache")];
+    try {
+      fs.mkdirSync(mp);
+      fs.writeFileSync(path.join(mp, "mine.txt"), "would be hidden");
+      const r = spawnSync(hubfsBin, mountArgs, { encoding: "utf8", timeout: 60000, env: { ...process.env, HF_TOKEN: TOKEN } });
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /is not empty/);
+      const ok = spawnSync(hubfsBin, [...mountArgs, "--nonempty"], { encoding: "utf8", timeout: 60000, env: { ...process.env, HF_TOKEN: TOKEN } });
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.ok(fs.readdirSync(mp).includes("models"));
+    } finally {
+      spawnSync(hubfsBin, ["unmount", mp], { stdio: "ignore", timeout: 60000 });
+      spawnSync("fusermount3", ["-u", "-z", mp], { stdio: "ignore" });
+      await hub.stop();
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
