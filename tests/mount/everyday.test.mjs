@@ -354,3 +354,61 @@ describe("errors and modes a user expects", () => {
     }
   });
 });
+
+describe("the command line", () => {
+  test("hubfs without arguments prints its usage and exits 2; an unknown command says so", () => {
+    const none = spawnSync(hubfsBin, [], { encoding: "utf8", timeout: 30000 });
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /^usage:/);
+    const bogus = spawnSync(hubfsBin, ["bogus"], { encoding: "utf8", timeout: 30000 });
+    assert.equal(bogus.status, 2);
+    assert.match(bogus.stderr, /unknown command 'bogus'/);
+  });
+
+  /** Every column of a table starts at its header's column, in every row. */
+  function assertAligned(table) {
+    const [header, ...rows] = table.split("\n").filter(Boolean);
+    const starts = [...header.matchAll(/\S+/g)].map((m) => m.index);
+    for (const row of rows)
+      for (const at of starts.slice(1))
+        assert.ok(row[at] !== " " && row[at - 1] === " ", `column at ${at} misaligned:\n${header}\n${row}`);
+  }
+
+  test("hubfs status: aligned tables whatever the mount path's length, only branches with changes, and --json", { timeout: 180000 }, async () => {
+    const hub = await startLocalhub({ users: [`alice:${TOKEN}:write`] });
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "hubfs-status-"));
+    const mp = path.join(work, "a-mount-point-whose-path-is-much-longer-than-any-fixed-column-width", "mnt");
+    fs.mkdirSync(mp, { recursive: true });
+    const env = { ...process.env, HF_TOKEN: TOKEN };
+    try {
+      const client = new HubClient(hub.url, TOKEN);
+      await client.createRepo(REPO);
+      await client.createRepo("alice/other");
+      const m = spawnSync(hubfsBin, ["mount", mp, "--endpoint", hub.url, "--cache-dir", path.join(work, "cache")], { env, encoding: "utf8", timeout: 60000 });
+      assert.equal(m.status, 0, m.stderr);
+      fs.writeFileSync(path.join(mp, "models", REPO, "done.txt"), "committed\n");
+      syncDir(path.join(mp, "models", REPO));  // committed: nothing staged there any more
+      fs.writeFileSync(path.join(mp, "models/alice/other/waiting.txt"), "staged\n");
+      let text = "";
+      const shown = await pollUntil(() => {
+        text = run(hubfsBin, ["status"]);
+        return text.includes("models/alice/other@main");
+      }, 15000);
+      assert.ok(shown, `the staged branch is listed:\n${text}`);
+      const [mounts, staged] = text.split("\n\n");
+      assertAligned(mounts);
+      assertAligned(staged);
+      assert.ok(mounts.includes(mp));
+      assert.doesNotMatch(staged, /everyday@main/, "a branch with nothing staged is not listed");
+      assert.match(staged, /models\/alice\/other@main\s+1\s+7 B\s+idle/);
+      const json = JSON.parse(run(hubfsBin, ["status", "--json"]));
+      const mine = json.find((x) => x.mountpoint === mp);
+      assert.deepEqual(mine.branches.map((b) => [b.branch, b.changes, b.bytes]), [["models/alice/other@main", 1, 7]]);
+    } finally {
+      spawnSync(hubfsBin, ["unmount", mp, "--timeout", "30"], { stdio: "ignore", timeout: 60000 });
+      spawnSync("fusermount3", ["-u", "-z", mp], { stdio: "ignore" });
+      await hub.stop();
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
