@@ -31,6 +31,7 @@
 #include "fuse_session.hpp"
 #include "mount_registry.hpp"
 #include "status_report.hpp"
+#include "upload_progress.hpp"
 
 namespace {
 
@@ -263,6 +264,7 @@ int run_unmount(const std::string& mountpoint, std::chrono::seconds timeout) {
     // Wait for the mount's process to commit what is staged and exit.
     auto deadline = std::chrono::steady_clock::now() + timeout;
     bool told = false;
+    UploadProgress progress(cache_dir);
     while (owner > 0 && kill(owner, 0) == 0) {
         if (std::chrono::steady_clock::now() >= deadline) {
             std::fprintf(stderr, "hubfs: gave up waiting after %lld s; process %d is still committing:\n%s",
@@ -274,6 +276,7 @@ int run_unmount(const std::string& mountpoint, std::chrono::seconds timeout) {
             std::fprintf(stderr, "hubfs: committing staged changes before exiting...\n");
             told = true;
         }
+        if (told) std::fputs(progress.poll().c_str(), stderr);
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     if (!cache_dir.empty()) {

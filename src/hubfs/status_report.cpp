@@ -12,9 +12,8 @@
 #include "mount_registry.hpp"
 
 namespace hubfs {
-namespace {
 
-std::string human(uint64_t bytes) {
+std::string human_bytes(uint64_t bytes) {
     char buf[32];
     if (bytes < 1024) std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
     else if (bytes < (1ull << 20)) std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(bytes) / 1024);
@@ -22,6 +21,8 @@ std::string human(uint64_t bytes) {
     else std::snprintf(buf, sizeof buf, "%.2f GiB", static_cast<double>(bytes) / (1ull << 30));
     return buf;
 }
+
+namespace {
 
 uint64_t disk_use(const std::string& dir) {
     uint64_t total = 0;
@@ -35,7 +36,7 @@ uint64_t disk_use(const std::string& dir) {
 }
 
 std::string state_cell(const BranchStatus& b) {
-    if (b.state == "uploading" && b.total) return "uploading " + human(b.uploaded) + " / " + human(b.total);
+    if (b.state == "uploading" && b.total) return "uploading " + human_bytes(b.uploaded) + " / " + human_bytes(b.total);
     return b.state;
 }
 
@@ -68,7 +69,7 @@ std::string staged_summary(const std::string& cache_dir) {
     std::string out;
     for (const auto& b : read_branch_status(cache_dir)) {
         if (b.changes == 0) continue;
-        out += "  " + b.branch + ": " + std::to_string(b.changes) + " changes (" + human(b.bytes) + "), " + state_cell(b);
+        out += "  " + b.branch + ": " + std::to_string(b.changes) + " changes (" + human_bytes(b.bytes) + "), " + state_cell(b);
         if (!b.last.empty()) out += "; last: " + b.last;
         out += "\n";
     }
@@ -118,10 +119,10 @@ int run_status(bool json) {
     std::vector<std::vector<std::string>> rows = {{"MOUNTPOINT", "PID", "CACHE", "ENDPOINT", "REPO"}};
     std::vector<std::vector<std::string>> staged = {{"MOUNTPOINT", "BRANCH", "CHANGES", "BYTES", "STATE", "LAST"}};
     for (const auto& m : mounts) {
-        rows.push_back({m.mountpoint, std::to_string(m.pid), human(disk_use(m.cache_dir + "/data")), m.endpoint,
+        rows.push_back({m.mountpoint, std::to_string(m.pid), human_bytes(disk_use(m.cache_dir + "/data")), m.endpoint,
                         m.repo.empty() ? "-" : m.repo});
         for (const auto& b : read_branch_status(m.cache_dir))
-            staged.push_back({m.mountpoint, b.branch, std::to_string(b.changes), human(b.bytes), state_cell(b),
+            staged.push_back({m.mountpoint, b.branch, std::to_string(b.changes), human_bytes(b.bytes), state_cell(b),
                               b.last.empty() ? "-" : b.last});
     }
     std::fputs(format_table(rows).c_str(), stdout);

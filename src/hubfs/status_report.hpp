@@ -21,6 +21,8 @@ struct BranchStatus {
 std::vector<BranchStatus> read_branch_status(const std::string& cache_dir);
 // One line per branch that still has changes to commit, indented; "" when none.
 std::string staged_summary(const std::string& cache_dir);
+// 512 B, 1.5 KiB, 12.0 MiB, 1.25 GiB.
+std::string human_bytes(uint64_t bytes);
 // Rows of cells -> lines whose columns line up whatever the cell widths (two spaces apart).
 std::string format_table(const std::vector<std::vector<std::string>>& rows);
 // `hubfs status [--json]`; returns the exit code.

@@ -412,3 +412,24 @@ describe("the command line", () => {
     }
   });
 });
+
+describe("a person sees what a long operation does", () => {
+  test("hubfs unmount shows the commit's upload: bytes sent, total", { timeout: 240000 }, async () => {
+    // Every answer of this Hub is slow, so the upload's parts take a while.
+    const hub = await startLocalhub({ users: [`alice:${TOKEN}:write`], args: ["--latency-ms", "1500"] });
+    let m;
+    try {
+      await new HubClient(hub.url, TOKEN).createRepo(REPO);
+      m = mountHubfs(hub.url, { token: TOKEN });
+      const big = Buffer.alloc(64 << 20);
+      for (let i = 0; i < big.length; i += 4096) big[i] = i & 255;
+      fs.writeFileSync(path.join(m.mountpoint, "models", REPO, "weights.bin"), big);
+      const r = spawnSync(hubfsBin, ["unmount", m.mountpoint, "--timeout", "180"], { encoding: "utf8", timeout: 200000 });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /committing models\/alice\/everyday@main: [\d.]+ [KMG]?i?B \/ 64\.0 MiB sent/, r.stderr);
+    } finally {
+      m?.unmount();
+      await hub.stop();
+    }
+  });
+});
