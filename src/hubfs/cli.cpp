@@ -236,7 +236,8 @@ Invocation parse(int argc, char** argv) {
         if (positional[0] != "hub" && positional[0] != "hubfs" && !o.repo) o.repo = positional[0];
         positional.erase(positional.begin());
     }
-    if (first != "mount" && !first.starts_with("-") && positional.size() == 1)
+    // One word that is no command (the mount(8) form has two: SOURCE MOUNTPOINT).
+    if (first != "mount" && positional.size() == 1 && positional[0] == first)
         throw std::invalid_argument("unknown command '" + first + "' (commands: mount, unmount, status; see --help)");
     if (positional.size() != 1) throw std::invalid_argument("usage: hubfs mount MOUNTPOINT [options] (see --help)");
     o.mountpoint = positional[0];

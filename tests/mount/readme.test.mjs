@@ -51,6 +51,14 @@ test("every command of the README's 'Using the mount' runs as written on the dem
     for (const line of blocks[1]) runLine(line);
     const tree = await (await fetch(`${hub.url}/api/models/me/model/tree/main/checkpoint`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json();
     assert.deepEqual(tree.map((e) => e.path), ["checkpoint/weights.bin"], "the checkpoint is on the Hub");
+    runLine("hubfs unmount /mnt/hub");
+    // The fstab entry, as mount(8) runs it: `hubfs hub /mnt/hub -o OPTIONS`.
+    const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
+    const fstab = /`hub \/mnt\/hub fuse\.hubfs (\S+) 0 0`/.exec(readme);
+    assert.ok(fstab, "the README's fstab line");
+    runLine(`hubfs hub /mnt/hub -o ${fstab[1]}`);
+    assert.match(runLine("ls /mnt/hub/models/demo"), /tiny-model/);
+    assert.match(runLine("hubfs --help"), /^usage:/);
   } finally {
     for (const d of Object.values(mnt)) {
       spawnSync(hubfsBin, ["unmount", d, "--timeout", "30"], { stdio: "ignore", timeout: 60000 });
