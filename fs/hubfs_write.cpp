@@ -62,6 +62,8 @@ HubFs::BranchPtr HubFs::writable_branch(const Node& node) {
     if (!node.in_repo()) throw FsError(EPERM, "only repositories hold files");
     if (is_commit_sha(node.rev) || node.rev.starts_with("refs/"))
         throw FsError(EROFS, node.repo.key() + "@" + node.rev + " is a commit or a pull request: read-only");
+    if (!writes_->writer.may_write(node.repo))
+        throw FsError(EACCES, "the token of " + writes_->committer.identity() + " may not write to " + node.repo.key());
     BranchId id = branch_id(node);
     auto b = writes_->staging.find(id);
     if (!b && !writes_->writer.is_branch(node.repo, id.branch, HubWriter::Lookup::retry_failure))

@@ -218,6 +218,22 @@ describe("identities and offline mounts", () => {
     }
   });
 
+  test("a repository the token may not write to answers EACCES at the first write, not at the commit", { timeout: 120000 }, async () => {
+    const hub = await startLocalhub({ users: USERS });
+    let m;
+    try {
+      await new HubClient(hub.url, BOB).createRepo("bob/theirs");
+      await new HubClient(hub.url, TOKEN).createRepo(REPO);
+      m = mountHubfs(hub.url, { token: TOKEN });
+      assert.throws(() => fs.writeFileSync(path.join(m.mountpoint, "models/bob/theirs/x.txt"), "x"), (e) => e.code === "EACCES");
+      fs.writeFileSync(path.join(m.mountpoint, "models", REPO, "mine.txt"), "mine\n");  // her own repository is writable
+      assert.match(fs.readFileSync(m.logFile, "utf8"), /may not write to models\/bob\/theirs/);
+    } finally {
+      m?.unmount();
+      await hub.stop();
+    }
+  });
+
   test("changes staged with one token are never committed by a mount with another's; unmount says what stays staged", { timeout: 240000 }, async () => {
     const hub = await startLocalhub({ users: USERS, orgs: ["team:alice,bob"] });
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "hubfs-identity-"));
