@@ -55,7 +55,13 @@ bool HubWriter::may_write(const RepoRef& repo) {
         try {
             rethrow_as_remote_error();
         } catch (const RemoteError& e) {
-            if (e.kind != RemoteError::Kind::access_denied && e.kind != RemoteError::Kind::not_found) return true;
+            if (e.kind != RemoteError::Kind::access_denied && e.kind != RemoteError::Kind::not_found) {
+                // The Hub cannot say now: allowed (the commit decides), asked again in 10 s, so
+                // writes while it is down do not each wait for its retries.
+                std::lock_guard lock(mutex_);
+                write_access_[repo.key()] = {true, now - kAccessLifetime + std::chrono::seconds(10)};
+                return true;
+            }
             allowed = false;
             HUBFS_LOG(warn, "the token may not write to %s: writes there fail with EACCES (%s)", repo.key().c_str(), e.what());
         }
@@ -118,6 +124,8 @@ void HubWriter::create_repo(const RepoRef& repo) {
     } catch (...) {
         rethrow_as_remote_error();
     }
+    std::lock_guard lock(mutex_);
+    write_access_.erase(repo.key());  // a "no such repository" answer from before is stale now
 }
 
 void HubWriter::create_branch(const RepoRef& repo, const std::string& branch, const std::string& from) {
