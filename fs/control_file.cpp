@@ -3,6 +3,7 @@
 // request or a new branch. The format is in the README.
 #include <sstream>
 
+#include "common/log.hpp"
 #include "errno_map.hpp"
 #include "hubfs.hpp"
 
@@ -66,6 +67,15 @@ void HubFs::control_command(const Node& node, const std::string& line) {
         if (arg.empty() || arg.find_first_of(" \t") != std::string::npos || arg.starts_with("refs/"))
             throw FsError(EINVAL, "`branch` needs the name of a new branch");
         writes_->committer.commit(*b, CommitTarget{CommitTarget::Kind::new_branch, arg});
+    } else if (command == "adopt") {
+        // The user asks to commit changes another user staged, as this mount's user.
+        std::lock_guard lock(b->mutex);
+        if (b->changes.owner != writes_->committer.identity()) {
+            HUBFS_LOG(warn, "%s: changes staged by %s adopted by %s", b->changes.id.key().c_str(), b->changes.owner.c_str(),
+                      writes_->committer.identity().c_str());
+            b->changes.owner = writes_->committer.identity();
+            writes_->staging.save_header(*b);
+        }
     } else if (command == "discard") {
         std::vector<std::string> paths;
         {
@@ -79,7 +89,7 @@ void HubFs::control_command(const Node& node, const std::string& line) {
         forget_in_kernel(node, paths);
     } else {
         throw FsError(EINVAL, "unknown command for " + std::string(kControlFileName) + ": " + command +
-                                  " (message, description, commit, pr, branch NAME, discard)");
+                                  " (message, description, commit, pr, branch NAME, adopt, discard)");
     }
 }
 

@@ -273,6 +273,18 @@ describe("identities and offline mounts", () => {
       assert.ok(done, "alice's next mount committed her change");
       const r = hubfsUnmount(again);
       assert.equal(r.status, 0, r.stderr);
+
+      // Asked explicitly (`adopt`), bob's mount commits what alice staged, as bob.
+      const alice2 = mount(TOKEN);
+      fs.writeFileSync(path.join(alice2.mountpoint, "models", repo, "second.txt"), "alice again\n");
+      alice2.kill9();
+      const bob2 = mount(BOB);
+      const bob2Root = path.join(bob2.mountpoint, "models", repo);
+      fs.writeFileSync(path.join(bob2Root, CONTROL), "adopt\n");
+      fs.writeFileSync(path.join(bob2Root, CONTROL), "commit\n");
+      assert.equal(await commits(), before + 2, "adopted changes are committed");
+      const last = (await read(api(hub, `/api/models/${repo}/commits/main`, { token: TOKEN }))).json[0];
+      assert.deepEqual(last.authors.map((a) => a.user), ["bob"], "committed as bob");
     } finally {
       for (const m of mounts) m.unmount();
       await hub.stop();
