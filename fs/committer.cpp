@@ -5,6 +5,8 @@
 #include <map>
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 #include "common/log.hpp"
 
 namespace hubfs::fs {
@@ -13,12 +15,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr int kMaxRebases = 3;
 constexpr auto kMaxRetryDelay = std::chrono::seconds(60);
-
-std::string mib(uint64_t bytes) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
-    return buf;
-}
 
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
     for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
@@ -108,6 +104,16 @@ std::vector<api::CommitOperation> operations_of(const StagedBranch& sent, const 
 
 }  // namespace
 
+bool Committer::all_new(const StagedBranch& c) {
+    try {
+        for (const auto& [path, f] : c.files)
+            if (f.dirty && catalog_.entry(c.id.repo, c.base, path)) return false;
+        return true;
+    } catch (const std::exception&) {
+        return false;  // the base's listing is out of reach: "Update" is never wrong
+    }
+}
+
 Committer::Committer(StagingArea& staging, HubWriter& writer, Catalog& catalog, CommitterOptions opts)
     : staging_(staging), writer_(writer), catalog_(catalog), opts_(std::move(opts)) {}
 
@@ -122,7 +128,7 @@ Committer::~Committer() {
 
 void Committer::start() { thread_ = std::thread([this] { run(); }); }
 
-std::string Committer::commit_message(const StagedBranch& c) const {
+std::string Committer::commit_message(const StagedBranch& c) {
     if (!c.message.empty()) return c.message;
     size_t added = 0, deleted = c.deleted.size();
     for (const auto& [path, f] : c.files) added += f.dirty ? 1 : 0;
@@ -132,6 +138,8 @@ std::string Committer::commit_message(const StagedBranch& c) const {
             if (f.dirty) summary = "Upload " + path;
     } else if (added == 0 && deleted == 1) {
         summary = "Delete " + c.deleted.begin()->first;
+    } else if (deleted == 0 && all_new(c)) {
+        summary = "Upload " + std::to_string(added) + " files";  // as the official client says for new files
     } else {
         summary = "Update " + std::to_string(added + deleted) + " files";
         if (added && deleted) summary += " (" + std::to_string(added) + " added or changed, " + std::to_string(deleted) + " deleted)";
@@ -151,7 +159,7 @@ void Committer::commit(StagingArea::Branch& b, const CommitTarget& target) {
     std::optional<Snapshot> snapshot;
     {
         std::lock_guard lock(b.mutex);
-        sent = b.changes;
+        sent = opts_.scratch.committable(b.changes);  // scratch files stay staged, uncommitted
         // Each file as of its last close or fsync, never mid-write: a file open for writing goes
         // only if its bytes are still those it was sealed with (no write since its last fsync).
         for (auto it = sent.files.begin(); it != sent.files.end();) {
@@ -163,6 +171,16 @@ void Committer::commit(StagingArea::Branch& b, const CommitTarget& target) {
         if (!sent.has_changes()) {
             b.recovered = false;
             return;
+        }
+        if (held(sent)) {
+            std::string why = b.changes.id.key() + ": changes staged by " + sent.owner + " stay staged: this mount's token is " +
+                              (opts_.identity.empty() ? "nobody's" : opts_.identity + "'s") + " (mount with " + sent.owner +
+                              "'s token to commit them, or write `discard` to .hubfs-commit)";
+            b.status.state = "held";
+            b.status.last = "error: " + why;
+            b.recovered = false;
+            HUBFS_LOG(warn, "%s", why.c_str());
+            throw RemoteError(RemoteError::Kind::access_denied, why);
         }
         b.status.state = "committing";
         b.status.conflicts.clear();
@@ -263,9 +281,19 @@ void Committer::commit(StagingArea::Branch& b, const CommitTarget& target) {
     }
 }
 
+void Committer::commit_soon(const BranchId& branch) {
+    {
+        std::lock_guard lock(mutex_);
+        requested_.insert(branch.key());
+    }
+    wake_.notify_all();
+}
+
 void Committer::run() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
+        std::set<std::string> requested;
+        requested.swap(requested_);
         lock.unlock();
         auto now = Clock::now();
         for (const auto& b : staging_.branches()) {
@@ -273,8 +301,8 @@ void Committer::run() {
             {
                 std::lock_guard branch_lock(b->mutex);
                 const CommitStatus& s = b->status;
-                due = b->changes.has_changes() &&
-                      (b->recovered || (s.state == "retrying" && now >= s.next_retry) ||
+                due = opts_.scratch.has_committable(b->changes) && !held(b->changes) &&
+                      (b->recovered || requested.count(b->changes.id.key()) || (s.state == "retrying" && now >= s.next_retry) ||
                        (opts_.interval.count() > 0 && now - s.last_attempt >= opts_.interval));
             }
             if (!due) continue;
@@ -286,7 +314,7 @@ void Committer::run() {
         }
         write_status_file();
         lock.lock();
-        wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+        wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || !requested_.empty(); });
     }
 }
 
@@ -297,7 +325,7 @@ std::string Committer::flush_all(std::chrono::seconds timeout) {
         for (const auto& b : staging_.branches()) {
             {
                 std::lock_guard lock(b->mutex);
-                if (!b->changes.has_changes()) continue;
+                if (!opts_.scratch.has_committable(b->changes)) continue;
             }
             try {
                 commit(*b);
@@ -314,29 +342,34 @@ std::string Committer::flush_all(std::chrono::seconds timeout) {
     std::string left;
     for (const auto& b : staging_.branches()) {
         std::lock_guard lock(b->mutex);
-        if (b->changes.has_changes())
-            left += b->changes.id.key() + ": " + std::to_string(b->changes.change_count()) + " changes (" + b->status.last + ")\n";
+        if (size_t n = opts_.scratch.committable_count(b->changes))
+            left += b->changes.id.key() + ": " + std::to_string(n) + " changes (" + b->status.last + ")\n";
     }
     return left;
 }
 
-std::string Committer::status_text() {
-    std::string out;
+std::string Committer::status_json() {
+    nlohmann::json out = nlohmann::json::array();
     for (const auto& b : staging_.branches()) {
         std::lock_guard lock(b->mutex);
         const CommitStatus& s = b->status;
-        size_t n = b->changes.change_count();
-        if (n == 0 && s.state == "idle" && s.last.empty()) continue;
-        out += b->changes.id.key() + ": " + std::to_string(n) + " staged (" + mib(staging_.staged_bytes(*b)) + "); " + s.state;
-        if (s.state == "uploading") out += " " + mib(s.bytes_uploaded) + "/" + mib(s.bytes_total);
-        out += "; last " + (s.last.empty() ? std::string("none") : s.last) + "\n";
+        size_t n = opts_.scratch.committable_count(b->changes);
+        if (n == 0 && (s.state == "idle" || s.state == "failed")) continue;  // nothing left to commit
+        out.push_back({{"branch", b->changes.id.key()},
+                       {"changes", n},
+                       {"bytes", staging_.staged_bytes(*b)},
+                       {"local", b->changes.files.size() - opts_.scratch.committable(b->changes).files.size()},  // scratch
+                       {"state", held(b->changes) ? "held (staged by " + b->changes.owner + ")" : s.state},
+                       {"uploaded", s.bytes_uploaded},
+                       {"total", s.bytes_total},
+                       {"last", s.last}});
     }
-    return out;
+    return out.dump();
 }
 
 void Committer::write_status_file() {
     if (opts_.status_file.empty()) return;
-    std::string text = status_text();
+    std::string text = status_json();
     auto tmp = opts_.status_file;
     tmp += ".tmp";
     {

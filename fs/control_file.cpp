@@ -3,6 +3,7 @@
 // request or a new branch. The format is in the README.
 #include <sstream>
 
+#include "common/log.hpp"
 #include "errno_map.hpp"
 #include "hubfs.hpp"
 
@@ -18,10 +19,10 @@ std::string HubFs::control_text(const Node& node) {
     out << "repo: " << c.id.repo.key() << "\n"
         << "branch: " << c.id.branch << "\n"
         << "base: " << c.base.commit << "\n"
-        << "staged: " << c.change_count() << " changes, " << bytes << " bytes\n"
+        << "staged: " << writes_->committer.scratch().committable_count(c) << " changes, " << bytes << " bytes\n"
         << "message: " << c.message << "\n"
         << "description: " << c.description << "\n"
-        << "state: " << s.state;
+        << "state: " << (writes_->committer.held(c) ? "held (staged by " + c.owner + ", never committed by this mount)" : s.state);
     if (s.state == "uploading")
         out << " " << s.files_total << " files, " << s.bytes_uploaded << "/" << s.bytes_total << " bytes";
     out << "\nlast: " << (s.last.empty() ? "none" : s.last) << "\n";
@@ -36,9 +37,14 @@ std::string HubFs::control_text(const Node& node) {
         out << "\n";
     }
     for (const auto& [path, folder] : c.deleted) out << "  " << (folder ? "delete-folder " : "delete ") << path << "\n";
+    std::string local;
     for (const auto& [path, f] : c.files) {
         if (!f.dirty) continue;
-        if (f.is_copy()) {
+        if (std::string why = writes_->committer.scratch().reason(path); !why.empty()) {
+            std::error_code ec;
+            uint64_t size = f.is_copy() ? f.source.size : std::filesystem::file_size(writes_->staging.blob_path(f.blob), ec);
+            local += "  local " + path + " " + std::to_string(size) + " (" + why + ")\n";
+        } else if (f.is_copy()) {
             out << "  copy " << f.copy_from << " -> " << path << "\n";
         } else {
             std::error_code ec;
@@ -47,7 +53,7 @@ std::string HubFs::control_text(const Node& node) {
                 << "\n";
         }
     }
-    return out.str();
+    return out.str() + local;  // kept in the mount, never committed
 }
 
 void HubFs::control_command(const Node& node, const std::string& line) {
@@ -68,6 +74,15 @@ void HubFs::control_command(const Node& node, const std::string& line) {
         if (arg.empty() || arg.find_first_of(" \t") != std::string::npos || arg.starts_with("refs/"))
             throw FsError(EINVAL, "`branch` needs the name of a new branch");
         writes_->committer.commit(*b, CommitTarget{CommitTarget::Kind::new_branch, arg});
+    } else if (command == "adopt") {
+        // The user asks to commit changes another user staged, as this mount's user.
+        std::lock_guard lock(b->mutex);
+        if (b->changes.owner != writes_->committer.identity()) {
+            HUBFS_LOG(warn, "%s: changes staged by %s adopted by %s", b->changes.id.key().c_str(), b->changes.owner.c_str(),
+                      writes_->committer.identity().c_str());
+            b->changes.owner = writes_->committer.identity();
+            writes_->staging.save_header(*b);
+        }
     } else if (command == "discard") {
         std::vector<std::string> paths;
         {
@@ -82,7 +97,7 @@ void HubFs::control_command(const Node& node, const std::string& line) {
         forget_in_kernel(node, paths);
     } else {
         throw FsError(EINVAL, "unknown command for " + std::string(kControlFileName) + ": " + command +
-                                  " (message, description, commit, pr, branch NAME, discard)");
+                                  " (message, description, commit, pr, branch NAME, adopt, discard)");
     }
 }
 

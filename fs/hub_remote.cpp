@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/errors.hpp"
+#include "api/hub_json.hpp"
 #include "api/paged_list.hpp"
 #include "api/repo.hpp"
 #include "api/url.hpp"
@@ -70,18 +71,21 @@ api::HttpRequest HubRemote::request(const std::string& url) const {
 
 std::string HubRemote::api_url(const RepoRef& repo) const { return endpoint_ + api_repo(repo).api_path(); }
 
-void HubRemote::verify_startup() {
+std::optional<api::User> HubRemote::verify_startup() {
     try {
         if (http_.config().token) {
             auto res = http_.send(request(endpoint_ + "/api/whoami-v2"));
             if (res.status == 401)
                 throw std::runtime_error("the token was refused by " + endpoint_ + " (check --token-file or HF_TOKEN)");
-            api::expect_ok(res);
+            return api::parse_user(nlohmann::json::parse(api::expect_ok(res).body));
         } else {
             api::expect_ok(http_.send(request(endpoint_ + "/api/models?limit=1")));
+            return std::nullopt;
         }
     } catch (const api::HubError& e) {
         throw std::runtime_error("cannot use " + endpoint_ + ": " + e.what());
+    } catch (const nlohmann::json::exception& e) {
+        throw std::runtime_error("cannot use " + endpoint_ + ": whoami: " + e.what());
     }
 }
 

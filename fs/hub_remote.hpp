@@ -6,11 +6,13 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "api/config.hpp"
 #include "api/http_client.hpp"
 #include "api/repo.hpp"
+#include "api/user.hpp"
 #include "remote.hpp"
 
 namespace hubfs::fs {
@@ -19,9 +21,9 @@ class HubRemote final : public Remote {
 public:
     explicit HubRemote(api::HubConfig config);
 
-    // Start-up check: the endpoint answers and the token (if any) is accepted.
-    // Throws std::runtime_error with a message for the user.
-    void verify_startup();
+    // Start-up check: the endpoint answers and the token (if any) is accepted; returns who the
+    // token belongs to (and whether it may write). Throws std::runtime_error for the user.
+    std::optional<api::User> verify_startup();
 
     Revision resolve(const RepoRef& repo, const std::string& rev) override;
     std::vector<RemoteEntry> list_folder(const RepoRef& repo, const std::string& commit,

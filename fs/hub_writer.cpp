@@ -1,11 +1,13 @@
 #include "hub_writer.hpp"
 
 #include "hub_remote.hpp"
+#include "common/log.hpp"
 
 namespace hubfs::fs {
 namespace {
 
 constexpr auto kRefsLifetime = std::chrono::seconds(30);
+constexpr auto kAccessLifetime = std::chrono::seconds(60);
 
 }  // namespace
 
@@ -37,6 +39,36 @@ bool HubWriter::is_branch(const RepoRef& repo, const std::string& rev, Lookup lo
     std::lock_guard lock(mutex_);
     branches_[repo.key()] = found;
     return found.names.count(rev) > 0;
+}
+
+bool HubWriter::may_write(const RepoRef& repo) {
+    auto now = std::chrono::steady_clock::now();
+    {
+        std::lock_guard lock(mutex_);
+        auto it = write_access_.find(repo.key());
+        if (it != write_access_.end() && now - it->second.second < kAccessLifetime) return it->second.first;
+    }
+    bool allowed = true;
+    try {
+        lookups_.auth_check(api_repo(repo), true);
+    } catch (...) {
+        try {
+            rethrow_as_remote_error();
+        } catch (const RemoteError& e) {
+            if (e.kind != RemoteError::Kind::access_denied && e.kind != RemoteError::Kind::not_found) {
+                // The Hub cannot say now: allowed (the commit decides), asked again in 10 s, so
+                // writes while it is down do not each wait for its retries.
+                std::lock_guard lock(mutex_);
+                write_access_[repo.key()] = {true, now - kAccessLifetime + std::chrono::seconds(10)};
+                return true;
+            }
+            allowed = false;
+            HUBFS_LOG(warn, "the token may not write to %s: writes there fail with EACCES (%s)", repo.key().c_str(), e.what());
+        }
+    }
+    std::lock_guard lock(mutex_);
+    write_access_[repo.key()] = {allowed, now};
+    return allowed;
 }
 
 std::string HubWriter::head(const RepoRef& repo, const std::string& branch) {
@@ -92,6 +124,8 @@ void HubWriter::create_repo(const RepoRef& repo) {
     } catch (...) {
         rethrow_as_remote_error();
     }
+    std::lock_guard lock(mutex_);
+    write_access_.erase(repo.key());  // a "no such repository" answer from before is stale now
 }
 
 void HubWriter::create_branch(const RepoRef& repo, const std::string& branch, const std::string& from) {

@@ -26,6 +26,9 @@ public:
     enum class Lookup { cached_failure, retry_failure };
     bool is_branch(const RepoRef& repo, const std::string& rev, Lookup lookup);
     std::string head(const RepoRef& repo, const std::string& branch);  // asked afresh
+    // Whether the token may write to the repository (auth-check/write, kept 60 s), so a write
+    // it may not make fails at once, not at the commit. True when the Hub cannot say.
+    bool may_write(const RepoRef& repo);
     // Paths whose file differs (added, changed or removed) between two commits.
     std::set<std::string> changed_paths(const RepoRef& repo, const std::string& from, const std::string& to);
     api::CommitInfo commit(const RepoRef& repo, const std::vector<api::CommitOperation>& operations,
@@ -48,6 +51,7 @@ private:
     };
     std::mutex mutex_;
     std::map<std::string, Branches> branches_;  // by RepoRef::key()
+    std::map<std::string, std::pair<bool, std::chrono::steady_clock::time_point>> write_access_;  // by RepoRef::key()
 };
 
 }  // namespace hubfs::fs

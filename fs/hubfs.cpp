@@ -165,6 +165,7 @@ HubFs::Resolved HubFs::resolved(const Node& node, const Revision& rev, const Fou
         r.attr = file_attr(*r.entry, rev.time);
     }
     if (may_write(node)) r.attr.st_mode |= S_IWUSR | (found.entry.is_dir ? S_IXUSR : 0);
+    if (!found.entry.is_dir && exec_bits_.has(branch_id(node).key() + "/" + node.path)) r.attr.st_mode |= 0111;
     return r;
 }
 
@@ -198,6 +199,16 @@ std::optional<Node> HubFs::child(const Node& parent, const std::string& name) {
                 n.repo = canonical;
                 n.rev = dir->rev;
             } else {
+                // A namespace exists if it holds repositories of this type (or is the user's own):
+                // a typo is ENOENT, not an empty folder, and `mkdir` of it is not EEXIST.
+                bool exists = opts_.own_namespaces.count(name) > 0;
+                try {
+                    exists = exists || !catalog_.repos_of(parent.type, name).empty();
+                } catch (const RemoteError& e) {
+                    if (e.kind != RemoteError::Kind::unavailable) throw;
+                    exists = true;  // offline, or the Hub cannot say now: do not hide it
+                }
+                if (!exists) return std::nullopt;
                 n.kind = NodeKind::ns_dir;
                 n.ns = name;
             }
@@ -254,6 +265,7 @@ std::vector<HubFs::DirEntry> HubFs::list(const Node& dir) {
                 n.repo = RepoRef{dir.type, dir.ns + "/" + name};
                 Resolved r;
                 r.attr = dir_attr(mount_time_);  // resolved on lookup; listing stays one request
+                if (writes_) r.attr.st_mode |= S_IWUSR;  // its default branch is writable, as lookup says
                 out.push_back({name, n, r});
             }
             break;
@@ -571,7 +583,9 @@ void HubFs::statfs(fuse_req_t req) {
     st.f_bsize = st.f_frsize = bsize;
     st.f_blocks = total / bsize;
     st.f_bfree = st.f_bavail = (total - used) / bsize;
-    st.f_files = inodes_.size();
+    // A Hub repository has no inode limit: report plenty free, or tools that check `df -i` refuse to write.
+    st.f_files = std::max<uint64_t>(inodes_.size(), 1ull << 32);
+    st.f_ffree = st.f_favail = st.f_files - inodes_.size();
     st.f_namemax = kMaxNameLength;
     fuse_reply_statfs(req, &st);
 }
@@ -688,6 +702,10 @@ const fuse_lowlevel_ops& HubFs::operations() {
         o.fsyncdir = [](fuse_req_t r, fuse_ino_t i, int, fuse_file_info*) {
             guarded(r, "fsyncdir", [&](HubFs& fs) { fs.fsync(r, i, nullptr); });
         };
+        // The Hub stores regular files only: links, fifos and devices are not permitted (not ENOSYS).
+        o.symlink = [](fuse_req_t r, const char*, fuse_ino_t, const char*) { fuse_reply_err(r, EPERM); };
+        o.link = [](fuse_req_t r, fuse_ino_t, fuse_ino_t, const char*) { fuse_reply_err(r, EPERM); };
+        o.mknod = [](fuse_req_t r, fuse_ino_t, const char*, mode_t, dev_t) { fuse_reply_err(r, EPERM); };
         return o;
     }();
     return ops;

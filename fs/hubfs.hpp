@@ -12,11 +12,14 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "catalog.hpp"
 #include "chunk_fetcher.hpp"
 #include "committer.hpp"
+#include "deferred_syncs.hpp"
+#include "exec_bits.hpp"
 #include "hub_path.hpp"
 #include "hub_writer.hpp"
 #include "inode_table.hpp"
@@ -37,6 +40,7 @@ struct FsOptions {
     uint64_t readahead_initial = 1ull << 20;  // first prefetch window of a sequential reader
     uint64_t readahead_max = 64ull << 20;     // the window doubles up to this
     uint64_t cache_limit = 0;                 // for statfs
+    std::set<std::string> own_namespaces;     // the token's user and organisations: exist even without repos
 };
 
 // What writes need; absent for a read-only mount.
@@ -187,6 +191,8 @@ private:
     std::mutex kept_mutex_;
     std::map<fuse_ino_t, std::string> kept_content_;  // content id each inode's page cache holds
     std::optional<WriteSupport> writes_;
+    DeferredSyncs deferred_syncs_;  // scratch files fsync'd without a commit
+    ExecBits exec_bits_;            // chmod +x, kept for this mount only
     KernelInvalidator invalidator_;
 };
 

@@ -31,8 +31,14 @@ void write_all(int fd, const char* data, size_t size, off_t off) {
     }
 }
 
+// Names the Hub would refuse in a commit are refused when made, so one never blocks the rest
+// of a commit. (A `.git` or `.cache` folder is allowed: it stays local, scratch_files.hpp.)
 void check_name(const char* name) {
     if (std::strlen(name) > kMaxNameLength) throw FsError(ENAMETOOLONG, std::string("name too long: ") + name);
+    if (std::strchr(name, '\\')) {
+        HUBFS_LOG(warn, "refused the name '%s': the Hub refuses a backslash in a path", name);
+        throw FsError(EINVAL, std::string("a backslash in a name: ") + name);
+    }
 }
 
 bool read_by_commit(StagingArea::Branch& b, const std::string& blob) {
@@ -100,6 +106,8 @@ HubFs::BranchPtr HubFs::writable_branch(const Node& node) {
     if (!node.in_repo()) throw FsError(EPERM, "only repositories hold files");
     if (is_commit_sha(node.rev) || node.rev.starts_with("refs/"))
         throw FsError(EROFS, node.repo.key() + "@" + node.rev + " is a commit or a pull request: read-only");
+    if (!writes_->writer.may_write(node.repo))
+        throw FsError(EACCES, "the token of " + writes_->committer.identity() + " may not write to " + node.repo.key());
     BranchId id = branch_id(node);
     auto b = writes_->staging.find(id);
     if (!b && !writes_->writer.is_branch(node.repo, id.branch, HubWriter::Lookup::retry_failure))
@@ -108,11 +116,16 @@ HubFs::BranchPtr HubFs::writable_branch(const Node& node) {
     b = writes_->staging.get(id, now);
     std::lock_guard lock(b->mutex);
     StagedBranch& c = b->changes;
-    // Nothing staged over the base: new changes apply to what the branch shows now.
-    if (!c.pins_base() && c.base.commit != now.commit) {
+    // Nothing staged over the base: new changes apply to what the branch shows now, staged by
+    // this mount's user.
+    const std::string& me = writes_->committer.identity();
+    if (!c.pins_base() && (c.base.commit != now.commit || c.owner != me)) {
         c.base = now;
+        c.owner = me;
         writes_->staging.save_header(*b);
     }
+    if (writes_->committer.held(c) && node.kind != NodeKind::control)  // the control file shows them, discards them
+        throw FsError(EACCES, id.key() + " holds changes staged by " + c.owner + ", which this mount never commits");
     return b;
 }
 
@@ -391,6 +404,8 @@ void HubFs::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_se
                 writes_->staging.seal(*b, blob, s);
             }
         }
+        if ((to_set & FUSE_SET_ATTR_MODE) && n->kind == NodeKind::file)  // other mode bits mean nothing to the Hub
+            exec_bits_.set(branch_id(*n).key() + "/" + n->path, attr->st_mode & 0111);
         if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW)) {
             // Times are kept for staged files (the Hub records none); modes and owners are not kept.
             Resolved r = resolve(*n);
@@ -550,6 +565,9 @@ void HubFs::rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino
         }
         stage_move(*p, b, from, to, replaces_folder);
         inodes_.rename(p->repo, p->rev, from, to);
+        const ScratchFiles& scratch = writes_->committer.scratch();
+        if (!src->blob.empty() && deferred_syncs_.take(src->blob) && scratch.matches(from) && !scratch.matches(to))
+            writes_->committer.commit_soon(b->changes.id);
         fuse_reply_err(req, 0);
     } catch (...) {
         fuse_reply_err(req, errno_from_current_exception(std::string("rename ") + name));
@@ -564,7 +582,12 @@ void HubFs::fsync(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         if (f && f->staged && ::fdatasync(f->staged.get()) != 0) fail_errno("sync staged file");
         if (f) seal_written(*f, false);
         if (writes_ && may_write(*n)) {
-            if (auto b = writes_->staging.find(branch_id(*n))) writes_->committer.commit(*b);
+            if (writes_->committer.scratch().matches(n->path)) {
+                // A scratch file's fsync stays local; an atomic save's rename commits it (rename).
+                if (f && !f->blob.empty()) deferred_syncs_.add(f->blob);
+            } else if (auto b = writes_->staging.find(branch_id(*n))) {
+                writes_->committer.commit(*b);
+            }
         }
         fuse_reply_err(req, 0);
     } catch (...) {

@@ -32,7 +32,7 @@ struct StagedFile {
     std::string copy_from;  // or: the path of an LFS file at the base commit, referenced again
     RemoteEntry source;     // the copied entry (size, oid, LFS sha256)
     bool dirty = true;      // false once committed while a writer still holds it open
-    std::optional<Seal> seal;  // unset while being written for the first time, or torn by a crash
+    std::optional<Seal> seal = std::nullopt;  // unset while being written for the first time, or torn by a crash
     bool is_copy() const { return blob.empty(); }
     bool ready() const { return is_copy() || seal.has_value(); }  // a commit may take it
 };
@@ -44,6 +44,7 @@ struct StagedBranch {
     std::map<std::string, bool> deleted;      // path at base -> whether it is a folder
     std::set<std::string> dirs;               // made by mkdir; the Hub keeps no empty folders
     std::string message, description;         // for the next commit (control file)
+    std::string owner;                        // the Hub user who staged them ("" before hubfs kept it)
 
     bool has_changes() const;                 // anything a commit would send
     // Nothing staged at all (not even committed files still open, or mkdir'd folders).

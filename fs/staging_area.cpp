@@ -59,7 +59,8 @@ struct Xxh3StateFree {
 
 nlohmann::json header_json(const StagedBranch& c) {
     return {{"type", type_plural(c.id.repo.type)}, {"repo", c.id.repo.id}, {"branch", c.id.branch},
-            {"base", c.base.commit}, {"time", c.base.time}, {"message", c.message}, {"description", c.description}};
+            {"base", c.base.commit}, {"time", c.base.time}, {"message", c.message}, {"description", c.description},
+            {"owner", c.owner}};
 }
 
 }  // namespace
@@ -101,6 +102,7 @@ void StagingArea::load() {
             c.base = Revision{j.value("base", std::string()), j.value("time", int64_t{0})};
             c.message = j.value("message", std::string());
             c.description = j.value("description", std::string());
+            c.owner = j.value("owner", std::string());
         } else if (kind == 'F') {
             StagedFile f;
             f.blob = j.value("blob", std::string());

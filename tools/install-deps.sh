@@ -7,6 +7,7 @@ packages=(
   doctest-dev libssl-dev libgit2-dev libcpp-httplib-dev zlib1g-dev
   nodejs npm aria2 jq attr
   autoconf automake perl   # pjdfstest (tests/posix)
+  vim python3   # tests/mount/everyday: a scripted vim save, a Python atomic save
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -10,7 +10,8 @@ const char* kUsage = R"(usage:
   hubfs mount MOUNTPOINT [options]    mount the Hub (runs in the background; see --foreground)
   hubfs unmount MOUNTPOINT [--timeout SECONDS]
                                       unmount; waits (default 600 s) for staged changes to be committed
-  hubfs status                        list running mounts, their cache use and staged changes
+  hubfs status [--json]               running mounts, their cache use, and the branches with staged
+                                      changes: how many, how big, how their commit goes
   hubfs SOURCE MOUNTPOINT -o OPTS     the form mount(8) uses for fstab entries of type fuse.hubfs
                                       (OPTS: the long options below without "--", e.g. repo=...,cache_size=20G)
 
@@ -35,6 +36,12 @@ options:
   --commit-message TEMPLATE  commit title; {summary}, {count} and {branch} are filled in
                           (default "{summary}", e.g. "Upload a.txt with hubfs")
   --public-repos          repositories made by mkdir are public (default: private)
+  --scratch PATTERN       files matching PATTERN (a glob on any path segment, or on the path if it
+                          holds a /) stay local: shown in the mount, never committed; repeatable.
+                          Added to the defaults: .*.sw? 4913 *~ #*# .#* .DS_Store ._* .~lock.*#
+                          .goutputstream-* .fuse_hidden* tmpXXXXXXXX (Python's tempfile) *.tmp
+                          __pycache__; a .git or .cache folder is always local
+  --no-scratch-defaults   only the --scratch patterns (and .git, .cache) stay local
   --revision-ttl SECONDS  how long a branch name stays resolved to a commit (default 30)
   --allow-other           let other users see the mount (needs user_allow_other in /etc/fuse.conf)
   --uid UID, --gid GID    owner of every file (default: the mounting user)
@@ -42,6 +49,7 @@ options:
   --log-level LEVEL       debug, info, warn or error (default info)
   --log-file PATH         log there instead of stderr (background mounts log to the cache dir)
   --foreground            stay attached to the terminal
+  --nonempty              mount even if MOUNTPOINT holds files (they are hidden while mounted)
   --help, --version
 )";
 
@@ -83,6 +91,8 @@ bool apply(MountOptions& o, std::string name, const std::string& value, bool has
         }
     } else if (name == "commit-message") o.commit_message = need();
     else if (name == "public-repos") o.public_repos = true;
+    else if (name == "scratch") o.scratch.push_back(need());
+    else if (name == "no-scratch-defaults") o.scratch_defaults = false;
     else if (name == "revision-ttl") {
         try {
             o.revision_ttl = std::chrono::seconds(std::stol(need()));
@@ -96,13 +106,14 @@ bool apply(MountOptions& o, std::string name, const std::string& value, bool has
     else if (name == "log-level") o.log_level = need();
     else if (name == "log-file") o.log_file = need();
     else if (name == "foreground" || name == "f") o.foreground = true;
+    else if (name == "nonempty") o.nonempty = true;
     else return false;
     return true;
 }
 
 bool is_flag(const std::string& name) {
     return name == "read-only" || name == "allow-other" || name == "offline" || name == "foreground" ||
-           name == "public-repos";
+           name == "public-repos" || name == "no-scratch-defaults" || name == "nonempty";
 }
 
 // Generic mount(8) options that mean nothing to hubfs.
@@ -160,7 +171,10 @@ uint64_t parse_size(const std::string& s) {
 Invocation parse(int argc, char** argv) {
     Invocation inv;
     std::vector<std::string> args(argv + 1, argv + argc);
-    if (args.empty()) return inv;
+    if (args.empty()) {
+        inv.command = Command::none;
+        return inv;
+    }
     const std::string& first = args[0];
     if (first == "--help" || first == "-h" || first == "help") return inv;
     if (first == "--version") {
@@ -169,6 +183,10 @@ Invocation parse(int argc, char** argv) {
     }
     if (first == "status") {
         inv.command = Command::status;
+        for (size_t i = 1; i < args.size(); ++i) {
+            if (args[i] == "--json") inv.status_json = true;
+            else throw std::invalid_argument("usage: hubfs status [--json]");
+        }
         return inv;
     }
     if (first == "unmount" || first == "umount") {
@@ -218,6 +236,9 @@ Invocation parse(int argc, char** argv) {
         if (positional[0] != "hub" && positional[0] != "hubfs" && !o.repo) o.repo = positional[0];
         positional.erase(positional.begin());
     }
+    // One word that is no command (the mount(8) form has two: SOURCE MOUNTPOINT).
+    if (first != "mount" && positional.size() == 1 && positional[0] == first)
+        throw std::invalid_argument("unknown command '" + first + "' (commands: mount, unmount, status; see --help)");
     if (positional.size() != 1) throw std::invalid_argument("usage: hubfs mount MOUNTPOINT [options] (see --help)");
     o.mountpoint = positional[0];
     return inv;

@@ -21,6 +21,8 @@ struct MountOptions {
     std::chrono::seconds commit_interval{0};  // 0: commit on fsync and unmount only
     std::string commit_message = "{summary}";
     bool public_repos = false;             // repositories made by mkdir
+    std::vector<std::string> scratch;      // --scratch: more patterns of files never committed
+    bool scratch_defaults = true;          // the editors' and tools' patterns (fs/scratch_files.hpp)
     std::chrono::seconds revision_ttl{30};
     bool allow_other = false;
     std::optional<uint32_t> uid, gid;
@@ -28,18 +30,20 @@ struct MountOptions {
     std::string log_level = "info";
     std::optional<std::string> log_file;
     bool foreground = false;
+    bool nonempty = false;                 // mount over a folder that holds files (hiding them)
 };
 
-enum class Command { mount, unmount, status, help, version };
+enum class Command { mount, unmount, status, help, version, none };  // none: no arguments at all
 
 struct Invocation {
     Command command = Command::help;
     MountOptions mount;
     std::string unmount_point;
     std::chrono::seconds unmount_timeout{600};
+    bool status_json = false;  // hubfs status --json
 };
 
-// Throws std::invalid_argument with a one-line message for the user.
+// Throws std::invalid_argument with a one-line message for the user (a usage error: exit 2).
 Invocation parse(int argc, char** argv);
 const char* usage();
 

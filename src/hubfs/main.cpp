@@ -31,6 +31,8 @@
 #include "fs/hubfs.hpp"
 #include "fuse_session.hpp"
 #include "mount_registry.hpp"
+#include "status_report.hpp"
+#include "upload_progress.hpp"
 
 namespace {
 
@@ -67,7 +69,7 @@ std::string read_token_file(const std::string& path) {
     return token;
 }
 
-void check_mountpoint(const std::string& mp) {
+void check_mountpoint(const std::string& mp, bool nonempty) {
     struct stat st {};
     if (::stat(mp.c_str(), &st) != 0) {
         if (errno == ENOTCONN) throw std::runtime_error("mountpoint " + mp + " is a dead mount (run: fusermount3 -u " + mp + ")");
@@ -75,6 +77,9 @@ void check_mountpoint(const std::string& mp) {
     }
     if (!S_ISDIR(st.st_mode)) throw std::runtime_error("mountpoint " + mp + " is not a directory");
     if (is_mountpoint(mp)) throw std::runtime_error("mountpoint " + mp + " is busy: something is already mounted there");
+    std::error_code ec;
+    if (!nonempty && !std::filesystem::is_empty(mp, ec) && !ec)
+        throw std::runtime_error("mountpoint " + mp + " is not empty: the mount would hide its files (--nonempty mounts anyway)");
 }
 
 // Everything after the fork: the child owns threads, LMDB and the FUSE session.
@@ -108,7 +113,8 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     }
 
     fs::HubRemote remote(config);
-    if (!config.offline) remote.verify_startup();  // bad token, unreachable endpoint: fail now
+    std::optional<api::User> user;
+    if (!config.offline) user = remote.verify_startup();  // bad token, unreachable endpoint: fail now
 
     cache::Cache cache(cache::CacheOptions{o.cache_dir + "/data", o.cache_size});
     fs::CatalogOptions copts;
@@ -122,6 +128,10 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     fopts.uid = o.uid.value_or(getuid());
     fopts.gid = o.gid.value_or(getgid());
     fopts.cache_limit = o.cache_size;
+    if (user) {
+        fopts.own_namespaces.insert(user->name);
+        fopts.own_namespaces.insert(user->orgs.begin(), user->orgs.end());
+    }
     if (single) {
         catalog.resolve(single->repo, single->rev);  // a missing repo or revision is a start-up error
     }
@@ -132,15 +142,25 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     std::optional<fs::HubWriter> writer;
     std::optional<fs::Committer> committer;
     std::optional<fs::WriteSupport> writes;
+    // Writes need a token that may write and a Hub to send them to; anything else is read-only
+    // from the start (EROFS at the first write), not a surprise at the first commit.
+    bool writable = !o.read_only && config.token && !config.offline && !(user && user->token_role == "read");
     if (!o.read_only && !config.token) HUBFS_LOG(info, "no token: the mount is read-only");
-    if (!o.read_only && config.token) {
+    else if (!o.read_only && config.offline)
+        HUBFS_LOG(info, "offline: the mount is read-only; changes staged in this cache wait for an online mount");
+    else if (!o.read_only && !writable)
+        HUBFS_LOG(warn, "the token of %s may only read: the mount is read-only", user->name.c_str());
+    if (writable) {
         api::HubConfig write_config = config;
         write_config.retry = api::RetryPolicy{};
         claim.emplace(o.cache_dir + "/staging");
         staging.emplace(claim->dir());
         writer.emplace(config, write_config, o.public_repos);
+        std::vector<std::string> scratch = o.scratch_defaults ? fs::ScratchFiles::default_patterns() : std::vector<std::string>{};
+        scratch.insert(scratch.end(), o.scratch.begin(), o.scratch.end());
         committer.emplace(*staging, *writer, catalog,
-                          fs::CommitterOptions{o.commit_interval, o.commit_message, claim->dir() / "status"});
+                          fs::CommitterOptions{o.commit_interval, o.commit_message, claim->dir() / "status",
+                                               fs::ScratchFiles(std::move(scratch)), user ? user->name : ""});
         writes.emplace(fs::WriteSupport{*staging, *writer, *committer});
     }
     fs::HubFs filesystem(catalog, fetcher, cache, remote, fopts, writes);
@@ -178,7 +198,7 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
 }
 
 int run_mount(const cli::MountOptions& o) {
-    check_mountpoint(o.mountpoint);
+    check_mountpoint(o.mountpoint, o.nonempty);
     if (o.foreground) {
         StartupReport none(-1);
         return serve(o, none);
@@ -224,17 +244,6 @@ int run_mount(const cli::MountOptions& o) {
     return 1;
 }
 
-// What the mount's committer last reported (one line per branch), "" if nothing; with
-// only_staged, just the branches that still have changes to commit.
-std::string staging_status(const std::string& staging_dir, bool only_staged = false) {
-    if (staging_dir.empty()) return "";
-    std::ifstream in(staging_dir + "/status");
-    std::string text, line;
-    while (std::getline(in, line))
-        if (!only_staged || line.find(": 0 staged") == std::string::npos) text += "  " + line + "\n";
-    return text;
-}
-
 int run_unmount(const std::string& mountpoint, std::chrono::seconds timeout) {
     if (!is_mountpoint(mountpoint)) {
         std::fprintf(stderr, "hubfs: %s is not mounted\n", mountpoint.c_str());
@@ -263,51 +272,29 @@ int run_unmount(const std::string& mountpoint, std::chrono::seconds timeout) {
     // Wait for the mount's process to commit what is staged and exit.
     auto deadline = std::chrono::steady_clock::now() + timeout;
     bool told = false;
+    UploadProgress progress(staging_dir);
     while (owner > 0 && kill(owner, 0) == 0) {
         if (std::chrono::steady_clock::now() >= deadline) {
             std::fprintf(stderr, "hubfs: gave up waiting after %lld s; process %d is still committing:\n%s",
-                         static_cast<long long>(timeout.count()), owner, staging_status(staging_dir, true).c_str());
+                         static_cast<long long>(timeout.count()), owner, staged_summary(staging_dir).c_str());
             return 1;
         }
         if (!told && std::chrono::steady_clock::now() + std::chrono::seconds(2) < deadline &&
-            !staging_status(staging_dir, true).empty()) {
+            !staged_summary(staging_dir).empty()) {
             std::fprintf(stderr, "hubfs: committing staged changes before exiting...\n");
             told = true;
         }
+        if (told) std::fputs(progress.poll().c_str(), stderr);
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     if (!staging_dir.empty()) {
-        std::string left = staging_status(staging_dir, true);
-        if (!left.empty())
-            std::fprintf(stderr, "hubfs: the mount ended with changes still staged (committed by the next mount with "
-                                 "this cache):\n%s", left.c_str());
-    }
-    return 0;
-}
-
-uint64_t disk_use(const std::string& dir) {
-    uint64_t total = 0;
-    std::error_code ec;
-    for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); !ec && it != std::filesystem::end(it);
-         it.increment(ec)) {
-        struct stat st {};
-        if (it->is_regular_file(ec) && ::stat(it->path().c_str(), &st) == 0) total += static_cast<uint64_t>(st.st_blocks) * 512;
-    }
-    return total;
-}
-
-int run_status() {
-    auto mounts = running_mounts();
-    if (mounts.empty()) {
-        std::printf("no hubfs mounts\n");
-        return 0;
-    }
-    std::printf("%-8s %-30s %-12s %s\n", "PID", "MOUNTPOINT", "CACHE", "ENDPOINT");
-    for (const auto& m : mounts) {
-        double mib = static_cast<double>(disk_use(m.cache_dir + "/data")) / (1 << 20);
-        std::printf("%-8d %-30s %9.1f MiB %s%s\n", m.pid, m.mountpoint.c_str(), mib, m.endpoint.c_str(),
-                    m.repo.empty() ? "" : (" (" + m.repo + ")").c_str());
-        std::fputs(staging_status(m.staging_dir).c_str(), stdout);
+        std::string left = staged_summary(staging_dir);
+        if (!left.empty()) {
+            // Not an error of the unmount itself, but the user's work is not on the Hub: say so in the exit code.
+            std::fprintf(stderr, "hubfs: unmounted, but changes are still staged in %s (an online mount with this cache "
+                                 "and the same token commits them):\n%s", staging_dir.c_str(), left.c_str());
+            return 1;
+        }
     }
     return 0;
 }
@@ -330,11 +317,15 @@ int main(int argc, char** argv) {
         auto inv = cli::parse(argc, argv);
         switch (inv.command) {
             case cli::Command::help: std::fputs(cli::usage(), stdout); return 0;
+            case cli::Command::none: std::fputs(cli::usage(), stderr); return 2;
             case cli::Command::version: std::printf("hubfs %s\n", HUBFS_VERSION); return 0;
-            case cli::Command::status: return run_status();
+            case cli::Command::status: return run_status(inv.status_json);
             case cli::Command::unmount: return run_unmount(inv.unmount_point, inv.unmount_timeout);
             case cli::Command::mount: return run_mount(inv.mount);
         }
+    } catch (const std::invalid_argument& e) {  // the command line itself is wrong
+        std::fprintf(stderr, "hubfs: %s\n", e.what());
+        return 2;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "hubfs: %s\n", e.what());
         return 1;

@@ -1,5 +1,5 @@
 // The demo repositories that --samples creates: small, but with folders, an LFS file, a tag,
-// a branch and a few commits, so every path of a client can be tried on them.
+// a branch, a pull request and a few commits, so every path of a client can be tried on them.
 #include <random>
 
 #include "hub.hpp"
@@ -74,6 +74,14 @@ void Hub::create_samples() {
         git.set_ref("refs/heads/dev", *git.ref_target("refs/heads/main"));
         commit_files(git, lfs_, "refs/heads/dev", {{"DEV_NOTES.md", "work in progress on the dev branch\n"}},
                      "Start dev branch");
+        // An open pull request, so that `tiny-model@refs%2Fpr%2F1` (the README's example) exists.
+        git.set_ref("refs/pr/1", *git.ref_target("refs/heads/main"));
+        commit_files(git, lfs_, "refs/pr/1", {{"PR_NOTES.md", "proposed in pull request #1\n"}}, "Propose notes");
+        RepoMeta with_pr = repos_.meta(model).value_or(meta);
+        with_pr.discussions.push_back({{"num", with_pr.next_discussion++}, {"title", "Propose notes"}, {"description", ""},
+                                       {"status", "open"}, {"isPullRequest", true}, {"author", "localhub"},
+                                       {"createdAt", "2025-01-01T00:00:00.000Z"}, {"base", "refs/heads/main"}});
+        repos_.save_meta(model, with_pr);
     }
     RepoId dataset{RepoType::dataset, "demo", "sample-data"};
     if (repos_.create(dataset, meta, "localhub")) {
