@@ -81,8 +81,13 @@ TEST_CASE("a commit removes what it sent, and keeps files still open as clean en
     s.put_file(*b, "open.txt", StagedFile{open_blob, {}, {}, true, {}});
     s.put_file(*b, "closed.txt", StagedFile{closed_blob, {}, {}, true, {}});
     s.put_deleted(*b, "old", false);
-    b->writers[open_blob] = 1;
+    std::string written_blob = s.new_blob();
+    s.put_file(*b, "written.txt", StagedFile{written_blob, {}, {}, true, {}});
+    b->writers[open_blob] = b->writers[written_blob] = 1;
+    s.seal(*b, open_blob, s.measure(open_blob));  // fsync'd while open: a commit may take it
+    s.seal(*b, written_blob, s.measure(written_blob));
     StagedBranch sent = b->changes;
+    write_blob(s, written_blob, "written after the commit took it");
     s.put_file(*b, "late.txt", StagedFile{s.new_blob(), {}, {}, true, {}});  // staged after the commit began
     Revision next{std::string(40, 'd'), 1700000100};
     s.committed(*b, sent, next);
@@ -94,6 +99,8 @@ TEST_CASE("a commit removes what it sent, and keeps files still open as clean en
     REQUIRE(c.file("open.txt"));
     CHECK_FALSE(c.file("open.txt")->dirty);
     CHECK(stdfs::exists(s.blob_path(open_blob)));
+    REQUIRE(c.file("written.txt"));
+    CHECK(c.file("written.txt")->dirty);  // changed since it was sent: goes in the next commit
     REQUIRE(c.file("late.txt"));
     CHECK(c.file("late.txt")->dirty);
     CHECK(b->generation == 1);
