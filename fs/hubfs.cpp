@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 #include <system_error>
+#include <tuple>
 #include <vector>
 
 #include "common/log.hpp"
@@ -143,7 +144,24 @@ HubFs::Resolved HubFs::resolve(const Node& node) {
         }
     }
     if (may_write(node)) r.attr.st_mode |= S_IWUSR | (S_ISDIR(r.attr.st_mode) ? S_IXUSR : 0);
+    if (node.kind == NodeKind::repo_dir)
+        if (auto a = local_attrs_.get(attr_key(node))) a->apply(r.attr);
     return r;
+}
+
+std::string HubFs::attr_key(const Node& node) const { return branch_id(node).key() + "/" + node.path; }
+
+void HubFs::touch_folder(const Node& folder) {
+    timespec now = now_timespec();
+    local_attrs_.update(attr_key(folder), [&](LocalAttr& a) { a.mtime = a.ctime = now; });
+}
+
+void HubFs::set_created(fuse_req_t req, const Node& made, mode_t mode) {
+    const fuse_ctx* ctx = fuse_req_ctx(req);
+    timespec now = now_timespec();
+    local_attrs_.update(attr_key(made), [&](LocalAttr& a) {
+        a = LocalAttr{mode & 07777, ctx->uid, ctx->gid, now, now, now};
+    });
 }
 
 HubFs::Resolved HubFs::resolved(const Node& node, const Revision& rev, const Found& found) {
@@ -160,12 +178,22 @@ HubFs::Resolved HubFs::resolved(const Node& node, const Revision& rev, const Fou
             throw std::system_error(errno, std::generic_category(), "stat staged " + node.path);
         r.entry->size = static_cast<uint64_t>(st.st_size);
         r.attr = file_attr(*r.entry, st.st_mtim.tv_sec);
-        r.attr.st_mtim = st.st_mtim;
+        r.attr.st_mtim = st.st_mtim;  // writes move them
+        r.attr.st_ctim = st.st_ctim;
     } else {
         r.attr = file_attr(*r.entry, rev.time);
     }
     if (may_write(node)) r.attr.st_mode |= S_IWUSR | (found.entry.is_dir ? S_IXUSR : 0);
-    if (!found.entry.is_dir && exec_bits_.has(branch_id(node).key() + "/" + node.path)) r.attr.st_mode |= 0111;
+    if (auto a = local_attrs_.get(attr_key(node))) {
+        if (!found.blob.empty()) {
+            // A staged file's bytes carry its times (writes and utimens move them); a later
+            // chmod, chown or rename moves its ctime.
+            a->atime = a->mtime = std::nullopt;
+            auto later = [](const timespec& x, const timespec& y) { return std::tie(x.tv_sec, x.tv_nsec) > std::tie(y.tv_sec, y.tv_nsec); };
+            if (a->ctime && !later(*a->ctime, r.attr.st_ctim)) a->ctime = std::nullopt;
+        }
+        a->apply(r.attr);
+    }
     return r;
 }
 
@@ -692,7 +720,9 @@ const fuse_lowlevel_ops& HubFs::operations() {
             guarded(r, "setattr", [&](HubFs& fs) { fs.setattr(r, i, a, to_set, fi); });
         };
         o.unlink = [](fuse_req_t r, fuse_ino_t p, const char* n) { guarded(r, "unlink", [&](HubFs& fs) { fs.unlink(r, p, n); }); };
-        o.mkdir = [](fuse_req_t r, fuse_ino_t p, const char* n, mode_t) { guarded(r, "mkdir", [&](HubFs& fs) { fs.mkdir(r, p, n); }); };
+        o.mkdir = [](fuse_req_t r, fuse_ino_t p, const char* n, mode_t m) {
+            guarded(r, "mkdir", [&](HubFs& fs) { fs.mkdir(r, p, n, m); });
+        };
         o.rmdir = [](fuse_req_t r, fuse_ino_t p, const char* n) { guarded(r, "rmdir", [&](HubFs& fs) { fs.rmdir(r, p, n); }); };
         o.rename = [](fuse_req_t r, fuse_ino_t p, const char* n, fuse_ino_t np, const char* nn, unsigned flags) {
             guarded(r, "rename", [&](HubFs& fs) { fs.rename(r, p, n, np, nn, flags); });

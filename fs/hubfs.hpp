@@ -19,11 +19,11 @@
 #include "chunk_fetcher.hpp"
 #include "committer.hpp"
 #include "deferred_syncs.hpp"
-#include "exec_bits.hpp"
 #include "hub_path.hpp"
 #include "hub_writer.hpp"
 #include "inode_table.hpp"
 #include "kernel_invalidator.hpp"
+#include "local_attrs.hpp"
 #include "staging_area.hpp"
 #include "common/unique_fd.hpp"
 
@@ -78,7 +78,7 @@ public:
     void write(fuse_req_t req, const char* buf, size_t size, off_t off, fuse_file_info* fi);
     void setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi);
     void unlink(fuse_req_t req, fuse_ino_t parent, const char* name);
-    void mkdir(fuse_req_t req, fuse_ino_t parent, const char* name);
+    void mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);
     void rmdir(fuse_req_t req, fuse_ino_t parent, const char* name);
     void rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
                 unsigned flags);
@@ -145,6 +145,11 @@ private:
     // throws RemoteError(read_only) for tags, shas, pull requests and read-only mounts.
     BranchPtr writable_branch(const Node& node);
     BranchId branch_id(const Node& node) const;
+    std::string attr_key(const Node& node) const;  // the node's key in local_attrs_
+    // A folder's entries changed (create, unlink, mkdir, rmdir, rename): its mtime and ctime.
+    void touch_folder(const Node& folder);
+    // Mode and owner of what a request just made: the mode it asked for, the caller's ids.
+    void set_created(fuse_req_t req, const Node& made, mode_t mode);
     // Copies a file's committed bytes into a new staged file.
     std::string materialize(const RepoRef& repo, const Revision& base, const std::string& path, const RemoteEntry& e);
     View branch_view(const BranchPtr& b);  // a branch's base and staged changes
@@ -192,7 +197,7 @@ private:
     std::map<fuse_ino_t, std::string> kept_content_;  // content id each inode's page cache holds
     std::optional<WriteSupport> writes_;
     DeferredSyncs deferred_syncs_;  // scratch files fsync'd without a commit
-    ExecBits exec_bits_;            // chmod +x, kept for this mount only
+    LocalAttrs local_attrs_;        // modes, owners, times: kept for this mount only
     KernelInvalidator invalidator_;
 };
 

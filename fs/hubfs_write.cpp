@@ -309,7 +309,7 @@ void HubFs::stage_move(const Node& from_node, const BranchPtr& b, const std::str
     apply_remove(*b, from, folder, from_in_base);
 }
 
-void HubFs::create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t, fuse_file_info* fi) {
+void HubFs::create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
     auto p = inodes_.get(parent);
     if (!p) return (void)fuse_reply_err(req, ENOENT);
     try {
@@ -321,9 +321,11 @@ void HubFs::create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t, 
         n.kind = NodeKind::file;
         n.path = join_path(p->path, name);
         auto f = std::make_unique<OpenFile>();
+        bool made = false;
         {
             std::shared_lock gate(b->gate);
             auto existing = find(p->repo, branch_view(b), n.path);
+            made = !existing;
             if (existing && existing->entry.is_dir) throw FsError(EISDIR, n.path + " is a folder");
             if (existing && (fi->flags & O_EXCL)) throw FsError(EEXIST, n.path + " exists");
             std::string blob = writes_->staging.new_blob();
@@ -336,6 +338,10 @@ void HubFs::create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t, 
         }
         f->staged.reset(::open(writes_->staging.blob_path(f->blob).c_str(), O_RDWR | O_CLOEXEC));
         if (!f->staged) fail_errno("open staged file");
+        if (made) {
+            set_created(req, n, mode);
+            touch_folder(*p);
+        }
         Resolved r = resolve(n);
         fuse_entry_param e = entry_param(n, r, true);
         {
@@ -404,22 +410,33 @@ void HubFs::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_se
                 writes_->staging.seal(*b, blob, s);
             }
         }
-        if ((to_set & FUSE_SET_ATTR_MODE) && n->kind == NodeKind::file)  // other mode bits mean nothing to the Hub
-            exec_bits_.set(branch_id(*n).key() + "/" + n->path, attr->st_mode & 0111);
-        if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW)) {
-            // Times are kept for staged files (the Hub records none); modes and owners are not kept.
-            Resolved r = resolve(*n);
-            if (!r.blob.empty()) {
-                timespec times[2];
-                times[0] = to_set & FUSE_SET_ATTR_ATIME_NOW ? timespec{0, UTIME_NOW}
-                           : to_set & FUSE_SET_ATTR_ATIME   ? attr->st_atim
-                                                            : timespec{0, UTIME_OMIT};
-                times[1] = to_set & FUSE_SET_ATTR_MTIME_NOW ? timespec{0, UTIME_NOW}
-                           : to_set & FUSE_SET_ATTR_MTIME   ? attr->st_mtim
-                                                            : timespec{0, UTIME_OMIT};
-                if (::utimensat(AT_FDCWD, writes_->staging.blob_path(r.blob).c_str(), times, 0) != 0)
-                    fail_errno("set times of staged file");
-            }
+        // Modes, owners and times are kept by the mount (the kernel checked who may set them);
+        // the Hub stores none of them.
+        const timespec now = now_timespec();
+        const bool times = to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW);
+        auto time_of = [&](int set, int set_now, const timespec& given) -> std::optional<timespec> {
+            if (to_set & set_now) return now;
+            if (to_set & set) return given;
+            return std::nullopt;
+        };
+        auto atime = time_of(FUSE_SET_ATTR_ATIME, FUSE_SET_ATTR_ATIME_NOW, attr->st_atim);
+        auto mtime = time_of(FUSE_SET_ATTR_MTIME, FUSE_SET_ATTR_MTIME_NOW, attr->st_mtim);
+        std::string staged_blob = times ? resolve(*n).blob : "";
+        if (!staged_blob.empty()) {  // a staged file's bytes carry its times
+            timespec ts[2] = {atime.value_or(timespec{0, UTIME_OMIT}), mtime.value_or(timespec{0, UTIME_OMIT})};
+            if (::utimensat(AT_FDCWD, writes_->staging.blob_path(staged_blob).c_str(), ts, 0) != 0)
+                fail_errno("set times of staged file");
+        }
+        if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_SIZE) || times) {
+            local_attrs_.update(attr_key(*n), [&](LocalAttr& a) {
+                if (to_set & FUSE_SET_ATTR_MODE) a.mode = attr->st_mode & 07777;
+                if (to_set & FUSE_SET_ATTR_UID) a.uid = attr->st_uid;
+                if (to_set & FUSE_SET_ATTR_GID) a.gid = attr->st_gid;
+                if (atime) a.atime = atime;
+                if (mtime) a.mtime = mtime;
+                if ((to_set & FUSE_SET_ATTR_SIZE) && !mtime) a.mtime = now;
+                a.ctime = now;
+            });
         }
         Resolved r = resolve(*n);
         r.attr.st_ino = ino;
@@ -444,6 +461,8 @@ void HubFs::unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
         Node n = *p;
         n.kind = NodeKind::file;
         n.path = path;
+        local_attrs_.erase(attr_key(n));
+        touch_folder(*p);
         inodes_.detach(n);
         fuse_reply_err(req, 0);
     } catch (...) {
@@ -451,7 +470,7 @@ void HubFs::unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
     }
 }
 
-void HubFs::mkdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+void HubFs::mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
     auto p = inodes_.get(parent);
     if (!p) return (void)fuse_reply_err(req, ENOENT);
     try {
@@ -482,8 +501,12 @@ void HubFs::mkdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
             n.kind = NodeKind::folder;
             n.path = join_path(p->path, name);
             if (find(p->repo, branch_view(b), n.path)) throw FsError(EEXIST, n.path);
-            std::lock_guard lock(b->mutex);
-            writes_->staging.put_dir(*b, n.path);
+            {
+                std::lock_guard lock(b->mutex);
+                writes_->staging.put_dir(*b, n.path);
+            }
+            set_created(req, n, mode);
+            touch_folder(*p);
         } else {
             throw FsError(EPERM, "folders here are namespaces: make repositories inside one");
         }
@@ -523,6 +546,8 @@ void HubFs::rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
             std::shared_lock gate(b->gate);
             if (!list(*n).empty()) throw FsError(ENOTEMPTY, n->path + " is not empty");
             stage_remove(n->repo, b, n->path, true);
+            local_attrs_.erase(attr_key(*n));
+            touch_folder(*p);
         } else {
             throw FsError(ENOTDIR, std::string(name) + " is not a folder");
         }
@@ -565,6 +590,12 @@ void HubFs::rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino
         }
         stage_move(*p, b, from, to, replaces_folder);
         inodes_.rename(p->repo, p->rev, from, to);
+        Node moved = *np;
+        moved.path = to;
+        local_attrs_.move(branch_id(*p).key() + "/" + from, attr_key(moved));
+        local_attrs_.update(attr_key(moved), [](LocalAttr& a) { a.ctime = now_timespec(); });
+        touch_folder(*p);
+        touch_folder(*np);
         const ScratchFiles& scratch = writes_->committer.scratch();
         if (!src->blob.empty() && deferred_syncs_.take(src->blob) && scratch.matches(from) && !scratch.matches(to))
             writes_->committer.commit_soon(b->changes.id);
