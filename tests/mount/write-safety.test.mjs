@@ -118,6 +118,33 @@ describe("each loss once found, as the user's scenario", () => {
   });
 });
 
+describe("what the Hub cannot store, the mount keeps", () => {
+  mountTest("modes, owners and times set on files and folders show in stat, follow renames, and go with unlink", { files: [] }, async (env) => {
+    const r = (p) => path.join(env.root, p);
+    const st = (p) => fs.statSync(r(p));
+    fs.mkdirSync(r("private"), { mode: 0o700 });
+    assert.equal(st("private").mode & 0o7777, 0o700, "mkdir keeps the mode asked for");
+    fs.writeFileSync(r("run.sh"), "#!/bin/sh\necho ran\n", { mode: 0o640 });
+    assert.equal(st("run.sh").mode & 0o7777, 0o640, "create keeps the mode asked for");
+    fs.chmodSync(r("run.sh"), 0o755);
+    assert.equal(execFileSync(r("run.sh"), { encoding: "utf8" }), "ran\n", "chmod +x makes it runnable");
+    fs.chownSync(r("run.sh"), 123, 456);
+    assert.deepEqual([st("run.sh").uid, st("run.sh").gid], [123, 456]);
+    const when = new Date("2020-01-02T03:04:05Z");
+    fs.utimesSync(r("private"), when, when);
+    assert.equal(st("private").mtime.getTime(), when.getTime(), "utimens on a folder");
+    const ctime = st("run.sh").ctimeMs;
+    fs.renameSync(r("run.sh"), r("private/run.sh"));
+    assert.equal(st("private/run.sh").mode & 0o7777, 0o755, "the mode follows a rename");
+    assert.ok(st("private/run.sh").ctimeMs >= ctime, "a rename moves ctime");
+    fsyncDir(env.root);
+    assert.equal(st("private/run.sh").mode & 0o7777, 0o755, "and a commit");
+    fs.unlinkSync(r("private/run.sh"));
+    fs.writeFileSync(r("private/run.sh"), "new\n");
+    assert.deepEqual([st("private/run.sh").uid, st("private/run.sh").mode & 0o111], [process.getuid(), 0], "a new file starts afresh");
+  });
+});
+
 describe("local privacy", () => {
   mountTest("the cache, the staging, the index and the log are the user's alone (0700 folders, 0600 files)", { files: [] }, async (env) => {
     const cacheDir = path.join(env.work, "old-cache");

@@ -39,7 +39,8 @@ curl -sf -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application
   -d '{"name":"posix","organization":"posix"}' "$url/api/repos/create" >/dev/null
 
 mkdir "$work/mnt"
-HF_TOKEN=$token "$hubfs" mount "$work/mnt" --endpoint "$url" --cache-dir "$work/cache" --log-file "$work/hubfs.log"
+# --allow-other: pjdfstest switches to other uids, which FUSE otherwise keeps out.
+HF_TOKEN=$token "$hubfs" mount "$work/mnt" --endpoint "$url" --cache-dir "$work/cache" --log-file "$work/hubfs.log" --allow-other
 branch="$work/mnt/models/posix/posix"
 ls "$branch" >/dev/null
 
