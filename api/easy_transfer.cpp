@@ -64,6 +64,11 @@ EasyTransfer::EasyTransfer(ConnectionPool& pool, const HubConfig& config, Transf
     curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, config.timeouts.low_speed_bytes);
     curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(config.timeouts.low_speed_time.count()));
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (spec_.cancel) {
+        curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, &EasyTransfer::on_progress);
+        curl_easy_setopt(easy, CURLOPT_XFERINFODATA, this);
+    }
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &EasyTransfer::on_header);
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, this);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &EasyTransfer::on_body);
@@ -166,6 +171,10 @@ int EasyTransfer::on_seek(void* self, curl_off_t offset, int origin) {
     if (origin != SEEK_SET || offset < 0) return CURL_SEEKFUNC_CANTSEEK;
     transfer->read_offset_ = static_cast<uint64_t>(offset);
     return CURL_SEEKFUNC_OK;
+}
+
+int EasyTransfer::on_progress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<EasyTransfer*>(self)->spec_.cancel->load() ? 1 : 0;
 }
 
 }  // namespace hubfs::api

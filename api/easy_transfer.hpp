@@ -7,6 +7,7 @@
 #include "connection_pool.hpp"
 #include "http_types.hpp"
 
+#include <atomic>
 #include <exception>
 #include <functional>
 #include <string>
@@ -23,6 +24,7 @@ struct TransferSpec {
     bool send_body = true;
     bool with_credentials = false;  // token and extra headers: only for the Hub's origin
     ResponseSink sink;
+    const std::atomic<bool>* cancel = nullptr;  // set: the transfer ends (CURLE_ABORTED_BY_CALLBACK)
 };
 
 class EasyTransfer {
@@ -47,6 +49,7 @@ private:
     static size_t on_body(char* data, size_t size, size_t count, void* self);
     static size_t on_read(char* buffer, size_t size, size_t count, void* self);
     static int on_seek(void* self, curl_off_t offset, int origin);
+    static int on_progress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t);
 
     ConnectionPool& pool_;
     CurlEasy handle_;

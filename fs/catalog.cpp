@@ -125,13 +125,23 @@ Revision Catalog::fetch_revision(const RepoRef& repo, const std::string& rev, co
         return r;
     } catch (const RemoteError& e) {
         if (e.kind != RemoteError::Kind::unavailable) throw;
-        if (auto r = from_index()) return *r;  // the Hub is down: serve the last known commit
+        // The Hub is down: serve the newest commit known, this mount's own commits included.
+        {
+            std::lock_guard lock(mutex_);
+            if (auto it = revisions_.find(key); it != revisions_.end()) return it->second.first;
+        }
+        if (auto r = from_index()) return *r;
         throw;
     }
 }
 
 void Catalog::learn_revision(const RepoRef& repo, const std::string& rev, const Revision& at) {
     const std::string key = key_of("rev", repo, rev);
+    // Also on disk: with the Hub down later, this (not an older resolution) is the fallback.
+    try {
+        cache_.put(key, nlohmann::json{{"commit", at.commit}, {"time", at.time}}.dump());
+    } catch (const std::exception&) {
+    }
     std::lock_guard lock(mutex_);
     revisions_[key] = {at, Clock::now()};
     missing_.erase(key);
@@ -154,6 +164,9 @@ Revision Catalog::resolve(const RepoRef& repo, const std::string& rev) {
             if (pinned || opts_.offline || now - it->second.second < opts_.revision_ttl) return it->second.first;
         if (auto it = missing_.find(key); it != missing_.end() && now - it->second.second < opts_.revision_ttl)
             throw RemoteError(RemoteError::Kind::not_found, it->second.first);
+        // Someone is asking the Hub already: the known commit answers meanwhile, so a slow or
+        // stalled Hub holds one caller, not every reader of the branch.
+        if (auto it = revisions_.find(key); it != revisions_.end() && flights_.count(key)) return it->second.first;
     }
     single_flight(key, [&] {
         try {

@@ -22,6 +22,8 @@ public:
     // Start-up check: the endpoint answers and the token (if any) is accepted.
     // Throws std::runtime_error with a message for the user.
     void verify_startup();
+    // At unmount: ends every read in flight and refuses new ones (nobody waits for them).
+    void cancel_transfers() { http_.cancel(); }
 
     Revision resolve(const RepoRef& repo, const std::string& rev) override;
     std::vector<RemoteEntry> list_folder(const RepoRef& repo, const std::string& commit,

@@ -3,37 +3,42 @@
 #include "hub_remote.hpp"
 
 namespace hubfs::fs {
-namespace {
-
-constexpr auto kRefsLifetime = std::chrono::seconds(30);
-
-}  // namespace
-
-HubWriter::HubWriter(api::HubConfig lookups, api::HubConfig commits, bool public_repos)
-    : lookups_(std::move(lookups)), api_(std::move(commits)), public_repos_(public_repos) {}
+HubWriter::HubWriter(api::HubConfig lookups, api::HubConfig commits, bool public_repos, std::chrono::seconds refs_ttl)
+    : lookups_(std::move(lookups)), api_(std::move(commits)), public_repos_(public_repos), refs_ttl_(refs_ttl) {}
 
 bool HubWriter::is_branch(const RepoRef& repo, const std::string& rev, Lookup lookup) {
     auto now = std::chrono::steady_clock::now();
     {
         std::lock_guard lock(mutex_);
         auto it = branches_.find(repo.key());
-        if (it != branches_.end() && now - it->second.at < kRefsLifetime &&
+        if (it != branches_.end() && now - it->second.at < refs_ttl_ &&
             !(it->second.failed && lookup == Lookup::retry_failure))
             return it->second.names.count(rev) > 0;
+        // A slow Hub holds one caller per repository, not every getattr of it.
+        if (it != branches_.end() && it->second.known && it->second.asking) return it->second.names.count(rev) > 0;
+        branches_[repo.key()].asking = true;
     }
     Branches found;
     found.at = now;
     try {
         for (const auto& b : lookups_.list_repo_refs(api_repo(repo)).branches) found.names.insert(b.name);
     } catch (...) {
-        found.failed = true;
+        bool known = false, branch = false;
         {
             std::lock_guard lock(mutex_);
-            branches_[repo.key()] = found;
+            Branches& b = branches_[repo.key()];
+            b.failed = true;
+            b.asking = false;
+            b.at = now;
+            known = b.known;
+            branch = b.names.count(rev) > 0;
         }
+        // The Hub is down or stalled: what it said last still holds (a branch keeps its modes).
+        if (known) return branch;
         if (lookup == Lookup::retry_failure) rethrow_as_remote_error();
         return false;
     }
+    found.known = true;
     std::lock_guard lock(mutex_);
     branches_[repo.key()] = found;
     return found.names.count(rev) > 0;

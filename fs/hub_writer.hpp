@@ -18,11 +18,13 @@ class HubWriter {
 public:
     // Lookups (which refs are branches) use `lookups` (the mount's short retries: a getattr
     // waits for them); commits and the rest use `commits` (patient retries).
-    HubWriter(api::HubConfig lookups, api::HubConfig commits, bool public_repos);
+    HubWriter(api::HubConfig lookups, api::HubConfig commits, bool public_repos,
+              std::chrono::seconds refs_ttl = std::chrono::seconds(30));
 
     // A branch name (not a tag, a sha or a pull request), from the repository's refs, which are
-    // kept for 30 s. When the Hub could not say, the answer is "no" for those 30 s as well
-    // (cached_failure: file modes, which must not wait) or asked again (retry_failure: a write).
+    // kept for refs_ttl. When the Hub cannot say, the last refs it gave answer; with none
+    // known, the answer is "no" for refs_ttl (cached_failure: file modes, which must not wait)
+    // or asked again (retry_failure: a write).
     enum class Lookup { cached_failure, retry_failure };
     bool is_branch(const RepoRef& repo, const std::string& rev, Lookup lookup);
     std::string head(const RepoRef& repo, const std::string& branch);  // asked afresh
@@ -41,9 +43,12 @@ private:
     api::HfApi lookups_;
     api::HfApi api_;
     bool public_repos_;
+    std::chrono::seconds refs_ttl_;
     struct Branches {
         std::set<std::string> names;
         bool failed = false;  // the Hub did not answer
+        bool known = false;   // names holds an answer of the Hub (maybe an old one)
+        bool asking = false;  // a lookup is running: the known names answer meanwhile
         std::chrono::steady_clock::time_point at;
     };
     std::mutex mutex_;

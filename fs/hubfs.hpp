@@ -21,6 +21,7 @@
 #include "hub_writer.hpp"
 #include "inode_table.hpp"
 #include "kernel_invalidator.hpp"
+#include "pending_read.hpp"
 #include "staging_area.hpp"
 #include "common/unique_fd.hpp"
 
@@ -51,7 +52,12 @@ public:
     static const fuse_lowlevel_ops& operations();  // userdata must be a HubFs*
     // The session, for telling the kernel what changed behind its back (discarded changes).
     void attach_session(fuse_session* se) { invalidator_.attach(se); }
-    void detach_session() { invalidator_.detach(); }
+    void detach_session() {
+        pending_.abandon_all();  // no reply may reach a session that is gone
+        invalidator_.detach();
+    }
+
+    size_t pending_reads() { return pending_.size(); }  // reads answered when a fetch lands
 
     void init(fuse_conn_info* conn);
     void lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
@@ -169,6 +175,7 @@ private:
     std::map<fuse_ino_t, std::string> kept_content_;  // content id each inode's page cache holds
     std::optional<WriteSupport> writes_;
     KernelInvalidator invalidator_;
+    PendingReads pending_;
 };
 
 }  // namespace hubfs::fs

@@ -22,6 +22,8 @@ struct MountOptions {
     std::string commit_message = "{summary}";
     bool public_repos = false;             // repositories made by mkdir
     std::chrono::seconds revision_ttl{30};
+    std::chrono::seconds connect_timeout{10};  // a connection not made by then fails (and is retried)
+    std::chrono::seconds stall_timeout{30};    // a request without a byte for this long fails
     bool allow_other = false;
     std::optional<uint32_t> uid, gid;
     bool offline = false;

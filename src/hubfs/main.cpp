@@ -30,6 +30,7 @@
 #include "fs/hubfs.hpp"
 #include "fuse_session.hpp"
 #include "mount_registry.hpp"
+#include "network_report.hpp"
 
 namespace {
 
@@ -94,7 +95,9 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     config.retry.max_retries = 3;
     config.retry.base_delay = std::chrono::milliseconds(250);
     config.retry.max_delay = std::chrono::milliseconds(2000);
-    config.timeouts.connect = std::chrono::milliseconds(5000);
+    config.timeouts.connect = o.connect_timeout;
+    config.timeouts.low_speed_time = o.stall_timeout;
+    config.health = std::make_shared<api::HostHealth>();
 
     std::optional<fs::RepoSpec> single;
     if (o.repo) {
@@ -131,7 +134,7 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
         api::HubConfig write_config = config;
         write_config.retry = api::RetryPolicy{};
         staging.emplace(o.cache_dir + "/staging");
-        writer.emplace(config, write_config, o.public_repos);
+        writer.emplace(config, write_config, o.public_repos, o.revision_ttl);
         committer.emplace(*staging, *writer, catalog,
                           fs::CommitterOptions{o.commit_interval, o.commit_message, o.cache_dir + "/staging/status"});
         writes.emplace(fs::WriteSupport{*staging, *writer, *committer});
@@ -157,9 +160,11 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
         }
     }
     if (committer) committer->start();
+    NetworkReport net_report(config.health, o.cache_dir, [&filesystem] { return filesystem.pending_reads(); });
     filesystem.attach_session(session.get());
     int rc = session.loop(16);
     filesystem.detach_session();
+    remote.cancel_transfers();  // reads still fetching must not hold the exit
     HUBFS_LOG(info, "unmounted %s", o.mountpoint.c_str());
     if (committer) {
         std::string left = committer->flush_all(kFlushTimeout);
@@ -232,11 +237,10 @@ int run_unmount(const std::string& mountpoint, std::chrono::seconds timeout) {
         std::fprintf(stderr, "hubfs: %s is not mounted\n", mountpoint.c_str());
         return 1;
     }
-    std::string canonical = std::filesystem::weakly_canonical(mountpoint).string();
     pid_t owner = 0;
     std::string cache_dir;
     for (const auto& r : running_mounts()) {
-        if (std::filesystem::weakly_canonical(r.mountpoint).string() != canonical) continue;
+        if (!same_mountpoint(r.mountpoint, mountpoint)) continue;
         owner = r.pid;
         cache_dir = r.cache_dir;
     }
@@ -300,6 +304,7 @@ int run_status() {
         std::printf("%-8d %-30s %9.1f MiB %s%s\n", m.pid, m.mountpoint.c_str(), mib, m.endpoint.c_str(),
                     m.repo.empty() ? "" : (" (" + m.repo + ")").c_str());
         std::fputs(staging_status(m.cache_dir).c_str(), stdout);
+        std::fputs(network_report_of(m.cache_dir, m.pid).c_str(), stdout);
     }
     return 0;
 }
