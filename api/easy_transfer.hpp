@@ -8,6 +8,7 @@
 #include "http_types.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <exception>
 #include <functional>
 #include <string>
@@ -58,6 +59,13 @@ private:
     std::string request_id_;
     char error_buffer_[CURL_ERROR_SIZE] = {};
     uint64_t read_offset_ = 0;
+
+    // Progress watch: a transfer that moves no byte for stall_limit_ ends as a timeout (curl's
+    // own low-speed check averages over seconds, so it notices a stall only later).
+    std::chrono::steady_clock::duration stall_limit_{};
+    std::chrono::steady_clock::time_point last_progress_{};
+    curl_off_t last_bytes_ = -1;
+    bool stalled_ = false;
 
     CURLcode code_ = CURLE_OK;
     std::string error_text_;

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/log.hpp"
 #include "hub_path.hpp"
 
 namespace hubfs::fs {
@@ -126,12 +127,16 @@ Revision Catalog::fetch_revision(const RepoRef& repo, const std::string& rev, co
     } catch (const RemoteError& e) {
         if (e.kind != RemoteError::Kind::unavailable) throw;
         // The Hub is down: serve the newest commit known, this mount's own commits included.
+        std::optional<Revision> known;
         {
             std::lock_guard lock(mutex_);
-            if (auto it = revisions_.find(key); it != revisions_.end()) return it->second.first;
+            if (auto it = revisions_.find(key); it != revisions_.end()) known = it->second.first;
         }
-        if (auto r = from_index()) return *r;
-        throw;
+        if (!known) known = from_index();
+        if (!known) throw;
+        HUBFS_LOG(debug, "%s@%s stays at %s: %s", repo.key().c_str(), rev.empty() ? "(default)" : rev.c_str(),
+                  known->commit.c_str(), e.what());
+        return *known;
     }
 }
 
@@ -164,9 +169,13 @@ Revision Catalog::resolve(const RepoRef& repo, const std::string& rev) {
             if (pinned || opts_.offline || now - it->second.second < opts_.revision_ttl) return it->second.first;
         if (auto it = missing_.find(key); it != missing_.end() && now - it->second.second < opts_.revision_ttl)
             throw RemoteError(RemoteError::Kind::not_found, it->second.first);
-        // Someone is asking the Hub already: the known commit answers meanwhile, so a slow or
-        // stalled Hub holds one caller, not every reader of the branch.
-        if (auto it = revisions_.find(key); it != revisions_.end() && flights_.count(key)) return it->second.first;
+        // Someone is asking the Hub already: the known answer stands meanwhile, so a slow or
+        // stalled Hub holds one caller, not every lookup of the name.
+        if (flights_.count(key)) {
+            if (auto it = revisions_.find(key); it != revisions_.end()) return it->second.first;
+            if (auto it = missing_.find(key); it != missing_.end())
+                throw RemoteError(RemoteError::Kind::not_found, it->second.first);
+        }
     }
     single_flight(key, [&] {
         try {
@@ -175,8 +184,15 @@ Revision Catalog::resolve(const RepoRef& repo, const std::string& rev) {
             revisions_[key] = {r, Clock::now()};
             missing_.erase(key);
         } catch (const RemoteError& e) {
-            if (e.kind != RemoteError::Kind::not_found) throw;
             std::lock_guard lock(mutex_);
+            auto known_missing = missing_.find(key);
+            // The Hub cannot say now: a name known not to exist (a namespace looked up as a
+            // repository, the common case) stays so rather than failing every path under it.
+            if (e.kind == RemoteError::Kind::unavailable && known_missing != missing_.end()) {
+                known_missing->second.second = Clock::now();
+                return;
+            }
+            if (e.kind != RemoteError::Kind::not_found) throw;
             revisions_.erase(key);
             missing_[key] = {e.what(), Clock::now()};
         }

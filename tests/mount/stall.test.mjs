@@ -18,6 +18,11 @@ const FAST = ["--stall-timeout", String(STALL), "--connect-timeout", String(STAL
 const NFILES = 32;
 let work;
 
+// STALL_KEEP_LOGS=DIR keeps each mount's log there (they go with the mount otherwise).
+function keepLog(m, name) {
+  if (process.env.STALL_KEEP_LOGS) fs.copyFileSync(m.logFile, path.join(process.env.STALL_KEEP_LOGS, `${name}.log`));
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `cmd` in bash with a timeout; returns {status, ms, stdout, stderr}. */
@@ -121,6 +126,7 @@ test("a stalled Hub: cached files, known listings and stat answer at once; uncac
     }
   } finally {
     thaw(hub);
+    keepLog(m, "stalled");
     m.unmount();
     await hub.stop();
   }
@@ -166,14 +172,15 @@ test("a reader killed while its read waits on a stalled fetch exits at once; unm
     }
   } finally {
     thaw(hub);
+    keepLog(m, "killed");
     m.unmount();
     await hub.stop();
   }
 });
 
 test("a body that stops mid-way resumes from the last byte received, and the bytes are right", async () => {
-  // 4 MiB/s per connection: the 24 MiB file takes seconds, so the stall lands mid-body.
-  const hub = await startHub({ args: ["--bandwidth", String(4 << 20)] });
+  // 2 MiB/s per connection: the 24 MiB file takes seconds, so the stall lands mid-body.
+  const hub = await startHub({ args: ["--bandwidth", String(2 << 20)] });
   const { bigSha } = await fillRepo(hub);
   const m = mountHubfs(hub.url, { token: TOKEN, args: FAST });
   const file = `${m.mountpoint}/models/alice/r/big.bin`;
@@ -194,6 +201,7 @@ test("a body that stops mid-way resumes from the last byte received, and the byt
     assert.ok(resumed.length > 0, "a ranged request resumed mid-chunk");
   } finally {
     thaw(hub);
+    keepLog(m, "midbody");
     m.unmount();
     await hub.stop();
   }
@@ -222,6 +230,7 @@ test("fsync with a stalled Hub answers EIO within the bound, keeps the changes a
     assert.ok(landed, "the staged change reached the Hub by itself");
   } finally {
     thaw(hub);
+    keepLog(m, "fsync");
     m.unmount();
     await hub.stop();
   }
@@ -237,6 +246,7 @@ test("the Hub down past the TTL: the branch keeps this mount's last commit, its 
   try {
     assert.equal(run(`echo one > ${dir}/mine.txt && sync ${dir}/mine.txt`).status, 0);
     assert.equal(run(`cat ${dir}/mine.txt`).stdout, "one\n");
+    assert.equal(run(`cat ${dir}/config.json && ls -l ${dir}`).status, 0);
     await hub.stop();  // connections refused from now on
     await sleep(2500);  // past the revision TTL (and the refs' TTL)
     let r = run(`cat ${dir}/mine.txt`);
@@ -266,6 +276,7 @@ test("the Hub down past the TTL: the branch keeps this mount's last commit, its 
     assert.ok(landed, "the staged change reached the Hub by itself once it was back");
     assert.ok((await client.info("alice/r")).sha);
   } finally {
+    keepLog(m, "down");
     m.unmount();
     await hub.stop();
   }
