@@ -51,7 +51,12 @@ std::unique_ptr<EasyTransfer> HttpClient::start_transfer(const HttpRequest& requ
     return std::make_unique<EasyTransfer>(pool_, config_, std::move(spec));
 }
 
-void HttpClient::cancel() { cancelled_ = true; }
+void HttpClient::cancel() {
+    cancelled_ = true;
+    pool_.close();
+    std::lock_guard guard(multi_mutex_);
+    idle_multis_.clear();
+}
 
 uint64_t HttpClient::admit(const std::string& method, const std::string& url) {
     if (cancelled_) throw NetworkError(ErrorDetails{0, "cancelled: the mount is shutting down", {}, without_query(url)});
@@ -180,7 +185,7 @@ CurlMulti HttpClient::acquire_multi() {
 
 void HttpClient::release_multi(CurlMulti multi) {
     std::lock_guard guard(multi_mutex_);
-    idle_multis_.push_back(std::move(multi));
+    if (!cancelled_) idle_multis_.push_back(std::move(multi));
 }
 
 }  // namespace hubfs::api

@@ -52,8 +52,8 @@ public:
 
     const HubConfig& config() const noexcept { return config_; }
 
-    // Ends every transfer of this client now and refuses new ones (at shutdown: nobody waits
-    // for their bytes any more).
+    // Ends every transfer of this client now, refuses new ones and closes its idle connections
+    // (at shutdown: nobody waits for these bytes, and idle keep-alives hold server threads).
     void cancel();
 
     // Whether `url` is on the Hub's own origin, the only one the token is sent to.

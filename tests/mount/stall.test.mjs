@@ -38,7 +38,8 @@ function runAsync(cmd, timeoutS) {
   const child = spawn("timeout", ["-s", "KILL", String(timeoutS), "bash", "-c", cmd], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
-  return new Promise((resolve) => child.on("exit", (code) => resolve({ status: code, ms: Date.now() - t0, stderr })));
+  // "close", not "exit": stderr is complete only then.
+  return new Promise((resolve) => child.on("close", (code) => resolve({ status: code, ms: Date.now() - t0, stderr })));
 }
 
 function freeze(hub) {
@@ -105,11 +106,15 @@ test("a stalled Hub: cached files, known listings and stat answer at once; uncac
       assert.equal(r.status, 0, `${cmd}: ${r.stderr}`);
       assert.ok(r.ms < 3000, `${cmd} answered in ${r.ms} ms while fetches were stuck`);
     }
+    // `hubfs status` says what is stuck: the host, taken as down or with requests in flight.
+    const st = run(`${hubfsBin} status`, 20);
+    assert.equal(st.status, 0, st.stderr);
+    assert.match(st.stdout, /(down: |in flight .*)http:\/\/127\.0\.0\.1:\d+/, st.stdout);
     const results = await Promise.all(reads);
     for (const r of results) {
       assert.notEqual(r.status, 137, "an uncached read hung (killed by the test's timeout)");
       assert.notEqual(r.status, 0, "an uncached read cannot succeed while the Hub is stalled");
-      assert.match(r.stderr, /Input\/output error/);
+      assert.match(r.stderr, /Input\/output error/, JSON.stringify(r));
       assert.ok(r.ms < 60000, `an uncached read took ${r.ms} ms to fail`);
     }
     const log = fs.readFileSync(m.logFile, "utf8");
