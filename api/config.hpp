@@ -21,8 +21,9 @@ EnvLookup process_environment();
 
 struct Timeouts {
     std::chrono::milliseconds connect{10000};
-    // A transfer slower than low_speed_bytes per second for low_speed_time is dropped (and
-    // resumed or retried), so a stalled connection never hangs a reader.
+    // A transfer that moves no byte for low_speed_time (no first byte, or a body that stops)
+    // is dropped, and resumed or retried, so a stalled connection never hangs a reader; curl's
+    // own check (slower than low_speed_bytes per second, averaged) stays as a backstop.
     long low_speed_bytes = 1;
     std::chrono::seconds low_speed_time{30};
 };

@@ -1,6 +1,7 @@
 #include "host_health.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace hubfs::api {
 
@@ -14,9 +15,10 @@ std::optional<std::string> HostHealth::refusal(const std::string& origin) {
         h.probing = true;  // this request finds out whether the host is back
         return std::nullopt;
     }
-    auto wait = std::chrono::duration_cast<std::chrono::seconds>(h.next_probe - now).count();
-    return origin + " is unreachable (" + h.cause + "); " +
-           (h.probing ? std::string("a probe is running") : "next try in " + std::to_string(std::max<long long>(wait, 0)) + " s");
+    auto wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(h.next_probe - now).count();
+    char next[48];
+    std::snprintf(next, sizeof next, "next try in %.1f s", static_cast<double>(std::max<long long>(wait_ms, 0)) / 1000);
+    return origin + " is unreachable (" + h.cause + "); " + (h.probing ? std::string("a probe is running") : next);
 }
 
 void HostHealth::answered(const std::string& origin) {

@@ -87,7 +87,7 @@ async function fillRepo(hub) {
   return { client, big, bigSha: sha256File(big) };
 }
 
-test("a stalled Hub: cached files, known listings and stat answer at once; uncached reads end in EIO, then work once the Hub resumes", async () => {
+test("a stalled Hub: cached files, known listings and stat answer at once; uncached reads end in EIO, then work once the Hub resumes", async (t) => {
   const hub = await startHub();
   await fillRepo(hub);
   const m = mountHubfs(hub.url, { token: TOKEN, args: [...FAST, "--revision-ttl", "1"] });
@@ -105,6 +105,7 @@ test("a stalled Hub: cached files, known listings and stat answer at once; uncac
       const r = run(cmd, 20);
       assert.equal(r.status, 0, `${cmd}: ${r.stderr}`);
       assert.ok(r.ms < 3000, `${cmd} answered in ${r.ms} ms while fetches were stuck`);
+      t.diagnostic(`${cmd.split(" ")[0]} ${cmd.split("/").pop()}: ${r.ms} ms`);
     }
     // `hubfs status` says what is stuck: the host, taken as down or with requests in flight.
     const st = run(`${hubfsBin} status`, 20);
@@ -117,6 +118,7 @@ test("a stalled Hub: cached files, known listings and stat answer at once; uncac
       assert.match(r.stderr, /Input\/output error/, JSON.stringify(r));
       assert.ok(r.ms < 60000, `an uncached read took ${r.ms} ms to fail`);
     }
+    t.diagnostic(`uncached reads failed after ${Math.min(...results.map((r) => r.ms))}-${Math.max(...results.map((r) => r.ms))} ms`);
     const log = fs.readFileSync(m.logFile, "utf8");
     assert.match(log, /127\.0\.0\.1:\d+/, "the log names the host");
     thaw(hub);
@@ -137,7 +139,7 @@ test("a stalled Hub: cached files, known listings and stat answer at once; uncac
   }
 });
 
-test("a reader killed while its read waits on a stalled fetch exits at once; unmount works while fetches are stuck", async () => {
+test("a reader killed while its read waits on a stalled fetch exits at once; unmount works while fetches are stuck", async (t) => {
   const hub = await startHub();
   await fillRepo(hub);
   // The default stall timeout (30 s): only the interrupt can free the reader quickly.
@@ -166,6 +168,7 @@ test("a reader killed while its read waits on a stalled fetch exits at once; unm
     const t0 = Date.now();
     const u = spawnSync(hubfsBin, ["unmount", m.mountpoint], { encoding: "utf8", timeout: 60000 });
     const took = Date.now() - t0;
+    t.diagnostic(`killed reader exited after ${gone - killedAt} ms, interrupted one after ${g2 - intAt} ms, unmount took ${took} ms`);
     if (u.status === 0) {
       assert.ok(took < 20000, `unmount took ${took} ms`);
       const st = run(`stat ${m.mountpoint}`, 10);
@@ -212,7 +215,7 @@ test("a body that stops mid-way resumes from the last byte received, and the byt
   }
 });
 
-test("fsync with a stalled Hub answers EIO within the bound, keeps the changes and commits them once the Hub answers", async () => {
+test("fsync with a stalled Hub answers EIO within the bound, keeps the changes and commits them once the Hub answers", async (t) => {
   const hub = await startHub();
   const { client } = await fillRepo(hub);
   const m = mountHubfs(hub.url, { token: TOKEN, args: [...FAST, "--revision-ttl", "1"] });
@@ -226,6 +229,7 @@ test("fsync with a stalled Hub answers EIO within the bound, keeps the changes a
     assert.notEqual(r.status, 0, "fsync cannot succeed while the Hub is stalled");
     assert.match(r.stderr, /Input\/output error/);
     assert.ok(r.ms < 60000, `fsync took ${r.ms} ms`);
+    t.diagnostic(`fsync answered EIO after ${r.ms} ms (stall timeout ${STALL} s)`);
     assert.equal(run(`cat ${dir}/new.txt`).stdout, "staged\n", "the change is kept");
     thaw(hub);
     const landed = await pollUntil(async () => {
@@ -241,7 +245,7 @@ test("fsync with a stalled Hub answers EIO within the bound, keeps the changes a
   }
 });
 
-test("the Hub down past the TTL: the branch keeps this mount's last commit, its modes and control file; sync answers EIO; the changes commit by themselves once the Hub is back", async () => {
+test("the Hub down past the TTL: the branch keeps this mount's last commit, its modes and control file; sync answers EIO; the changes commit by themselves once the Hub is back", async (t) => {
   const dataDir = path.join(work, "down-data");
   let hub = await startHub({ dataDir });
   await fillRepo(hub);
@@ -259,6 +263,7 @@ test("the Hub down past the TTL: the branch keeps this mount's last commit, its 
     r = run(`cat ${dir}/config.json`);
     assert.equal(r.status, 0);
     assert.ok(r.ms < 1500, `a cached read took ${r.ms} ms with the Hub down`);
+    t.diagnostic(`cached read with the Hub down: ${r.ms} ms`);
     r = run(`ls ${dir}`);
     assert.ok(r.ms < 1500, `a known listing took ${r.ms} ms with the Hub down`);
     assert.match(r.stdout, /mine\.txt/);
@@ -273,12 +278,14 @@ test("the Hub down past the TTL: the branch keeps this mount's last commit, its 
     r = run(`sync ${dir}/later.txt`, 120);
     assert.notEqual(r.status, 0, "sync of a file must not answer 0 for changes it did not commit");
     hub = await startHub({ dataDir, args: ["--port", String(port)] });
+    const back = Date.now();
     const client = new HubClient(hub.url, TOKEN);
     const landed = await pollUntil(async () => {
       const res = await fetch(`${hub.url}/alice/r/resolve/main/later.txt`, { headers: { Authorization: `Bearer ${TOKEN}` } });
       return res.ok && (await res.text()) === "two\n";
     }, 90000);
     assert.ok(landed, "the staged change reached the Hub by itself once it was back");
+    t.diagnostic(`the staged change reached the Hub ${Date.now() - back} ms after it was back`);
     assert.ok((await client.info("alice/r")).sha);
   } finally {
     keepLog(m, "down");
