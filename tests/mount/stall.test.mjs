@@ -293,3 +293,27 @@ test("the Hub down past the TTL: the branch keeps this mount's last commit, its 
     await hub.stop();
   }
 });
+
+test("unmount works while another registered mount is half torn down (its path answers ENOTCONN)", async () => {
+  const hub = await startHub();
+  const dead = mountHubfs(hub.url, {});
+  const m = mountHubfs(hub.url, {});
+  const record = path.join("/run/hubfs", `${process.pid}.json`);
+  try {
+    process.kill(dead.pid, "SIGKILL");  // leaves a dead FUSE mount: stat answers ENOTCONN
+    await sleep(300);
+    assert.match(run(`stat ${dead.mountpoint}/x`).stderr, /Transport endpoint is not connected/);
+    // A live process registered on a path inside it, as a mount being torn down looks.
+    fs.writeFileSync(record, JSON.stringify({ pid: process.pid, mountpoint: `${dead.mountpoint}/x`, endpoint: hub.url, cache_dir: "", repo: "" }));
+    const u = spawnSync(hubfsBin, ["unmount", m.mountpoint], { encoding: "utf8", timeout: 60000 });
+    assert.equal(u.status, 0, `hubfs unmount: ${u.stderr}`);
+    const st = spawnSync(hubfsBin, ["status"], { encoding: "utf8", timeout: 60000 });
+    assert.equal(st.status, 0, `hubfs status: ${st.stderr}`);
+  } finally {
+    fs.rmSync(record, { force: true });
+    m.unmount();
+    dead.kill9();
+    dead.unmount();
+    await hub.stop();
+  }
+});
