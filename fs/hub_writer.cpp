@@ -14,34 +14,57 @@ bool HubWriter::is_branch(const RepoRef& repo, const std::string& rev, Lookup lo
         if (it != branches_.end() && now - it->second.at < refs_ttl_ &&
             !(it->second.failed && lookup == Lookup::retry_failure))
             return it->second.names.count(rev) > 0;
-        // A slow Hub holds one caller per repository, not every getattr of it.
-        if (it != branches_.end() && it->second.known && it->second.asking) return it->second.names.count(rev) > 0;
+        // Known refs answer file modes at once (a getattr must not wait for a slow Hub); a
+        // lookup already running, for whatever caller, counts as asking again.
+        if (it != branches_.end() && it->second.known && (it->second.asking || lookup == Lookup::cached_failure)) {
+            if (!it->second.asking) {
+                it->second.asking = true;
+                refreshes_.run([this, repo] { fetch_refs(repo); });
+            }
+            return it->second.names.count(rev) > 0;
+        }
         branches_[repo.key()].asking = true;
     }
+    bool answered = fetch_refs(repo);
+    std::lock_guard lock(mutex_);
+    const Branches& b = branches_[repo.key()];
+    // The Hub is down or stalled: what it said last still holds (a branch keeps its modes).
+    if (answered || b.known) return b.names.count(rev) > 0;
+    if (lookup == Lookup::retry_failure)
+        throw RemoteError(b.error_kind, b.error);
+    return false;
+}
+
+bool HubWriter::fetch_refs(const RepoRef& repo) {
     Branches found;
-    found.at = now;
+    found.at = std::chrono::steady_clock::now();
     try {
         for (const auto& b : lookups_.list_repo_refs(api_repo(repo)).branches) found.names.insert(b.name);
     } catch (...) {
-        bool known = false, branch = false;
-        {
-            std::lock_guard lock(mutex_);
-            Branches& b = branches_[repo.key()];
-            b.failed = true;
-            b.asking = false;
-            b.at = now;
-            known = b.known;
-            branch = b.names.count(rev) > 0;
+        std::string error = "unknown error";
+        RemoteError::Kind kind = RemoteError::Kind::other;
+        try {
+            rethrow_as_remote_error();
+        } catch (const RemoteError& e) {
+            error = e.what();
+            kind = e.kind;
+        } catch (const std::exception& e) {
+            error = e.what();
+        } catch (...) {
         }
-        // The Hub is down or stalled: what it said last still holds (a branch keeps its modes).
-        if (known) return branch;
-        if (lookup == Lookup::retry_failure) rethrow_as_remote_error();
+        std::lock_guard lock(mutex_);
+        Branches& b = branches_[repo.key()];
+        b.failed = true;
+        b.asking = false;
+        b.at = found.at;
+        b.error = error;
+        b.error_kind = kind;
         return false;
     }
     found.known = true;
     std::lock_guard lock(mutex_);
     branches_[repo.key()] = found;
-    return found.names.count(rev) > 0;
+    return true;
 }
 
 std::string HubWriter::head(const RepoRef& repo, const std::string& branch) {

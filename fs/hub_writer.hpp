@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "api/hf_api.hpp"
+#include "background_tasks.hpp"
 #include "remote.hpp"
 
 namespace hubfs::fs {
@@ -22,7 +23,8 @@ public:
               std::chrono::seconds refs_ttl = std::chrono::seconds(30));
 
     // A branch name (not a tag, a sha or a pull request), from the repository's refs, which are
-    // kept for refs_ttl. When the Hub cannot say, the last refs it gave answer; with none
+    // kept for refs_ttl; for cached_failure, expired refs answer at once while they are asked
+    // again in the background. When the Hub cannot say, the last refs it gave answer; with none
     // known, the answer is "no" for refs_ttl (cached_failure: file modes, which must not wait)
     // or asked again (retry_failure: a write).
     enum class Lookup { cached_failure, retry_failure };
@@ -49,10 +51,15 @@ private:
         bool failed = false;  // the Hub did not answer
         bool known = false;   // names holds an answer of the Hub (maybe an old one)
         bool asking = false;  // a lookup is running: the known names answer meanwhile
+        std::string error;    // why the last lookup failed
+        RemoteError::Kind error_kind = RemoteError::Kind::other;
         std::chrono::steady_clock::time_point at;
     };
     std::mutex mutex_;
     std::map<std::string, Branches> branches_;  // by RepoRef::key()
+    // Asks the Hub for the refs and records them; false if it could not say.
+    bool fetch_refs(const RepoRef& repo);
+    BackgroundTasks refreshes_;  // last member: joined first, while the rest is alive
 };
 
 }  // namespace hubfs::fs

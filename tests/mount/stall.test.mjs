@@ -97,6 +97,11 @@ test("a stalled Hub: cached files, known listings and stat answer at once; uncac
     assert.equal(run(`ls ${dir}/data | wc -l`).stdout.trim(), String(NFILES));
     freeze(hub);
     await sleep(1500);  // past the revision TTL: the branch must not wait for the Hub either
+    // The first look at the branch after its TTL, with the Hub stalled: the known commit answers.
+    const first = run(`cat ${dir}/config.json`, 20);
+    assert.equal(first.status, 0, first.stderr);
+    assert.ok(first.ms < 3000, `the first read after the TTL took ${first.ms} ms`);
+    t.diagnostic(`first cached read after the TTL: ${first.ms} ms`);
     const reads = [];
     for (let i = 0; i < NFILES; i++) reads.push(runAsync(`cat ${dir}/data/f${String(i).padStart(2, "0")}.txt > /dev/null`, 120));
     await sleep(1000);
