@@ -29,6 +29,8 @@ public:
     // or asked again (retry_failure: a write).
     enum class Lookup { cached_failure, retry_failure };
     bool is_branch(const RepoRef& repo, const std::string& rev, Lookup lookup);
+    // At unmount: ref lookups in flight end now (commits go on, on their own connections).
+    void cancel_lookups() { lookups_.http().cancel(); }
     std::string head(const RepoRef& repo, const std::string& branch);  // asked afresh
     // Paths whose file differs (added, changed or removed) between two commits.
     std::set<std::string> changed_paths(const RepoRef& repo, const std::string& from, const std::string& to);

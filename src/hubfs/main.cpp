@@ -165,6 +165,7 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     int rc = session.loop(16);
     filesystem.detach_session();
     remote.cancel_transfers();  // reads still fetching must not hold the exit
+    if (writer) writer->cancel_lookups();
     HUBFS_LOG(info, "unmounted %s", o.mountpoint.c_str());
     if (committer) {
         std::string left = committer->flush_all(kFlushTimeout);
