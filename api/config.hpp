@@ -2,10 +2,12 @@
 // HF_HUB_OFFLINE, the cache folder. Read once from the environment, then passed by value.
 #pragma once
 
+#include "host_health.hpp"
 #include "retry_policy.hpp"
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -19,8 +21,9 @@ EnvLookup process_environment();
 
 struct Timeouts {
     std::chrono::milliseconds connect{10000};
-    // A transfer slower than low_speed_bytes per second for low_speed_time is dropped (and
-    // resumed or retried), so a stalled connection never hangs a reader.
+    // A transfer that moves no byte for low_speed_time (no first byte, or a body that stops)
+    // is dropped, and resumed or retried, so a stalled connection never hangs a reader; curl's
+    // own check (slower than low_speed_bytes per second, averaged) stays as a backstop.
     long low_speed_bytes = 1;
     std::chrono::seconds low_speed_time{30};
 };
@@ -38,6 +41,9 @@ struct HubConfig {
     std::string cache_dir;  // the hub cache (HF_HUB_CACHE, default $HF_HOME/hub)
     Timeouts timeouts;
     RetryPolicy retry;
+    // Shared by every client made from copies of this configuration: which hosts are down
+    // (requests to them fail at once) and what is in flight. None: no breaker.
+    std::shared_ptr<HostHealth> health;
 
     // Variables: HF_ENDPOINT, HF_TOKEN, HUGGING_FACE_HUB_TOKEN, HF_TOKEN_PATH, HF_HOME,
     // XDG_CACHE_HOME, HOME, HF_HUB_CACHE, HF_HUB_OFFLINE, HF_HUB_DISABLE_IMPLICIT_TOKEN,

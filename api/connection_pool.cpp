@@ -43,7 +43,16 @@ void ConnectionPool::release(CurlEasy handle) {
     if (!handle) return;
     curl_easy_reset(handle.get());  // keeps live connections and caches
     std::lock_guard guard(idle_mutex_);
-    idle_.push_back(std::move(handle));
+    if (!closed_) idle_.push_back(std::move(handle));
+}
+
+void ConnectionPool::close() {
+    std::vector<CurlEasy> closing;
+    {
+        std::lock_guard guard(idle_mutex_);
+        closed_ = true;
+        closing.swap(idle_);
+    }
 }
 
 void ConnectionPool::attach(CURL* handle) const { curl_easy_setopt(handle, CURLOPT_SHARE, share_.get()); }

@@ -22,6 +22,10 @@ public:
     CurlEasy acquire();
     void release(CurlEasy handle);
 
+    // Closes the idle connections now, and every connection handed back from now on: at
+    // shutdown, idle keep-alive connections must not hold the server's threads.
+    void close();
+
     // Puts `handle` on the shared DNS and TLS session caches.
     void attach(CURL* handle) const;
 
@@ -33,6 +37,7 @@ private:
     CurlShare share_;
     std::mutex idle_mutex_;
     std::vector<CurlEasy> idle_;
+    bool closed_ = false;
 };
 
 // Lends a pooled handle for one scope.

@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <random>
 #include <stdexcept>
 
@@ -64,6 +65,11 @@ EasyTransfer::EasyTransfer(ConnectionPool& pool, const HubConfig& config, Transf
     curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, config.timeouts.low_speed_bytes);
     curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(config.timeouts.low_speed_time.count()));
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+    stall_limit_ = config.timeouts.low_speed_time;
+    last_progress_ = std::chrono::steady_clock::now();
+    curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, &EasyTransfer::on_progress);
+    curl_easy_setopt(easy, CURLOPT_XFERINFODATA, this);
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &EasyTransfer::on_header);
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, this);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &EasyTransfer::on_body);
@@ -105,6 +111,11 @@ void EasyTransfer::perform() { finish(curl_easy_perform(handle_.get())); }
 
 void EasyTransfer::finish(CURLcode code) {
     code_ = code;
+    if (stalled_ && code == CURLE_ABORTED_BY_CALLBACK) {
+        code_ = CURLE_OPERATION_TIMEDOUT;
+        auto seconds = std::chrono::duration_cast<std::chrono::seconds>(stall_limit_).count();
+        std::snprintf(error_buffer_, sizeof error_buffer_, "no data for %lld s (stalled)", static_cast<long long>(seconds));
+    }
     curl_easy_getinfo(handle_.get(), CURLINFO_RESPONSE_CODE, &response_.status);
     if (code != CURLE_OK) error_text_ = error_buffer_[0] != '\0' ? error_buffer_ : curl_easy_strerror(code);
     response_.request_id =
@@ -166,6 +177,20 @@ int EasyTransfer::on_seek(void* self, curl_off_t offset, int origin) {
     if (origin != SEEK_SET || offset < 0) return CURL_SEEKFUNC_CANTSEEK;
     transfer->read_offset_ = static_cast<uint64_t>(offset);
     return CURL_SEEKFUNC_OK;
+}
+
+int EasyTransfer::on_progress(void* self, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t ulnow) {
+    auto* transfer = static_cast<EasyTransfer*>(self);
+    if (transfer->spec_.cancel && transfer->spec_.cancel->load()) return 1;
+    auto now = std::chrono::steady_clock::now();
+    if (dlnow + ulnow != transfer->last_bytes_) {
+        transfer->last_bytes_ = dlnow + ulnow;
+        transfer->last_progress_ = now;
+    } else if (transfer->stall_limit_.count() > 0 && now - transfer->last_progress_ >= transfer->stall_limit_) {
+        transfer->stalled_ = true;
+        return 1;
+    }
+    return 0;
 }
 
 }  // namespace hubfs::api

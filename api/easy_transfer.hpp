@@ -7,6 +7,8 @@
 #include "connection_pool.hpp"
 #include "http_types.hpp"
 
+#include <atomic>
+#include <chrono>
 #include <exception>
 #include <functional>
 #include <string>
@@ -23,6 +25,7 @@ struct TransferSpec {
     bool send_body = true;
     bool with_credentials = false;  // token and extra headers: only for the Hub's origin
     ResponseSink sink;
+    const std::atomic<bool>* cancel = nullptr;  // set: the transfer ends (CURLE_ABORTED_BY_CALLBACK)
 };
 
 class EasyTransfer {
@@ -47,6 +50,7 @@ private:
     static size_t on_body(char* data, size_t size, size_t count, void* self);
     static size_t on_read(char* buffer, size_t size, size_t count, void* self);
     static int on_seek(void* self, curl_off_t offset, int origin);
+    static int on_progress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t);
 
     ConnectionPool& pool_;
     CurlEasy handle_;
@@ -55,6 +59,13 @@ private:
     std::string request_id_;
     char error_buffer_[CURL_ERROR_SIZE] = {};
     uint64_t read_offset_ = 0;
+
+    // Progress watch: a transfer that moves no byte for stall_limit_ ends as a timeout (curl's
+    // own low-speed check averages over seconds, so it notices a stall only later).
+    std::chrono::steady_clock::duration stall_limit_{};
+    std::chrono::steady_clock::time_point last_progress_{};
+    curl_off_t last_bytes_ = -1;
+    bool stalled_ = false;
 
     CURLcode code_ = CURLE_OK;
     std::string error_text_;

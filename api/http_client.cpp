@@ -47,8 +47,37 @@ void HttpClient::sleep_for(std::chrono::milliseconds delay) const {
 std::unique_ptr<EasyTransfer> HttpClient::start_transfer(const HttpRequest& request, const std::string& method,
                                                          const std::string& url, bool send_body,
                                                          const ResponseSink& sink) {
-    TransferSpec spec{&request, method, url, send_body, is_hub_url(url), sink};
+    TransferSpec spec{&request, method, url, send_body, is_hub_url(url), sink, &cancelled_};
     return std::make_unique<EasyTransfer>(pool_, config_, std::move(spec));
+}
+
+void HttpClient::cancel() {
+    cancelled_ = true;
+    pool_.close();
+    std::lock_guard guard(multi_mutex_);
+    idle_multis_.clear();
+}
+
+uint64_t HttpClient::admit(const std::string& method, const std::string& url) {
+    if (cancelled_) throw NetworkError(ErrorDetails{0, "cancelled: the mount is shutting down", {}, without_query(url)});
+    if (!config_.health) return 0;
+    auto parsed = parse_url(url);
+    if (!parsed) return 0;
+    std::string origin = parsed->origin();
+    if (auto why = config_.health->refusal(origin)) throw NetworkError(ErrorDetails{0, *why, {}, without_query(url)});
+    return config_.health->begin({origin, method + " " + without_query(parsed->path_and_query), HostHealth::Clock::now()});
+}
+
+void HttpClient::report(uint64_t token, const std::string& url, EasyTransfer& transfer) {
+    if (!config_.health) return;
+    config_.health->end(token);
+    auto parsed = parse_url(url);
+    if (!parsed) return;
+    // A host that sent a response is up, even if the body then stopped (that resumes); only
+    // no answer at all (refused, timed out, no first byte) counts against it. A refused
+    // callback or a cancel says nothing of the host.
+    if (transfer.code() == CURLE_OK || transfer.response().status != 0) config_.health->answered(parsed->origin());
+    else if (is_transient_transport_error(transfer.code())) config_.health->failed(parsed->origin(), transfer.error_text());
 }
 
 std::unique_ptr<EasyTransfer> HttpClient::follow_redirects(const HttpRequest& request, const ResponseSink& sink) {
@@ -56,8 +85,10 @@ std::unique_ptr<EasyTransfer> HttpClient::follow_redirects(const HttpRequest& re
     std::string method = request.method;
     bool send_body = true;
     for (int hop = 0; hop <= max_redirects; ++hop) {
+        uint64_t token = admit(method, url);
         auto transfer = start_transfer(request, method, url, send_body, sink);
         transfer->perform();
+        report(token, url, *transfer);
         const HttpResponse& response = transfer->response();
         if (transfer->code() != CURLE_OK || !response.is_redirect() || request.redirects == RedirectPolicy::none)
             return transfer;
@@ -154,7 +185,7 @@ CurlMulti HttpClient::acquire_multi() {
 
 void HttpClient::release_multi(CurlMulti multi) {
     std::lock_guard guard(multi_mutex_);
-    idle_multis_.push_back(std::move(multi));
+    if (!cancelled_) idle_multis_.push_back(std::move(multi));
 }
 
 }  // namespace hubfs::api

@@ -8,6 +8,7 @@
 #include "easy_transfer.hpp"
 #include "http_types.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -51,6 +52,10 @@ public:
 
     const HubConfig& config() const noexcept { return config_; }
 
+    // Ends every transfer of this client now, refuses new ones and closes its idle connections
+    // (at shutdown: nobody waits for these bytes, and idle keep-alives hold server threads).
+    void cancel();
+
     // Whether `url` is on the Hub's own origin, the only one the token is sent to.
     bool is_hub_url(const std::string& url) const;
 
@@ -62,6 +67,10 @@ private:
     std::unique_ptr<EasyTransfer> start_transfer(const HttpRequest& request, const std::string& method,
                                                  const std::string& url, bool send_body, const ResponseSink& sink);
     void sleep_for(std::chrono::milliseconds delay) const;
+    // The circuit breaker (config_.health): throws NetworkError if `url`'s host is taken as
+    // down; else returns a token for report().
+    uint64_t admit(const std::string& method, const std::string& url);
+    void report(uint64_t token, const std::string& url, EasyTransfer& transfer);
 
     // Multi handles keep their connections between download_all() calls.
     CurlMulti acquire_multi();
@@ -71,6 +80,7 @@ private:
     ConnectionPool pool_;
     std::mutex multi_mutex_;
     std::vector<CurlMulti> idle_multis_;
+    std::atomic<bool> cancelled_{false};
 };
 
 // Transport errors after which a fresh attempt may succeed.

@@ -36,6 +36,7 @@ struct HttpClient::MultiJob {
     uint64_t done_at_attempt = 0;
     Clock::time_point not_before{};
     std::unique_ptr<EasyTransfer> transfer;
+    uint64_t token = 0;   // the breaker's, for this attempt
 };
 
 void HttpClient::download_all(std::vector<RangeDownload>& downloads, int max_in_flight) {
@@ -75,6 +76,13 @@ void HttpClient::download_all(std::vector<RangeDownload>& downloads, int max_in_
     CURLM* multi = lease.multi.get();
 
     auto start = [&](MultiJob& job) {
+        try {
+            job.token = admit("GET", job.hops == 0 ? job.download.request.url : job.url);
+        } catch (const NetworkError&) {
+            job.download.error = std::current_exception();
+            job.download.received = job.receiver.done();
+            return;
+        }
         if (job.hops == 0) {
             job.url = job.download.request.url;
             job.ranged = job.download.request;
@@ -105,6 +113,7 @@ void HttpClient::download_all(std::vector<RangeDownload>& downloads, int max_in_
         curl_multi_remove_handle(multi, job.transfer->handle());
         std::unique_ptr<EasyTransfer> transfer = std::move(job.transfer);
         transfer->finish(code);
+        report(job.token, job.url, *transfer);
         HttpResponse& response = transfer->response();
         if (transfer->callback_error()) return fail(job, transfer->callback_error());
         if (transfer->code() != CURLE_OK) {

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/log.hpp"
 #include "hub_path.hpp"
 
 namespace hubfs::fs {
@@ -125,13 +126,27 @@ Revision Catalog::fetch_revision(const RepoRef& repo, const std::string& rev, co
         return r;
     } catch (const RemoteError& e) {
         if (e.kind != RemoteError::Kind::unavailable) throw;
-        if (auto r = from_index()) return *r;  // the Hub is down: serve the last known commit
-        throw;
+        // The Hub is down: serve the newest commit known, this mount's own commits included.
+        std::optional<Revision> known;
+        {
+            std::lock_guard lock(mutex_);
+            if (auto it = revisions_.find(key); it != revisions_.end()) known = it->second.first;
+        }
+        if (!known) known = from_index();
+        if (!known) throw;
+        HUBFS_LOG(debug, "%s@%s stays at %s: %s", repo.key().c_str(), rev.empty() ? "(default)" : rev.c_str(),
+                  known->commit.c_str(), e.what());
+        return *known;
     }
 }
 
 void Catalog::learn_revision(const RepoRef& repo, const std::string& rev, const Revision& at) {
     const std::string key = key_of("rev", repo, rev);
+    // Also on disk: with the Hub down later, this (not an older resolution) is the fallback.
+    try {
+        cache_.put(key, nlohmann::json{{"commit", at.commit}, {"time", at.time}}.dump());
+    } catch (const std::exception&) {
+    }
     std::lock_guard lock(mutex_);
     revisions_[key] = {at, Clock::now()};
     missing_.erase(key);
@@ -144,9 +159,37 @@ void Catalog::forget_revision(const RepoRef& repo, const std::string& rev) {
     missing_.erase(key);
 }
 
+void Catalog::refresh_revision(const RepoRef& repo, const std::string& rev, const std::string& key) {
+    try {
+        Revision r = fetch_revision(repo, rev, key);
+        std::lock_guard lock(mutex_);
+        revisions_[key] = {r, Clock::now()};
+        missing_.erase(key);
+    } catch (const RemoteError& e) {
+        std::lock_guard lock(mutex_);
+        auto known_missing = missing_.find(key);
+        // The Hub cannot say now: a name known not to exist (a namespace looked up as a
+        // repository, the common case) stays so rather than failing every path under it.
+        if (e.kind == RemoteError::Kind::unavailable && known_missing != missing_.end()) {
+            known_missing->second.second = Clock::now();
+            return;
+        }
+        if (e.kind != RemoteError::Kind::not_found) throw;
+        revisions_.erase(key);
+        missing_[key] = {e.what(), Clock::now()};
+    }
+}
+
+std::optional<Revision> Catalog::known_revision(const std::string& key) {
+    if (auto it = revisions_.find(key); it != revisions_.end()) return it->second.first;
+    if (auto it = missing_.find(key); it != missing_.end()) throw RemoteError(RemoteError::Kind::not_found, it->second.first);
+    return std::nullopt;
+}
+
 Revision Catalog::resolve(const RepoRef& repo, const std::string& rev) {
     const std::string key = key_of("rev", repo, rev);
     const bool pinned = is_commit_sha(rev);
+    bool known = false;
     {
         std::lock_guard lock(mutex_);
         auto now = Clock::now();
@@ -154,20 +197,35 @@ Revision Catalog::resolve(const RepoRef& repo, const std::string& rev) {
             if (pinned || opts_.offline || now - it->second.second < opts_.revision_ttl) return it->second.first;
         if (auto it = missing_.find(key); it != missing_.end() && now - it->second.second < opts_.revision_ttl)
             throw RemoteError(RemoteError::Kind::not_found, it->second.first);
+        // Someone is asking the Hub already: the known answer stands meanwhile, so a slow or
+        // stalled Hub holds one caller, not every lookup of the name.
+        if (flights_.count(key))
+            if (auto r = known_revision(key)) return *r;
+        known = !pinned && !opts_.offline && (revisions_.count(key) || missing_.count(key));
     }
-    single_flight(key, [&] {
-        try {
-            Revision r = fetch_revision(repo, rev, key);
+    if (known) {
+        // Ask in the background and wait a little: a Hub that answers in time moves the name
+        // now; a slow or stalled one leaves the known answer standing meanwhile.
+        auto done = std::make_shared<bool>(false);  // under mutex_
+        refreshes_.run([this, repo, rev, key, done] {
+            try {
+                single_flight(key, [&] { refresh_revision(repo, rev, key); });
+            } catch (...) {
+                // the known answer stands; the next expiry asks again
+            }
             std::lock_guard lock(mutex_);
-            revisions_[key] = {r, Clock::now()};
-            missing_.erase(key);
-        } catch (const RemoteError& e) {
-            if (e.kind != RemoteError::Kind::not_found) throw;
-            std::lock_guard lock(mutex_);
-            revisions_.erase(key);
-            missing_[key] = {e.what(), Clock::now()};
-        }
-    });
+            *done = true;
+            landed_.notify_all();
+        });
+        std::unique_lock lock(mutex_);
+        // A name known not to exist (a namespace, looked up as a repository on every path
+        // walk) need not wait at all.
+        auto wait = revisions_.count(key) ? opts_.refresh_wait : std::chrono::milliseconds(0);
+        landed_.wait_for(lock, wait, [&] { return *done; });
+        if (auto r = known_revision(key)) return *r;
+        throw RemoteError(RemoteError::Kind::unavailable, repo.key() + "@" + rev + ": no answer from the Hub");
+    }
+    single_flight(key, [&] { refresh_revision(repo, rev, key); });
     // Whatever the flight found (this caller's or another's), however short the TTL.
     std::lock_guard lock(mutex_);
     if (auto it = revisions_.find(key); it != revisions_.end()) return it->second.first;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "background_tasks.hpp"
 #include "cache/cache.hpp"
 #include "remote.hpp"
 
@@ -31,11 +32,16 @@ struct CatalogOptions {
     std::chrono::seconds revision_ttl{30};
     std::chrono::seconds repo_list_ttl{30};
     bool offline = false;
+    // A caller waits this long for an expired name's refresh; then the known answer stands
+    // and the refresh goes on in the background (a stalled Hub holds no reader).
+    std::chrono::milliseconds refresh_wait{1000};
 };
 
 class Catalog {
 public:
     Catalog(Remote& remote, cache::Cache& cache, CatalogOptions opts);
+    Catalog(const Catalog&) = delete;
+    Catalog& operator=(const Catalog&) = delete;
 
     // A full commit sha resolves once for ever; other names again after the TTL. When the Hub
     // is unreachable, the last known resolution is used (offline reads of cached repos).
@@ -61,6 +67,10 @@ private:
     void single_flight(const std::string& key, const std::function<void()>& fetch);
 
     Revision fetch_revision(const RepoRef& repo, const std::string& rev, const std::string& key);
+    // Asks the Hub what a name is now and records the answer (a flight's body).
+    void refresh_revision(const RepoRef& repo, const std::string& rev, const std::string& key);
+    // The answer known for a name, however old: a commit, or not_found thrown (callers hold mutex_).
+    std::optional<Revision> known_revision(const std::string& key);
     std::shared_ptr<const Snapshot> snapshot(const RepoRef& repo, const std::string& commit);
     std::shared_ptr<const Folder> listed_folder(const RepoRef& repo, const std::string& commit, const std::string& path);
 
@@ -75,6 +85,7 @@ private:
     std::map<std::string, std::shared_ptr<const Snapshot>> snapshots_;          // bounded
     std::map<std::string, std::shared_ptr<const Folder>> folders_;              // bounded
     std::map<std::string, std::pair<std::vector<std::string>, Clock::time_point>> repo_lists_;
+    BackgroundTasks refreshes_;  // last member: joined first, while the rest is alive
 };
 
 }  // namespace hubfs::fs

@@ -56,31 +56,59 @@ ChunkFetcher::Chunk ChunkFetcher::recall(const std::string& k) {
     return it->second.first;
 }
 
-ChunkFetcher::Chunk ChunkFetcher::get(const FileSource& src, uint64_t index) {
-    const std::string& id = src.entry.content_id();
+ChunkFetcher::Chunk ChunkFetcher::cached(const FileSource& src, uint64_t index) {
     {
         std::lock_guard lock(mutex_);
         if (auto c = recall(key(src, index))) return c;
     }
     std::string bytes;
-    if (cache_.read_chunk(id, index, bytes)) return std::make_shared<const std::string>(std::move(bytes));
+    if (cache_.read_chunk(src.entry.content_id(), index, bytes)) return std::make_shared<const std::string>(std::move(bytes));
+    return nullptr;
+}
 
-    std::unique_lock lock(mutex_);
+std::shared_ptr<ChunkFetcher::Slot> ChunkFetcher::slot_for(const FileSource& src, uint64_t index) {
     auto k = key(src, index);
     auto it = in_flight_.find(k);
-    std::shared_ptr<Slot> slot;
-    if (it != in_flight_.end()) {
-        slot = it->second;
-    } else {
-        slot = std::make_shared<Slot>();
-        in_flight_[k] = slot;
-        Job job{src, index, index, {slot}, chunk_bytes(src, index), false};
-        urgent_.push_back(std::move(job));
-        work_ready_.notify_one();
-    }
+    if (it != in_flight_.end()) return it->second;
+    auto slot = std::make_shared<Slot>();
+    in_flight_[k] = slot;
+    urgent_.push_back(Job{src, index, index, {slot}, chunk_bytes(src, index), false});
+    work_ready_.notify_one();
+    return slot;
+}
+
+ChunkFetcher::Chunk ChunkFetcher::get(const FileSource& src, uint64_t index) {
+    if (auto c = cached(src, index)) return c;
+    std::unique_lock lock(mutex_);
+    auto slot = slot_for(src, index);
     chunk_done_.wait(lock, [&] { return slot->done; });
     if (slot->error) std::rethrow_exception(slot->error);
     return slot->data;
+}
+
+void ChunkFetcher::get_async(const FileSource& src, uint64_t index, Done done) {
+    if (auto c = cached(src, index)) return done(c, nullptr);
+    std::unique_lock lock(mutex_);
+    auto slot = slot_for(src, index);
+    if (!slot->done) {
+        slot->waiters.push_back(std::move(done));
+        return;
+    }
+    Chunk data = slot->data;  // fetched, on its way to the disk
+    auto error = slot->error;
+    lock.unlock();
+    done(data, error);
+}
+
+std::vector<ChunkFetcher::Done> ChunkFetcher::complete(Slot& slot, Chunk data, std::exception_ptr error) {
+    slot.done = true;
+    slot.data = std::move(data);
+    slot.error = std::move(error);
+    return std::move(slot.waiters);
+}
+
+void ChunkFetcher::call(std::vector<Done>& waiters, const Slot& slot) {
+    for (auto& w : waiters) w(slot.data, slot.error);
 }
 
 void ChunkFetcher::prefetch(const FileSource& src, uint64_t first, uint64_t last) {
@@ -122,16 +150,17 @@ void ChunkFetcher::worker() {
             work_ready_.wait(lock, [&] { return stopping_ || !urgent_.empty() || !background_.empty(); });
             if (stopping_) {
                 // Waiters must not hang on a fetcher that goes away.
+                std::vector<std::pair<std::shared_ptr<Slot>, std::vector<Done>>> told;
                 for (auto* q : {&urgent_, &background_})
                     for (auto& j : *q)
-                        for (auto& s : j.slots) {
-                            s->done = true;
-                            s->error = std::make_exception_ptr(
-                                RemoteError(RemoteError::Kind::unavailable, "filesystem is shutting down"));
-                        }
+                        for (auto& s : j.slots)
+                            told.emplace_back(s, complete(*s, nullptr, std::make_exception_ptr(RemoteError(
+                                                          RemoteError::Kind::unavailable, "filesystem is shutting down"))));
                 urgent_.clear();
                 background_.clear();
                 chunk_done_.notify_all();
+                lock.unlock();
+                for (auto& [slot, waiters] : told) call(waiters, *slot);
                 return;
             }
             auto& q = urgent_.empty() ? background_ : urgent_;
@@ -189,12 +218,17 @@ void ChunkFetcher::run(Job& job) {
 
 void ChunkFetcher::deliver(const Job& job, uint64_t index, Chunk data, std::exception_ptr error) {
     std::string k = key(job.src, index);
+    const auto& slot = job.slots[index - job.first];
+    std::vector<Done> waiters;
+    // Pending reads are answered from here, after the lock is let go.
+    struct CallOnExit {
+        std::vector<Done>& waiters;
+        const Slot& slot;
+        ~CallOnExit() { call(waiters, slot); }
+    } call_on_exit{waiters, *slot};
     {
         std::lock_guard lock(mutex_);
-        auto& slot = job.slots[index - job.first];
-        slot->done = true;
-        slot->data = data;
-        slot->error = error;
+        waiters = complete(*slot, data, error);
         chunk_done_.notify_all();
         if (!error) remember(k, data);
         // The disk write happens off the reader's path; if the disk falls far behind, the

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <list>
 #include <unordered_map>
 #include <map>
@@ -49,6 +50,12 @@ public:
     uint64_t chunk_size() const { return chunk_size_; }
     // The chunk's bytes; blocks until they are here. Throws RemoteError.
     Chunk get(const FileSource& src, uint64_t index);
+    // Without waiting: the chunk from memory or the disk cache, else null.
+    Chunk cached(const FileSource& src, uint64_t index);
+    // Calls done(chunk, error) once the chunk is here: at once if it is cached, else from the
+    // thread that fetched it. done must not throw and must not call back into the fetcher.
+    using Done = std::function<void(Chunk, std::exception_ptr)>;
+    void get_async(const FileSource& src, uint64_t index, Done done);
     // Starts fetching the missing chunks of [first, last] in the background.
     void prefetch(const FileSource& src, uint64_t first, uint64_t last);
 
@@ -57,7 +64,11 @@ private:
         bool done = false;
         Chunk data;
         std::exception_ptr error;
+        std::vector<Done> waiters;  // get_async callers, called once done
     };
+    // Marks the slot done and hands out its waiters, to be called without the lock (mutex_ held).
+    static std::vector<Done> complete(Slot& slot, Chunk data, std::exception_ptr error);
+    static void call(std::vector<Done>& waiters, const Slot& slot);
     struct Job {
         FileSource src;
         uint64_t first = 0, last = 0;  // chunk indexes, inclusive
@@ -85,6 +96,8 @@ private:
     // The in-memory set of recently fetched chunks (callers hold mutex_).
     void remember(const std::string& key, Chunk data);
     Chunk recall(const std::string& key);
+    // The slot of a chunk fetch, an existing one or a new urgent job (callers hold mutex_).
+    std::shared_ptr<Slot> slot_for(const FileSource& src, uint64_t index);
 
     Remote& remote_;
     cache::Cache& cache_;

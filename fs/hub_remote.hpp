@@ -24,6 +24,8 @@ public:
     // Start-up check: the endpoint answers and the token (if any) is accepted; returns who the
     // token belongs to (and whether it may write). Throws std::runtime_error for the user.
     std::optional<api::User> verify_startup();
+    // At unmount: ends every read in flight and refuses new ones (nobody waits for them).
+    void cancel_transfers() { http_.cancel(); }
 
     Revision resolve(const RepoRef& repo, const std::string& rev) override;
     std::vector<RemoteEntry> list_folder(const RepoRef& repo, const std::string& commit,

@@ -6,39 +6,72 @@
 namespace hubfs::fs {
 namespace {
 
-constexpr auto kRefsLifetime = std::chrono::seconds(30);
 constexpr auto kAccessLifetime = std::chrono::seconds(60);
 
 }  // namespace
 
-HubWriter::HubWriter(api::HubConfig lookups, api::HubConfig commits, bool public_repos)
-    : lookups_(std::move(lookups)), api_(std::move(commits)), public_repos_(public_repos) {}
+HubWriter::HubWriter(api::HubConfig lookups, api::HubConfig commits, bool public_repos, std::chrono::seconds refs_ttl)
+    : lookups_(std::move(lookups)), api_(std::move(commits)), public_repos_(public_repos), refs_ttl_(refs_ttl) {}
 
 bool HubWriter::is_branch(const RepoRef& repo, const std::string& rev, Lookup lookup) {
     auto now = std::chrono::steady_clock::now();
     {
         std::lock_guard lock(mutex_);
         auto it = branches_.find(repo.key());
-        if (it != branches_.end() && now - it->second.at < kRefsLifetime &&
+        if (it != branches_.end() && now - it->second.at < refs_ttl_ &&
             !(it->second.failed && lookup == Lookup::retry_failure))
             return it->second.names.count(rev) > 0;
+        // Known refs answer file modes at once (a getattr must not wait for a slow Hub); a
+        // lookup already running, for whatever caller, counts as asking again.
+        if (it != branches_.end() && it->second.known && (it->second.asking || lookup == Lookup::cached_failure)) {
+            if (!it->second.asking) {
+                it->second.asking = true;
+                refreshes_.run([this, repo] { fetch_refs(repo); });
+            }
+            return it->second.names.count(rev) > 0;
+        }
+        branches_[repo.key()].asking = true;
     }
+    bool answered = fetch_refs(repo);
+    std::lock_guard lock(mutex_);
+    const Branches& b = branches_[repo.key()];
+    // The Hub is down or stalled: what it said last still holds (a branch keeps its modes).
+    if (answered || b.known) return b.names.count(rev) > 0;
+    if (lookup == Lookup::retry_failure)
+        throw RemoteError(b.error_kind, b.error);
+    return false;
+}
+
+bool HubWriter::fetch_refs(const RepoRef& repo) {
     Branches found;
-    found.at = now;
+    found.at = std::chrono::steady_clock::now();
     try {
         for (const auto& b : lookups_.list_repo_refs(api_repo(repo)).branches) found.names.insert(b.name);
     } catch (...) {
-        found.failed = true;
-        {
-            std::lock_guard lock(mutex_);
-            branches_[repo.key()] = found;
+        std::string error = "unknown error";
+        RemoteError::Kind kind = RemoteError::Kind::other;
+        try {
+            rethrow_as_remote_error();
+        } catch (const RemoteError& e) {
+            error = e.what();
+            kind = e.kind;
+        } catch (const std::exception& e) {
+            error = e.what();
+        } catch (...) {
         }
-        if (lookup == Lookup::retry_failure) rethrow_as_remote_error();
+        std::lock_guard lock(mutex_);
+        Branches& b = branches_[repo.key()];
+        b.failed = true;
+        b.asking = false;
+        b.at = found.at;
+        b.error = error;
+        b.error_kind = kind;
         return false;
     }
+    found.known = true;
     std::lock_guard lock(mutex_);
     branches_[repo.key()] = found;
-    return found.names.count(rev) > 0;
+    return true;
 }
 
 bool HubWriter::may_write(const RepoRef& repo) {

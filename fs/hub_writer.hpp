@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "api/hf_api.hpp"
+#include "background_tasks.hpp"
 #include "remote.hpp"
 
 namespace hubfs::fs {
@@ -18,13 +19,18 @@ class HubWriter {
 public:
     // Lookups (which refs are branches) use `lookups` (the mount's short retries: a getattr
     // waits for them); commits and the rest use `commits` (patient retries).
-    HubWriter(api::HubConfig lookups, api::HubConfig commits, bool public_repos);
+    HubWriter(api::HubConfig lookups, api::HubConfig commits, bool public_repos,
+              std::chrono::seconds refs_ttl = std::chrono::seconds(30));
 
     // A branch name (not a tag, a sha or a pull request), from the repository's refs, which are
-    // kept for 30 s. When the Hub could not say, the answer is "no" for those 30 s as well
-    // (cached_failure: file modes, which must not wait) or asked again (retry_failure: a write).
+    // kept for refs_ttl; for cached_failure, expired refs answer at once while they are asked
+    // again in the background. When the Hub cannot say, the last refs it gave answer; with none
+    // known, the answer is "no" for refs_ttl (cached_failure: file modes, which must not wait)
+    // or asked again (retry_failure: a write).
     enum class Lookup { cached_failure, retry_failure };
     bool is_branch(const RepoRef& repo, const std::string& rev, Lookup lookup);
+    // At unmount: ref lookups in flight end now (commits go on, on their own connections).
+    void cancel_lookups() { lookups_.http().cancel(); }
     std::string head(const RepoRef& repo, const std::string& branch);  // asked afresh
     // Whether the token may write to the repository (auth-check/write, kept 60 s), so a write
     // it may not make fails at once, not at the commit. True when the Hub cannot say.
@@ -44,14 +50,22 @@ private:
     api::HfApi lookups_;
     api::HfApi api_;
     bool public_repos_;
+    std::chrono::seconds refs_ttl_;
     struct Branches {
         std::set<std::string> names;
         bool failed = false;  // the Hub did not answer
+        bool known = false;   // names holds an answer of the Hub (maybe an old one)
+        bool asking = false;  // a lookup is running: the known names answer meanwhile
+        std::string error;    // why the last lookup failed
+        RemoteError::Kind error_kind = RemoteError::Kind::other;
         std::chrono::steady_clock::time_point at;
     };
     std::mutex mutex_;
     std::map<std::string, Branches> branches_;  // by RepoRef::key()
     std::map<std::string, std::pair<bool, std::chrono::steady_clock::time_point>> write_access_;  // by RepoRef::key()
+    // Asks the Hub for the refs and records them; false if it could not say.
+    bool fetch_refs(const RepoRef& repo);
+    BackgroundTasks refreshes_;  // last member: joined first, while the rest is alive
 };
 
 }  // namespace hubfs::fs

@@ -62,6 +62,8 @@ struct stat HubFs::file_attr(const RemoteEntry& e, int64_t mtime) const {
 
 bool HubFs::may_write(const Node& node) const {
     if (!writes_ || !node.in_repo() || is_commit_sha(node.rev) || node.rev.starts_with("refs/")) return false;
+    // A branch this mount staged changes in stays writable whatever the Hub says now.
+    if (writes_->staging.find(branch_id(node))) return true;
     // Tags and short shas are read-only: only the repository's branches are writable.
     return writes_->writer.is_branch(node.repo, branch_id(node).branch, HubWriter::Lookup::cached_failure);
 }
@@ -551,30 +553,26 @@ void HubFs::read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {
     if (prefetch_from) fetcher_.prefetch(f->src, prefetch_from, prefetch_to);
 
     try {
+        // What is at hand (memory, disk) answers now; anything else is answered by the fetch.
         std::vector<ChunkFetcher::Chunk> chunks;
+        bool all_here = true;
         for (uint64_t i = first; i <= last; ++i) {
             ChunkFetcher::Chunk c;
             {
                 std::lock_guard lock(f->mutex);
                 if (f->last_index == i) c = f->last_chunk;
             }
-            if (!c) c = fetcher_.get(f->src, i);
+            if (!c) c = fetcher_.cached(f->src, i);
+            all_here = all_here && c;
             chunks.push_back(c);
         }
+        if (!all_here) return pending_.start(req, fetcher_, f->src, start, end, std::move(chunks));
         {
             std::lock_guard lock(f->mutex);
             f->last_chunk = chunks.back();
             f->last_index = last;
         }
-        std::vector<iovec> iov;
-        for (uint64_t i = first; i <= last; ++i) {
-            const std::string& c = *chunks[i - first];
-            uint64_t chunk_start = i * cs;
-            uint64_t from = std::max(start, chunk_start) - chunk_start;
-            uint64_t to = std::min<uint64_t>(end, chunk_start + c.size()) - chunk_start;
-            if (to > from) iov.push_back({const_cast<char*>(c.data() + from), static_cast<size_t>(to - from)});
-        }
-        fuse_reply_iov(req, iov.data(), static_cast<int>(iov.size()));
+        reply_from_chunks(req, chunks, first, cs, start, end);
     } catch (...) {
         fuse_reply_err(req, errno_from_current_exception("read " + f->src.repo.key() + "/" + f->src.path));
     }

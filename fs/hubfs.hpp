@@ -24,6 +24,7 @@
 #include "inode_table.hpp"
 #include "kernel_invalidator.hpp"
 #include "local_attrs.hpp"
+#include "pending_read.hpp"
 #include "staging_area.hpp"
 #include "common/unique_fd.hpp"
 
@@ -57,7 +58,12 @@ public:
     static const fuse_lowlevel_ops& operations();  // userdata must be a HubFs*
     // The session, for telling the kernel what changed behind its back (discarded changes).
     void attach_session(fuse_session* se) { invalidator_.attach(se); }
-    void detach_session() { invalidator_.detach(); }
+    void detach_session() {
+        pending_.abandon_all();  // no reply may reach a session that is gone
+        invalidator_.detach();
+    }
+
+    size_t pending_reads() { return pending_.size(); }  // reads answered when a fetch lands
 
     void init(fuse_conn_info* conn);
     void lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
@@ -199,6 +205,7 @@ private:
     DeferredSyncs deferred_syncs_;  // scratch files fsync'd without a commit
     LocalAttrs local_attrs_;        // modes, owners, times: kept for this mount only
     KernelInvalidator invalidator_;
+    PendingReads pending_;
 };
 
 }  // namespace hubfs::fs

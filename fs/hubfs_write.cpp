@@ -612,7 +612,9 @@ void HubFs::fsync(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         auto* f = fi ? reinterpret_cast<OpenFile*>(fi->fh) : nullptr;
         if (f && f->staged && ::fdatasync(f->staged.get()) != 0) fail_errno("sync staged file");
         if (f) seal_written(*f, false);
-        if (writes_ && may_write(*n)) {
+        // Staged changes exist only in branches: commit them without asking the Hub which refs
+        // are branches (a lookup that fails must not make fsync answer 0 with nothing sent).
+        if (writes_ && n->in_repo() && !is_commit_sha(n->rev) && !n->rev.starts_with("refs/")) {
             if (writes_->committer.scratch().matches(n->path)) {
                 // A scratch file's fsync stays local; an atomic save's rename commits it (rename).
                 if (f && !f->blob.empty()) deferred_syncs_.add(f->blob);

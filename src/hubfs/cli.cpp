@@ -43,6 +43,9 @@ options:
                           __pycache__; a .git or .cache folder is always local
   --no-scratch-defaults   only the --scratch patterns (and .git, .cache) stay local
   --revision-ttl SECONDS  how long a branch name stays resolved to a commit (default 30)
+  --connect-timeout SECONDS  give up a connection to the Hub after this long (default 10)
+  --stall-timeout SECONDS    give up a request that received no byte for this long (default 30);
+                          after two such failures the Hub counts as down until it answers a probe
   --allow-other           let other users see the mount (needs user_allow_other in /etc/fuse.conf)
   --uid UID, --gid GID    owner of every file (default: the mounting user)
   --offline               never contact the Hub: serve what the cache holds
@@ -99,6 +102,10 @@ bool apply(MountOptions& o, std::string name, const std::string& value, bool has
         } catch (const std::invalid_argument&) {
             throw std::invalid_argument("--revision-ttl needs a number of seconds");
         }
+    } else if (name == "connect-timeout" || name == "stall-timeout") {
+        uint32_t seconds = parse_id("--" + name, need());
+        if (seconds == 0) throw std::invalid_argument("--" + name + " must be at least 1 second");
+        (name == "connect-timeout" ? o.connect_timeout : o.stall_timeout) = std::chrono::seconds(seconds);
     } else if (name == "allow-other") o.allow_other = true;
     else if (name == "uid") o.uid = parse_id("--uid", need());
     else if (name == "gid") o.gid = parse_id("--gid", need());

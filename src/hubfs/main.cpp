@@ -33,6 +33,7 @@
 #include "mount_registry.hpp"
 #include "status_report.hpp"
 #include "upload_progress.hpp"
+#include "network_report.hpp"
 
 namespace {
 
@@ -104,7 +105,9 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     config.retry.max_retries = 3;
     config.retry.base_delay = std::chrono::milliseconds(250);
     config.retry.max_delay = std::chrono::milliseconds(2000);
-    config.timeouts.connect = std::chrono::milliseconds(5000);
+    config.timeouts.connect = o.connect_timeout;
+    config.timeouts.low_speed_time = o.stall_timeout;
+    config.health = std::make_shared<api::HostHealth>();
 
     std::optional<fs::RepoSpec> single;
     if (o.repo) {
@@ -155,7 +158,7 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
         write_config.retry = api::RetryPolicy{};
         claim.emplace(o.cache_dir + "/staging");
         staging.emplace(claim->dir());
-        writer.emplace(config, write_config, o.public_repos);
+        writer.emplace(config, write_config, o.public_repos, o.revision_ttl);
         std::vector<std::string> scratch = o.scratch_defaults ? fs::ScratchFiles::default_patterns() : std::vector<std::string>{};
         scratch.insert(scratch.end(), o.scratch.begin(), o.scratch.end());
         committer.emplace(*staging, *writer, catalog,
@@ -185,9 +188,12 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
         }
     }
     if (committer) committer->start();
+    NetworkReport net_report(config.health, o.cache_dir, [&filesystem] { return filesystem.pending_reads(); });
     filesystem.attach_session(session.get());
     int rc = session.loop(16);
     filesystem.detach_session();
+    remote.cancel_transfers();  // reads still fetching must not hold the exit
+    if (writer) writer->cancel_lookups();
     HUBFS_LOG(info, "unmounted %s", o.mountpoint.c_str());
     if (committer) {
         std::string left = committer->flush_all(kFlushTimeout);
@@ -249,11 +255,10 @@ int run_unmount(const std::string& mountpoint, std::chrono::seconds timeout) {
         std::fprintf(stderr, "hubfs: %s is not mounted\n", mountpoint.c_str());
         return 1;
     }
-    std::string canonical = std::filesystem::weakly_canonical(mountpoint).string();
     pid_t owner = 0;
     std::string staging_dir;
     for (const auto& r : running_mounts()) {
-        if (std::filesystem::weakly_canonical(r.mountpoint).string() != canonical) continue;
+        if (!same_mountpoint(r.mountpoint, mountpoint)) continue;
         owner = r.pid;
         staging_dir = r.staging_dir;
     }

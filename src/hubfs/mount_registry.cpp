@@ -88,4 +88,12 @@ bool is_mountpoint(const std::string& path) {
     return false;
 }
 
+bool same_mountpoint(const std::string& a, const std::string& b) {
+    if (a == b) return true;
+    std::error_code ea, eb;
+    auto ca = fs::weakly_canonical(a, ea), cb = fs::weakly_canonical(b, eb);
+    if (ea || eb) return fs::path(a).lexically_normal() == fs::path(b).lexically_normal();
+    return ca == cb;
+}
+
 }  // namespace hubfs

@@ -23,5 +23,8 @@ void unregister_mount(pid_t pid);
 // Records whose process is alive.
 std::vector<MountRecord> running_mounts();
 bool is_mountpoint(const std::string& path);
+// Whether two spellings name the same mount point. Never throws: another mount may be
+// half torn down (stat answers ENOTCONN), which must not break looking at this one.
+bool same_mountpoint(const std::string& a, const std::string& b);
 
 }  // namespace hubfs

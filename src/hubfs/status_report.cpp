@@ -1,5 +1,7 @@
 #include "status_report.hpp"
 
+#include "network_report.hpp"
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -107,7 +109,7 @@ int run_status(bool json) {
                                     {"state", b.state}, {"uploaded", b.uploaded}, {"total", b.total}, {"last", b.last}});
             out.push_back({{"pid", m.pid}, {"mountpoint", m.mountpoint}, {"endpoint", m.endpoint},
                            {"repo", m.repo}, {"cache_dir", m.cache_dir}, {"cache_bytes", disk_use(m.cache_dir + "/data")},
-                           {"branches", branches}});
+                           {"branches", branches}, {"network", network_report_of(m.cache_dir, m.pid)}});
         }
         std::printf("%s\n", out.dump(2).c_str());
         return 0;
@@ -128,6 +130,10 @@ int run_status(bool json) {
     std::fputs(format_table(rows).c_str(), stdout);
     if (staged.size() > 1) std::fputs(("\n" + format_table(staged)).c_str(), stdout);
     else std::printf("\nnothing staged\n");
+    for (const auto& m : mounts) {  // what each mount waits for on the network, if anything
+        std::string waits = network_report_of(m.cache_dir, m.pid);
+        if (!waits.empty()) std::printf("\n%s waits for:\n%s", m.mountpoint.c_str(), waits.c_str());
+    }
     return 0;
 }
 
