@@ -6,6 +6,7 @@ packages=(
   libfuse3-dev fuse3 libcurl4-openssl-dev nlohmann-json3-dev libxxhash-dev liblmdb-dev
   doctest-dev libssl-dev libgit2-dev libcpp-httplib-dev zlib1g-dev
   nodejs npm aria2 jq attr
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do
