@@ -19,8 +19,10 @@ names=("$src/api_support.cpp" "$src/base64.cpp" "$src/lfs_pointer.cpp" "$src/rep
        "$src/time_format.cpp")
 clang++ "${flags[@]}" "$here/fuzz_http_head.cpp" "${common[@]}" -o "$work/fuzz_http_head"
 clang++ "${flags[@]}" "$here/fuzz_names.cpp" "${common[@]}" "${names[@]}" -lgit2 -o "$work/fuzz_names"
+clang++ "${flags[@]}" "$here/fuzz_payloads.cpp" "$src/commit_payload.cpp" "$src/lfs_batch_request.cpp" "${common[@]}" \
+    "${names[@]}" -lgit2 -o "$work/fuzz_payloads"
 status=0
-for target in fuzz_http_head fuzz_names; do
+for target in fuzz_http_head fuzz_names fuzz_payloads; do
     mkdir -p "$work/corpus-$target"
     cp -r "$here/corpus/$target/." "$work/corpus-$target/" 2>/dev/null || true
     echo "== $target: $seconds s"
