@@ -1,5 +1,6 @@
 // The Git LFS batch API and the blob host's upload endpoints (basic and multipart).
-// Upload URLs carry oid and size, so an upload survives a localhub restart.
+// Upload URLs are signed and carry oid, size and repository (and the signing key is kept in
+// DIR), so an upload survives a localhub restart.
 #include <algorithm>
 #include <cstdio>
 
