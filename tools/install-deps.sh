@@ -8,6 +8,7 @@ packages=(
   nodejs npm aria2 jq attr
   autoconf automake perl   # pjdfstest (tests/posix)
   vim python3   # tests/mount/everyday: a scripted vim save, a Python atomic save
+  clang libclang-rt-14-dev   # libFuzzer targets (tools/localhub/fuzz)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -170,3 +170,55 @@ test("out of file descriptors: the accept loop backs off instead of spinning, an
   }
   assert.ok(ok, "localhub answers again once descriptors are free");
 });
+
+test("no thread to be had: the client is dropped, the server lives on", async (t) => {
+  // RLIMIT_NPROC binds only a non-root user: run localhub as nobody with room for a few threads.
+  if (process.getuid() !== 0) return t.skip("needs root to switch to nobody");
+  const { spawn } = await import("node:child_process");
+  const os = await import("node:os");
+  const pathMod = await import("node:path");
+  const { localhubBin } = await import("../harness/localhub.mjs");
+  const dir = fs.mkdtempSync(pathMod.join(os.tmpdir(), "localhub-nproc-"));
+  fs.chmodSync(dir, 0o777);
+  const child = spawn("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "prlimit", "--nproc=12",
+    localhubBin, "--data", pathMod.join(dir, "data"), "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (d) => {
+        out += d;
+        const m = /localhub listening on (\S+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.once("exit", (code) => reject(new Error(`localhub exited ${code}: ${stderr}`)));
+      setTimeout(() => reject(new Error(`no listening line: ${stderr}`)), 15000);
+    });
+    // Far more connections than threads: most cannot get one.
+    const conns = [];
+    for (let i = 0; i < 40; i++) {
+      const c = connect(url);
+      conns.push(c);
+    }
+    await Promise.all(conns.map((c) => c.ready));
+    await sleep(1500);
+    assert.ok(child.exitCode === null && child.signalCode === null,
+      `localhub still runs (exit ${child.exitCode}, signal ${child.signalCode}; stderr: ${stderr.slice(-300)})`);
+    const dropped = conns.filter((c) => c.st.closed).length;
+    assert.ok(dropped > 0, "some clients were dropped for want of a thread");
+    for (const c of conns) c.sock.destroy();
+    let ok = false;
+    for (let i = 0; i < 100 && !ok; i++) {
+      try {
+        ok = (await fetch(`${url}/api/models`)).status === 200;
+      } catch {
+        await sleep(100);
+      }
+    }
+    assert.ok(ok, "it answers again once the connections are gone");
+  } finally {
+    child.kill("SIGKILL");
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -4,11 +4,11 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <cstdint>
 #include <mutex>
 #include <optional>
 #include <random>
-#include <regex>
 #include <string>
 
 namespace localhub {
@@ -30,7 +30,7 @@ struct FaultSpec {
     uint64_t close_after = 65536;
     std::string host = "any";           // "api", "blob" or "any": which listener faults apply to
     bool armed = true;                  // faults active from the start (SIGUSR1/SIGUSR2 toggle)
-    std::string paths;                  // --fault-paths: ECMAScript regex searched in the request path
+    std::string paths;                  // --fault-paths: POSIX extended regex searched in the request path
 
     // Parses "key=value,..."; throws std::invalid_argument with a message on bad input.
     static FaultSpec parse(const std::string& spec);
@@ -55,6 +55,7 @@ struct BodyPlan {
 class FaultInjector {
 public:
     explicit FaultInjector(FaultSpec spec);
+    ~FaultInjector();
 
     // Whether faults may touch a request to this listener ("api"/"blob") and path (as sent).
     bool applies(const std::string& listener, const std::string& raw_path) const;
@@ -78,7 +79,8 @@ public:
 private:
     bool draw(double share);
     FaultSpec spec_;
-    std::optional<std::regex> paths_;
+    struct PathFilter;  // the compiled --fault-paths (POSIX regex_t)
+    std::unique_ptr<PathFilter> paths_;
     mutable std::mutex mutex_;
     std::condition_variable changed_;
     std::mt19937_64 rng_;

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
@@ -563,7 +564,14 @@ void HttpServer::serve(int fd) {
         bool ok = send_all(fd, head.data(), head.size());
         if (ok && !head_only) {
             if (res.file) ok = sender.send_file(file_fd.get(), res.file->offset, res.file->length);
-            else if (res.stream) ok = res.stream->produce([&](const char* p, size_t n) { return sender.send(p, n); });
+            else if (res.stream) {
+                try {  // a storage error half-way: the body ends early, the connection closes
+                    ok = res.stream->produce([&](const char* p, size_t n) { return sender.send(p, n); });
+                } catch (const std::exception& e) {
+                    std::fprintf(stderr, "localhub: %s %s: %s\n", req.method.c_str(), req.target.c_str(), e.what());
+                    ok = false;
+                }
+            }
             else ok = sender.send(res.body.data(), res.body.size());
         }
 

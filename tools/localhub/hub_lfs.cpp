@@ -1,10 +1,12 @@
 // The Git LFS batch API and the blob host's upload endpoints (basic and multipart).
-// Upload URLs carry oid and size, so an upload survives a localhub restart.
+// Upload URLs are signed and carry oid, size and repository (and the signing key is kept in
+// DIR), so an upload survives a localhub restart.
 #include <algorithm>
 #include <cstdio>
 
 #include "api_support.hpp"
 #include "hub.hpp"
+#include "lfs_batch_request.hpp"
 #include "url.hpp"
 
 namespace localhub {
@@ -32,13 +34,10 @@ bool Hub::repo_has_lfs(const RepoContext& ctx, const std::string& sha256, uint64
 }
 
 void Hub::lfs_batch(HttpRequest& req, HttpResponse& res, RepoContext& ctx) {
-    auto body = read_json_body(req, options_.max_body);
-    if (!body.is_object() || !body.contains("objects") || !body["objects"].is_array())
-        throw HubError(400, "expected {\"operation\": ..., \"objects\": [...]}");
-    std::string operation = body.value("operation", "");
-    if (operation != "upload" && operation != "download") throw HubError(400, "operation must be upload or download");
+    auto batch = parse_lfs_batch(read_json_body(req, options_.max_body));
+    const std::string& operation = batch.operation;
     if (operation == "upload") {
-        std::string ref = body.contains("ref") && body["ref"].is_object() ? body["ref"].value("name", "") : "";
+        const std::string& ref = batch.ref;
         bool to_pr = ref.empty() || ref.rfind("refs/pr/", 0) == 0;  // no ref: a pull request is being opened
         if (!ctx.caller.user) throw HubError(401, "You must be authenticated to upload");
         if (!to_pr && !access_.can_write(ctx.caller, ctx.id))
@@ -47,16 +46,13 @@ void Hub::lfs_batch(HttpRequest& req, HttpResponse& res, RepoContext& ctx) {
         check_gate(ctx);
     }
     const std::string repo_query = "repo=" + percent_encode(RepoStore::key(ctx.id));
-    bool multipart_ok = false;
-    if (body.contains("transfers") && body["transfers"].is_array())
-        for (const auto& t : body["transfers"]) multipart_ok |= t == "multipart";
+    bool multipart_ok = batch.multipart;
 
     nlohmann::json objects = nlohmann::json::array();
-    for (const auto& o : body["objects"]) {
-        std::string oid = o.is_object() && o.contains("oid") && o["oid"].is_string() ? o["oid"].get<std::string>() : "";
-        bool size_ok = o.is_object() && o.contains("size") && o["size"].is_number_unsigned();
-        uint64_t size = size_ok ? o["size"].get<uint64_t>() : 0;
-        if (!is_sha256_hex(oid) || !size_ok) {
+    for (const auto& o : batch.objects) {
+        const std::string& oid = o.oid;
+        uint64_t size = o.size;
+        if (!o.valid) {
             objects.push_back({{"oid", oid}, {"size", size}, {"error", {{"code", 422}, {"message", "invalid oid or size"}}}});
             continue;
         }
@@ -72,7 +68,7 @@ void Hub::lfs_batch(HttpRequest& req, HttpResponse& res, RepoContext& ctx) {
         };
         if (operation == "download") {
             if (!stored || !repo_has_lfs(ctx, oid, *stored)) item["error"] = {{"code", 404}, {"message", "Object does not exist"}};
-            else item["actions"] = {{"download", {{"href", options_.blob_url + signer_.sign("GET", "/lfs/" + oid)}, {"expires_in", 3600}}}};
+            else item["actions"] = {{"download", {{"href", options_.blob_url + signer_.sign("GET", "/lfs/" + oid)}, {"expires_in", signer_.lifetime().count()}}}};
         } else if (!here) {  // objects this repository has get no actions: nothing to upload
             item["authenticated"] = true;
             if (multipart_ok && size >= options_.multipart_threshold) {

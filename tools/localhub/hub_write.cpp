@@ -7,6 +7,7 @@
 
 #include "api_support.hpp"
 #include "base64.hpp"
+#include "commit_payload.hpp"
 #include "hub.hpp"
 #include "time_format.hpp"
 
@@ -58,17 +59,6 @@ void check_ref_name(const std::string& kind, const std::string& name) {
     std::string ref = (kind == "tag" ? "refs/tags/" : "refs/heads/") + name;
     if (!ok || git_reference_name_is_valid(&valid, ref.c_str()) < 0 || !valid)
         throw HubError(400, "Invalid reference for a " + kind + ": " + name.substr(0, 300));
-}
-
-const nlohmann::json& field(const nlohmann::json& value, const char* name, const std::string& op) {
-    if (!value.contains(name)) throw HubError(400, "'" + op + "' operation without '" + name + "'");
-    return value[name];
-}
-
-std::string string_field(const nlohmann::json& value, const char* name, const std::string& op) {
-    const auto& f = field(value, name, op);
-    if (!f.is_string()) throw HubError(400, "'" + op + "." + name + "' must be a string");
-    return f.get<std::string>();
 }
 
 // One operation of a commit, its content already written as a blob: the body streams through
@@ -185,23 +175,15 @@ void Hub::commit(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const st
     CommitRequest request;
     size_t line_no = 0;
     for_each_line(req, options_.max_body, [&](std::string_view line) {
-        ++line_no;
-        if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;
-        nlohmann::json j;
-        try {
-            j = nlohmann::json::parse(line.begin(), line.end());
-        } catch (const nlohmann::json::exception& e) {
-            throw HubError(400, "line " + std::to_string(line_no) + " is not JSON: " + e.what());
-        }
-        if (!j.is_object() || !j.contains("key") || !j["key"].is_string() || !j.contains("value") ||
-            !j["value"].is_object())
-            throw HubError(400, "line " + std::to_string(line_no) + " must be {\"key\": ..., \"value\": {...}}");
-        std::string key = j["key"];
-        const auto& value = j["value"];
+        auto parsed = parse_payload_line(line, ++line_no);
+        if (!parsed) return;
+        const std::string& key = parsed->key;
+        const auto& value = parsed->value;
         if (key == "header") {
-            request.summary = string_field(value, "summary", "header");
-            if (value.contains("description") && value["description"].is_string()) request.description = value["description"];
-            if (value.contains("parentCommit") && value["parentCommit"].is_string()) request.parent = value["parentCommit"];
+            auto header = parse_commit_header(value);
+            request.summary = std::move(header.summary);
+            request.description = std::move(header.description);
+            request.parent = std::move(header.parent);
             request.have_header = true;
             return;
         }
@@ -211,7 +193,7 @@ void Hub::commit(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const st
         if (key == "file") {
             if (value.contains("content")) {
                 std::string content = string_field(value, "content", key);
-                std::string encoding = value.value("encoding", "base64");
+                std::string encoding = value.contains("encoding") ? string_field(value, "encoding", key) : "base64";
                 if (encoding == "base64") {
                     auto decoded = base64_decode(content);
                     if (!decoded) throw HubError(400, "invalid base64 content for " + path);
@@ -321,10 +303,11 @@ void Hub::create_branch(HttpRequest& req, HttpResponse& res, RepoContext& ctx, c
     check_ref_name("branch", branch);
     std::string ref = "refs/heads/" + branch;
     auto lock = repos_.lock(ctx.id);
-    bool overwrite = body.is_object() && body.value("overwrite", false);
+    auto flag = [&](const char* name) { return body.is_object() && body.contains(name) && body[name] == true; };
+    bool overwrite = flag("overwrite");
     if (ctx.git.ref_target(ref) && !overwrite) throw HubError(409, "Reference " + ref + " already exists");
     git_oid target;
-    if (body.is_object() && body.value("emptyBranch", false)) {
+    if (flag("emptyBranch")) {
         TreeEditor editor(ctx.git, std::nullopt);
         const std::string& author = ctx.caller.user->name;
         target = ctx.git.write_commit({}, editor.write(), author, author_email(author), "Create empty branch");

@@ -23,7 +23,7 @@ A Hugging Face Hub compatible server: repositories are bare git repositories in 
   --fault SPEC                inject faults, e.g. seed=7,reset=0.5,reset-after=4194304,503=0.1,429=0.1,max=10
                               or stalls: stall=1 | stall-body=1,stall-after=N | slow=1,slow-rate=N |
                               close=1,close-after=N; host=api|blob; armed=0|1 (SIGUSR1 arms, SIGUSR2 disarms)
-  --fault-paths REGEX         faults apply only to requests whose path matches (ECMAScript regex)
+  --fault-paths REGEX         faults apply only to requests whose path matches (POSIX extended regex)
   --max-body BYTES            largest API request body (default 1 GiB)
   --multipart-threshold BYTES LFS objects this big get multipart uploads (default 20 MiB)
   --multipart-chunk BYTES     multipart part size (default 8 MiB)

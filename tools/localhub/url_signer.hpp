@@ -17,6 +17,8 @@ public:
     // "path?query&expires=N&sig=HEX" (query may be empty) for method (GET also allows HEAD).
     std::string sign(const std::string& method, const std::string& path, const std::string& query = {}) const;
 
+    std::chrono::seconds lifetime() const { return lifetime_; }
+
     enum class Verdict { ok, missing, bad, expired };
     // target: the request target as sent (path and query, still percent-encoded).
     Verdict verify(const std::string& method, const std::string& target) const;
