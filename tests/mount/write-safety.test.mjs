@@ -161,6 +161,27 @@ describe("local privacy", () => {
   });
 });
 
+describe("files the Hub refuses", () => {
+  mountTest(
+    "files the repository's .gitignore ignores are not committed and not lost: they stay staged and named",
+    { files: [{ path: ".gitignore", data: Buffer.from("*.log\nbuild/\n") }] },
+    async (env) => {
+      fs.writeFileSync(path.join(env.root, "run.log"), "log\n");
+      fs.mkdirSync(path.join(env.root, "build"));
+      fs.writeFileSync(path.join(env.root, "build/out.bin"), "out\n");
+      fs.writeFileSync(path.join(env.root, "keep.txt"), "keep\n");
+      fsyncDir(env.root);
+      assert.equal(await hubFile(env.hub, "keep.txt").then(String), "keep\n");
+      assert.equal(await hubFile(env.hub, "run.log"), null, "the Hub ignored run.log");
+      assert.equal(await hubFile(env.hub, "build/out.bin"), null);
+      const ctl = readControl(env.root);
+      assert.match(ctl.fields.ignored ?? "", /run\.log/, `the control file names it:\n${ctl.text}`);
+      assert.equal(fs.readFileSync(path.join(env.root, "run.log"), "utf8"), "log\n", "still in the mount");
+      assert.match(fs.readFileSync(env.mount.logFile, "utf8"), /ignored run\.log/);
+    },
+  );
+});
+
 describe("a full disk", () => {
   mountTest("the cache's disk fills up while staging: ENOSPC for that write, the mount stays up and commits the rest", { files: [] }, async (env) => {
     // A second mount of the branch whose cache sits on a small tmpfs of its own.

@@ -8,6 +8,7 @@
 #include "api_support.hpp"
 #include "base64.hpp"
 #include "commit_payload.hpp"
+#include "gitignore.hpp"
 #include "hub.hpp"
 #include "time_format.hpp"
 
@@ -134,6 +135,15 @@ void Hub::preupload(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const
         while (std::getline(in, line))
             if (line.find("filter=lfs") != std::string::npos) patterns.push_back(line.substr(0, line.find_first_of(" \t")));
     }
+    // Files the repository's .gitignore (or the client's, as Python sends it) ignores are not committed.
+    std::string ignore_text;
+    if (body.contains("gitIgnore") && body["gitIgnore"].is_string()) {
+        ignore_text = body["gitIgnore"].get<std::string>();
+    } else if (head) {
+        auto entry = ctx.git.entry(*head, ".gitignore");
+        if (entry && !entry->is_dir && !entry->lfs) ignore_text = ctx.git.blob(entry->oid);
+    }
+    const GitIgnore ignore(ignore_text);
     nlohmann::json files = nlohmann::json::array();
     for (const auto& f : body["files"]) {
         if (!f.is_object()) throw HubError(400, "each file must be an object");
@@ -147,7 +157,7 @@ void Hub::preupload(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const
         }
         bool binary = sample.find('\0') != std::string::npos;
         bool lfs = size > 0 && (size >= kLfsSizeThreshold || binary || matches_lfs_pattern(patterns, path));
-        nlohmann::json entry = {{"path", path}, {"uploadMode", lfs ? "lfs" : "regular"}, {"shouldIgnore", false}};
+        nlohmann::json entry = {{"path", path}, {"uploadMode", lfs ? "lfs" : "regular"}, {"shouldIgnore", ignore.ignores(path)}};
         if (head) {
             if (auto existing = ctx.git.entry(*head, path); existing && !existing->is_dir) {
                 // Only the kind of hash the client compares with (sha256 for LFS, git sha1 otherwise).
