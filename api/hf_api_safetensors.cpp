@@ -43,6 +43,22 @@ std::map<std::string, uint64_t> SafetensorsRepoMetadata::parameter_count() const
     return counts;
 }
 
+namespace {
+
+// A list of whole numbers, checked: a float or a negative (a hostile header) converted to
+// uint64_t would be undefined behaviour (found by tests/fuzz).
+std::vector<uint64_t> unsigned_list(const nlohmann::json& j, const std::string& tensor) {
+    std::vector<uint64_t> out;
+    if (!j.is_array()) throw InvalidResponseError(ErrorDetails{0, "bad numbers for tensor " + tensor, {}, {}});
+    for (const auto& n : j) {
+        if (!n.is_number_unsigned()) throw InvalidResponseError(ErrorDetails{0, "bad numbers for tensor " + tensor, {}, {}});
+        out.push_back(n.get<uint64_t>());
+    }
+    return out;
+}
+
+}  // namespace
+
 SafetensorsFileMetadata parse_safetensors_header(const std::string& header_json) {
     auto header = nlohmann::json::parse(header_json, nullptr, false);
     if (!header.is_object()) {
@@ -57,8 +73,8 @@ SafetensorsFileMetadata parse_safetensors_header(const std::string& header_json)
         }
         TensorInfo tensor;
         tensor.dtype = value.at("dtype").get<std::string>();
-        tensor.shape = value.at("shape").get<std::vector<uint64_t>>();
-        auto offsets = value.at("data_offsets").get<std::vector<uint64_t>>();
+        tensor.shape = unsigned_list(value.at("shape"), name);
+        auto offsets = unsigned_list(value.at("data_offsets"), name);
         if (offsets.size() != 2) throw InvalidResponseError(ErrorDetails{0, "bad data_offsets for " + name, {}, {}});
         tensor.data_begin = offsets[0];
         tensor.data_end = offsets[1];

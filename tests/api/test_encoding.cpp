@@ -70,3 +70,12 @@ TEST_CASE("safetensors header parsing and parameter counts") {
     CHECK(metadata.parameter_count().at("F16") == 3);
     CHECK_THROWS(parse_safetensors_header("[1,2]"));
 }
+
+TEST_CASE("a hostile safetensors header is an error, never undefined behaviour (found by tests/fuzz)") {
+    for (const char* shape : {"[2,5.5e26]", "[-1]", "[1.5]", "\"3\"", "[[1]]"}) {
+        std::string header = std::string(R"({"w":{"dtype":"F16","shape":)") + shape + R"(,"data_offsets":[0,24]}})";
+        CHECK_THROWS_AS(parse_safetensors_header(header), InvalidResponseError);
+    }
+    CHECK_THROWS_AS(parse_safetensors_header(R"({"w":{"dtype":"F16","shape":[1],"data_offsets":[0,-24]}})"),
+                    InvalidResponseError);
+}
