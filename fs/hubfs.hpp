@@ -127,9 +127,9 @@ private:
         std::string blob;
         uint64_t marked_generation = UINT64_MAX;  // commit generation at which writes marked it dirty
         std::atomic<bool> wrote{false};           // changed through this handle since its last seal
-        // Who last wrote through it: a close by another process (a child closing inherited
-        // descriptors at exec) does not seal the file in the middle of the writer's work.
-        std::atomic<pid_t> writer_pid{0};
+        // Who last wrote through it (thread, and its process): a close by another process (a
+        // child closing inherited descriptors at exec) does not seal the file mid-write.
+        std::atomic<pid_t> writer_thread{0}, writer_process{0};
         bool control = false;       // the control file: what it showed when opened, and its node
         std::string control_text;
         std::shared_ptr<const Node> node;

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <system_error>
 
 #include "common/log.hpp"
@@ -41,6 +42,15 @@ void check_name(const char* name) {
     }
 }
 
+// The process of a thread: the kernel names the calling thread in a FUSE request.
+pid_t process_of(pid_t thread) {
+    std::ifstream in("/proc/" + std::to_string(thread) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.starts_with("Tgid:")) return static_cast<pid_t>(std::atol(line.c_str() + 5));
+    return thread;
+}
+
 bool read_by_commit(StagingArea::Branch& b, const std::string& blob) {
     std::lock_guard lock(b.mutex);
     return b.in_flight.count(blob) > 0;
@@ -63,17 +73,14 @@ HubFs::View HubFs::branch_view(const BranchPtr& b) {
 }
 
 void HubFs::note_change(fuse_req_t req, OpenFile& f) {
-    f.writer_pid = fuse_req_ctx(req)->pid;
+    pid_t thread = fuse_req_ctx(req)->pid;
+    if (f.writer_thread.exchange(thread) != thread) f.writer_process = process_of(thread);
     f.wrote = true;
     StagingArea::Branch& b = *f.branch;
     std::lock_guard lock(b.mutex);
     if (f.marked_generation == b.generation) return;
     // Committed since this handle last changed it: the file is a change again.
-    for (const auto& [path, sf] : b.changes.files) {
-        if (sf.blob != f.blob) continue;
-        writes_->staging.mark_dirty(b, path);
-        break;
-    }
+    writes_->staging.mark_dirty(b, writes_->staging.path_of(b, f.blob));
     f.marked_generation = b.generation;
 }
 
@@ -94,7 +101,8 @@ void HubFs::seal_written(OpenFile& f, bool always) {
 void HubFs::flush(fuse_req_t req, fuse_file_info* fi) {
     try {
         auto& f = *reinterpret_cast<OpenFile*>(fi->fh);
-        if (f.writer_pid == fuse_req_ctx(req)->pid) seal_written(f, false);
+        pid_t thread = fuse_req_ctx(req)->pid;
+        if (f.wrote && (thread == f.writer_thread || process_of(thread) == f.writer_process)) seal_written(f, false);
         fuse_reply_err(req, 0);
     } catch (...) {
         fuse_reply_err(req, errno_from_current_exception("flush"));
