@@ -26,6 +26,19 @@ std::map<std::string, uint64_t> sum_counts(const std::map<std::string, TensorInf
     return counts;
 }
 
+
+// A list of whole numbers, checked: a float or a negative (a hostile header) converted to
+// uint64_t would be undefined behaviour (found by tests/fuzz).
+std::vector<uint64_t> unsigned_list(const nlohmann::json& j, const std::string& tensor) {
+    std::vector<uint64_t> out;
+    if (!j.is_array()) throw InvalidResponseError(ErrorDetails{0, "bad numbers for tensor " + tensor, {}, {}});
+    for (const auto& n : j) {
+        if (!n.is_number_unsigned()) throw InvalidResponseError(ErrorDetails{0, "bad numbers for tensor " + tensor, {}, {}});
+        out.push_back(n.get<uint64_t>());
+    }
+    return out;
+}
+
 }  // namespace
 
 uint64_t TensorInfo::parameter_count() const {
@@ -42,22 +55,6 @@ std::map<std::string, uint64_t> SafetensorsRepoMetadata::parameter_count() const
         for (const auto& [dtype, count] : metadata.parameter_count()) counts[dtype] += count;
     return counts;
 }
-
-namespace {
-
-// A list of whole numbers, checked: a float or a negative (a hostile header) converted to
-// uint64_t would be undefined behaviour (found by tests/fuzz).
-std::vector<uint64_t> unsigned_list(const nlohmann::json& j, const std::string& tensor) {
-    std::vector<uint64_t> out;
-    if (!j.is_array()) throw InvalidResponseError(ErrorDetails{0, "bad numbers for tensor " + tensor, {}, {}});
-    for (const auto& n : j) {
-        if (!n.is_number_unsigned()) throw InvalidResponseError(ErrorDetails{0, "bad numbers for tensor " + tensor, {}, {}});
-        out.push_back(n.get<uint64_t>());
-    }
-    return out;
-}
-
-}  // namespace
 
 SafetensorsFileMetadata parse_safetensors_header(const std::string& header_json) {
     auto header = nlohmann::json::parse(header_json, nullptr, false);
