@@ -26,7 +26,6 @@ std::map<std::string, uint64_t> sum_counts(const std::map<std::string, TensorInf
     return counts;
 }
 
-
 // A list of whole numbers, checked: a float or a negative (a hostile header) converted to
 // uint64_t would be undefined behaviour (found by tests/fuzz).
 std::vector<uint64_t> unsigned_list(const nlohmann::json& j, const std::string& tensor) {
