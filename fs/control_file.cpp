@@ -40,7 +40,7 @@ std::string HubFs::control_text(const Node& node) {
     std::string local;
     for (const auto& [path, f] : c.files) {
         if (!f.dirty) continue;
-        if (std::string why = writes_->committer.scratch().reason(path); !why.empty()) {
+        if (std::string why = writes_->committer.scratch().reason(path, f); !why.empty()) {
             std::error_code ec;
             uint64_t size = f.is_copy() ? f.source.size : std::filesystem::file_size(writes_->staging.blob_path(f.blob), ec);
             local += "  local " + path + " " + std::to_string(size) + " (" + why + ")\n";

@@ -101,6 +101,8 @@ std::optional<HubFs::Found> HubFs::find(const RepoRef& repo, const View& v, cons
             out.entry.name = path.substr(path.rfind('/') + 1);
             out.blob = f->blob;
             out.copy_from = f->copy_from;
+            out.special = f->special;
+            out.rdev = f->rdev;
             return out;
         }
         if (c.is_staged_dir(path)) {
@@ -182,11 +184,16 @@ HubFs::Resolved HubFs::resolved(const Node& node, const Revision& rev, const Fou
         r.attr = file_attr(*r.entry, st.st_mtim.tv_sec);
         r.attr.st_mtim = st.st_mtim;  // writes move them
         r.attr.st_ctim = st.st_ctim;
+        if (found.special) {  // a symlink's size is its target's length, as on a local disk
+            r.attr.st_mode = found.special | (found.special == S_IFLNK ? 0777 : 0644);
+            r.attr.st_rdev = static_cast<dev_t>(found.rdev);
+        }
     } else {
         r.attr = file_attr(*r.entry, rev.time);
     }
-    if (may_write(node)) r.attr.st_mode |= S_IWUSR | (found.entry.is_dir ? S_IXUSR : 0);
+    if (may_write(node) && !found.special) r.attr.st_mode |= S_IWUSR | (found.entry.is_dir ? S_IXUSR : 0);
     if (auto a = local_attrs_.get(attr_key(node))) {
+        if (found.special == S_IFLNK) a->mode = std::nullopt;  // a symlink's mode is always 0777
         if (!found.blob.empty()) {
             // A staged file's bytes carry its times (writes and utimens move them); a later
             // chmod, chown or rename moves its ctime.
@@ -730,10 +737,15 @@ const fuse_lowlevel_ops& HubFs::operations() {
         o.fsyncdir = [](fuse_req_t r, fuse_ino_t i, int, fuse_file_info*) {
             guarded(r, "fsyncdir", [&](HubFs& fs) { fs.fsync(r, i, nullptr); });
         };
-        // The Hub stores regular files only: links, fifos and devices are not permitted (not ENOSYS).
-        o.symlink = [](fuse_req_t r, const char*, fuse_ino_t, const char*) { fuse_reply_err(r, EPERM); };
+        o.mknod = [](fuse_req_t r, fuse_ino_t p, const char* n, mode_t m, dev_t d) {
+            guarded(r, "mknod", [&](HubFs& fs) { fs.mknod(r, p, n, m, d); });
+        };
+        o.symlink = [](fuse_req_t r, const char* t, fuse_ino_t p, const char* n) {
+            guarded(r, "symlink", [&](HubFs& fs) { fs.symlink(r, t, p, n); });
+        };
+        o.readlink = [](fuse_req_t r, fuse_ino_t i) { guarded(r, "readlink", [&](HubFs& fs) { fs.readlink(r, i); }); };
+        // A hard link would be two names of one file; the Hub stores each path's bytes apart.
         o.link = [](fuse_req_t r, fuse_ino_t, fuse_ino_t, const char*) { fuse_reply_err(r, EPERM); };
-        o.mknod = [](fuse_req_t r, fuse_ino_t, const char*, mode_t, dev_t) { fuse_reply_err(r, EPERM); };
         return o;
     }();
     return ops;

@@ -89,6 +89,10 @@ public:
     void rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
                 unsigned flags);
     void fsync(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+    // Symlinks, FIFOs, sockets and devices live in the mount only (StagedFile::special).
+    void mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev);
+    void symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name);
+    void readlink(fuse_req_t req, fuse_ino_t ino);
 
 private:
     using BranchPtr = std::shared_ptr<StagingArea::Branch>;
@@ -104,6 +108,8 @@ private:
         std::string blob;       // staged bytes ("" for the base's or a copy's)
         std::string copy_from;  // a staged copy: the base path of its bytes
         bool staged = false;
+        uint32_t special = 0;   // a local symlink, FIFO, socket or device (StagedFile::special)
+        uint64_t rdev = 0;
     };
     struct Resolved {  // a node with its current attributes
         struct stat attr {};
@@ -166,6 +172,8 @@ private:
     // (when the handle changed them, or `always` when the file has no seal yet).
     void seal_written(OpenFile& f, bool always);
     void flush(fuse_req_t req, fuse_file_info* fi);
+    // A node made whole at once (mknod, symlink): `content` is its bytes (a symlink's target).
+    void make_node(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev, const std::string& content);
     // Stages the bytes `path` will have when opened for writing (the caller holds the gate),
     // returns the staged file; a writer is counted until its handle is released.
     std::string stage_for_write(const Node& node, const BranchPtr& b, bool truncate, bool as_writer);

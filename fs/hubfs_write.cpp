@@ -367,6 +367,75 @@ void HubFs::create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t m
     }
 }
 
+void HubFs::make_node(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev,
+                      const std::string& content) {
+    auto p = inodes_.get(parent);
+    if (!p) return (void)fuse_reply_err(req, ENOENT);
+    check_name(name);
+    if (p->kind != NodeKind::repo_dir && p->kind != NodeKind::folder) throw FsError(EPERM, "files live in repositories");
+    if (p->kind == NodeKind::repo_dir && name == std::string(kControlFileName)) throw FsError(EEXIST, "control file");
+    auto b = writable_branch(*p);
+    Node n = *p;
+    n.kind = NodeKind::file;
+    n.path = join_path(p->path, name);
+    {
+        std::shared_lock gate(b->gate);
+        if (find(p->repo, branch_view(b), n.path)) throw FsError(EEXIST, n.path + " exists");
+        std::string blob = writes_->staging.new_blob();
+        StagedFile f{blob, {}, {}, true, {}};
+        f.special = S_ISREG(mode) ? 0 : (mode & S_IFMT);
+        f.rdev = rdev;
+        try {
+            UniqueFd fd(::open(writes_->staging.blob_path(blob).c_str(), O_WRONLY | O_CLOEXEC));
+            if (!fd) fail_errno("open staged file");
+            write_all(fd.get(), content.data(), content.size(), 0);
+            f.seal = writes_->staging.measure(blob);  // complete once made
+        } catch (...) {
+            writes_->staging.remove_blob(blob);
+            throw;
+        }
+        std::lock_guard lock(b->mutex);
+        writes_->staging.put_file(*b, n.path, std::move(f));
+    }
+    set_created(req, n, mode);
+    touch_folder(*p);
+    fuse_entry_param e = entry_param(n, resolve(n), true);
+    if (fuse_reply_entry(req, &e) != 0) inodes_.forget(e.ino, 1);
+}
+
+void HubFs::mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
+    try {
+        if (!S_ISREG(mode) && !S_ISFIFO(mode) && !S_ISSOCK(mode) && !S_ISCHR(mode) && !S_ISBLK(mode))
+            throw FsError(EINVAL, std::string("mknod of an unknown file type: ") + name);
+        make_node(req, parent, name, mode, rdev, "");
+    } catch (...) {
+        fuse_reply_err(req, errno_from_current_exception(std::string("mknod ") + name));
+    }
+}
+
+void HubFs::symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
+    try {
+        make_node(req, parent, name, S_IFLNK | 0777, 0, target);
+    } catch (...) {
+        fuse_reply_err(req, errno_from_current_exception(std::string("symlink ") + name));
+    }
+}
+
+void HubFs::readlink(fuse_req_t req, fuse_ino_t ino) {
+    auto n = inodes_.get(ino);
+    if (!n) return (void)fuse_reply_err(req, ENOENT);
+    try {
+        Resolved r = resolve(*n);
+        if (!S_ISLNK(r.attr.st_mode)) throw FsError(EINVAL, n->path + " is not a symlink");
+        std::ifstream in(writes_->staging.blob_path(r.blob), std::ios::binary);
+        std::string target((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (!in && !in.eof()) fail_errno("read symlink " + n->path);
+        fuse_reply_readlink(req, target.c_str());
+    } catch (...) {
+        fuse_reply_err(req, errno_from_current_exception("readlink " + n->path));
+    }
+}
+
 void HubFs::write(fuse_req_t req, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
     auto* f = reinterpret_cast<OpenFile*>(fi->fh);
     try {
