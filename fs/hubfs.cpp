@@ -182,7 +182,8 @@ HubFs::Resolved HubFs::resolved(const Node& node, const Revision& rev, const Fou
             throw std::system_error(errno, std::generic_category(), "stat staged " + node.path);
         r.entry->size = static_cast<uint64_t>(st.st_size);
         r.attr = file_attr(*r.entry, st.st_mtim.tv_sec);
-        r.attr.st_mtim = st.st_mtim;  // writes move them
+        r.attr.st_atim = st.st_atim;  // writes and utimens move them
+        r.attr.st_mtim = st.st_mtim;
         r.attr.st_ctim = st.st_ctim;
         if (found.special) {  // a symlink's size is its target's length, as on a local disk
             r.attr.st_mode = found.special | (found.special == S_IFLNK ? 0777 : 0644);
@@ -386,10 +387,42 @@ void HubFs::lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     }
 }
 
+void HubFs::remember_removed(const Node& file) {
+    fuse_ino_t ino = inodes_.peek(file);
+    if (!ino) return;
+    Resolved r = resolve(file);
+    r.attr.st_ino = ino;
+    r.attr.st_nlink = 0;
+    std::lock_guard lock(removed_mutex_);
+    removed_[ino] = Removed{r.attr, r.blob};
+}
+
+void HubFs::forget(fuse_ino_t ino, uint64_t n) {
+    inodes_.forget(ino, n);
+    if (inodes_.get(ino)) return;
+    std::lock_guard lock(removed_mutex_);
+    removed_.erase(ino);
+}
+
 void HubFs::getattr(fuse_req_t req, fuse_ino_t ino) {
     auto n = inodes_.get(ino);
     if (!n) return (void)fuse_reply_err(req, ENOENT);
     try {
+        if (n->detached()) {
+            std::unique_lock lock(removed_mutex_);
+            auto it = removed_.find(ino);
+            if (it == removed_.end()) throw FsError(ENOENT, "removed");
+            struct stat attr = it->second.attr;
+            std::string blob = it->second.blob;
+            lock.unlock();
+            struct stat st {};
+            if (!blob.empty() && ::stat(writes_->staging.blob_path(blob).c_str(), &st) == 0) {  // written on since
+                attr.st_size = st.st_size;
+                attr.st_blocks = st.st_blocks;
+                attr.st_mtim = st.st_mtim;
+            }
+            return (void)fuse_reply_attr(req, &attr, 0);
+        }
         Resolved r = resolve(*n);
         r.attr.st_ino = ino;
         fuse_reply_attr(req, &r.attr, timeout_for(*n));

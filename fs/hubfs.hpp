@@ -67,7 +67,7 @@ public:
 
     void init(fuse_conn_info* conn);
     void lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
-    void forget(fuse_ino_t ino, uint64_t n) { inodes_.forget(ino, n); }
+    void forget(fuse_ino_t ino, uint64_t n);
     void getattr(fuse_req_t req, fuse_ino_t ino);
     void opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
     void readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi, bool plus);
@@ -190,6 +190,9 @@ private:
     std::string control_text(const Node& node);
     void control_command(const Node& node, const std::string& line);
     void open_control(fuse_req_t req, const Node& node, fuse_file_info* fi);
+    // A file goes (unlink, replaced by a rename): its inode stops answering to the name, and
+    // keeps answering stat with its last attributes while a process holds it open, as on POSIX.
+    void remember_removed(const Node& file);
     // Makes the kernel drop what it caches of these paths of a repository node's revision.
     void forget_in_kernel(const Node& repo_node, const std::vector<std::string>& paths);
     std::optional<Node> child(const Node& parent, const std::string& name);
@@ -214,6 +217,12 @@ private:
     LocalAttrs local_attrs_;        // modes, owners, times: kept for this mount only
     KernelInvalidator invalidator_;
     PendingReads pending_;
+    struct Removed {
+        struct stat attr;  // as it was when removed, with no link left
+        std::string blob;  // its staged bytes, kept while a writer holds them
+    };
+    std::mutex removed_mutex_;
+    std::map<fuse_ino_t, Removed> removed_;  // inodes of removed files the kernel still holds
 };
 
 }  // namespace hubfs::fs

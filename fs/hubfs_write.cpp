@@ -534,10 +534,11 @@ void HubFs::unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
         auto found = find(p->repo, branch_view(b), path);
         if (!found) throw FsError(ENOENT, path);
         if (found->entry.is_dir) throw FsError(EISDIR, path + " is a folder");
-        stage_remove(p->repo, b, path, false);
         Node n = *p;
         n.kind = NodeKind::file;
         n.path = path;
+        remember_removed(n);
+        stage_remove(p->repo, b, path, false);
         local_attrs_.erase(attr_key(n));
         touch_folder(*p);
         inodes_.detach(n);
@@ -663,6 +664,7 @@ void HubFs::rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino
             target.path = to;
             if (dst->entry.is_dir && !list(target).empty()) throw FsError(ENOTEMPTY, to);
             replaces_folder = dst->entry.is_dir;
+            if (!replaces_folder) remember_removed(target);
             inodes_.detach(target);
         }
         stage_move(*p, b, from, to, replaces_folder);

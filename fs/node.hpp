@@ -30,6 +30,9 @@ struct Node {
     bool in_repo() const {
         return kind == NodeKind::repo_dir || kind == NodeKind::folder || kind == NodeKind::file || kind == NodeKind::control;
     }
+    // Removed (or replaced) while the kernel held its inode: it answers to no name any more.
+    static constexpr char kDetachedMark = '\x1f';
+    bool detached() const { return path.starts_with(kDetachedMark); }
     // Identity: the same key always maps to the same inode while it is known to the kernel.
     std::string key() const;
 };

@@ -145,6 +145,33 @@ describe("what the Hub cannot store, the mount keeps", () => {
   });
 });
 
+describe("POSIX details a program relies on", () => {
+  mountTest("a file removed while open (the temp-file idiom) keeps answering fstat, reads and writes through its handle; utimens sets atime and mtime apart", { files: [] }, async (env) => {
+    const r = (p) => path.join(env.root, p);
+    const fd = fs.openSync(r("tmp.bin"), "w+");
+    try {
+      fs.writeSync(fd, "hello ");
+      fs.unlinkSync(r("tmp.bin"));
+      assert.ok(!fs.existsSync(r("tmp.bin")), "the name is gone");
+      fs.writeSync(fd, "world");
+      const st = fs.fstatSync(fd);
+      assert.equal(st.nlink, 0, "no name links to it");
+      assert.equal(st.size, 11, "its size as written after the unlink");
+      const buf = Buffer.alloc(11);
+      assert.equal(fs.readSync(fd, buf, 0, 11, 0), 11);
+      assert.equal(buf.toString(), "hello world");
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.writeFileSync(r("t.txt"), "t\n");
+    const atime = new Date("2030-03-17T17:46:40Z"), mtime = new Date("2031-10-17T10:40:00Z");
+    fs.utimesSync(r("t.txt"), atime, mtime);
+    assert.deepEqual([fs.statSync(r("t.txt")).atime.getTime(), fs.statSync(r("t.txt")).mtime.getTime()], [atime.getTime(), mtime.getTime()]);
+    fsyncDir(env.root);
+    assert.deepEqual([...(await hubTree(env.hub)).keys()].filter((p) => p !== ".gitattributes"), ["t.txt"], "the removed file never reaches the Hub");
+  });
+});
+
 describe("local privacy", () => {
   mountTest("the cache, the staging, the index and the log are the user's alone (0700 folders, 0600 files)", { files: [] }, async (env) => {
     const cacheDir = path.join(env.work, "old-cache");
