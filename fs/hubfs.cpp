@@ -138,6 +138,15 @@ HubFs::Resolved HubFs::resolve(const Node& node) {
             r.attr = file_attr(RemoteEntry{}, mount_time_);
             r.attr.st_size = 4096;  // read with direct I/O: the size only has to let readers start
             break;
+        case NodeKind::area_dir:
+            r.attr = dir_attr(mount_time_);
+            r.attr.st_mode = S_IFDIR | area_folder(node).mode;
+            return r;
+        case NodeKind::area_file:
+            r.attr = file_attr(RemoteEntry{}, mount_time_);
+            r.attr.st_mode = S_IFREG | control_file(node).mode;
+            r.attr.st_size = 4096;  // as .hubfs-commit: direct I/O
+            return r;
         case NodeKind::folder:
         case NodeKind::file: {
             View v = view(node);
@@ -211,6 +220,11 @@ std::optional<Node> HubFs::child(const Node& parent, const std::string& name) {
     Node n;
     switch (parent.kind) {
         case NodeKind::root: {
+            if (control_areas_.has_area(name)) {
+                n.kind = NodeKind::area_dir;
+                n.path = name;
+                return n;
+            }
             auto t = type_from_plural(name);
             if (!t) return std::nullopt;
             n.kind = NodeKind::type_dir;
@@ -277,8 +291,17 @@ std::optional<Node> HubFs::child(const Node& parent, const std::string& name) {
             n.path = path;
             return n;
         }
+        case NodeKind::area_dir: {
+            std::string path = join_path(parent.path, name);
+            auto entry = control_areas_.find(path);
+            if (!entry) return std::nullopt;
+            n.kind = std::holds_alternative<ControlFolder>(*entry) ? NodeKind::area_dir : NodeKind::area_file;
+            n.path = path;
+            return n;
+        }
         case NodeKind::file:
-        case NodeKind::control: return std::nullopt;
+        case NodeKind::control:
+        case NodeKind::area_file: return std::nullopt;
     }
     return std::nullopt;
 }
@@ -293,6 +316,8 @@ std::vector<HubFs::DirEntry> HubFs::list(const Node& dir) {
                 n.type = t;
                 out.push_back({type_plural(t), n, resolve(n)});
             }
+            for (const auto& name : control_areas_.area_names())
+                if (auto n = child(dir, name)) out.push_back({name, *n, resolve(*n)});
             break;
         case NodeKind::type_dir: break;  // the Hub's authors cannot be listed; look them up by name
         case NodeKind::ns_dir:
@@ -335,8 +360,16 @@ std::vector<HubFs::DirEntry> HubFs::list(const Node& dir) {
             }
             break;
         }
+        case NodeKind::area_dir: {
+            ControlFolder folder = area_folder(dir);
+            if (folder.names)
+                for (const auto& name : folder.names())
+                    if (auto n = child(dir, name)) out.push_back({name, *n, resolve(*n)});
+            break;
+        }
         case NodeKind::file:
-        case NodeKind::control: break;
+        case NodeKind::control:
+        case NodeKind::area_file: break;
     }
     return out;
 }
@@ -434,7 +467,8 @@ void HubFs::getattr(fuse_req_t req, fuse_ino_t ino) {
 void HubFs::opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     auto n = inodes_.get(ino);
     if (!n) return (void)fuse_reply_err(req, ENOENT);
-    if (n->kind == NodeKind::file || n->kind == NodeKind::control) return (void)fuse_reply_err(req, ENOTDIR);
+    if (n->kind == NodeKind::file || n->kind == NodeKind::control || n->kind == NodeKind::area_file)
+        return (void)fuse_reply_err(req, ENOTDIR);
     try {
         auto h = std::make_unique<DirHandle>();
         h->entries = list(*n);  // a snapshot: readdir pages stay consistent
@@ -495,7 +529,7 @@ void HubFs::releasedir(fuse_req_t req, fuse_file_info* fi) {
 void HubFs::open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     auto n = inodes_.get(ino);
     if (!n) return (void)fuse_reply_err(req, ENOENT);
-    if (n->kind == NodeKind::control) return open_control(req, *n, fi);
+    if (n->kind == NodeKind::control || n->kind == NodeKind::area_file) return open_control(req, *n, fi);
     if (n->kind != NodeKind::file) return (void)fuse_reply_err(req, EISDIR);
     const bool for_writing = (fi->flags & O_ACCMODE) != O_RDONLY;
     try {

@@ -18,6 +18,7 @@
 #include "catalog.hpp"
 #include "chunk_fetcher.hpp"
 #include "committer.hpp"
+#include "control/control_tree.hpp"
 #include "deferred_syncs.hpp"
 #include "hub_path.hpp"
 #include "hub_writer.hpp"
@@ -56,6 +57,8 @@ public:
     HubFs(Catalog& catalog, ChunkFetcher& fetcher, cache::Cache& cache, Remote& remote, FsOptions opts,
           std::optional<WriteSupport> writes = std::nullopt);
     static const fuse_lowlevel_ops& operations();  // userdata must be a HubFs*
+    // The control areas shown at the root; areas are added before the session starts.
+    ControlTree& control_areas() { return control_areas_; }
     // The session, for telling the kernel what changed behind its back (discarded changes).
     void attach_session(fuse_session* se) { invalidator_.attach(se); }
     void detach_session() {
@@ -136,9 +139,8 @@ private:
         // Who last wrote through it (thread, and its process): a close by another process (a
         // child closing inherited descriptors at exec) does not seal the file mid-write.
         std::atomic<pid_t> writer_thread{0}, writer_process{0};
-        bool control = false;       // the control file: what it showed when opened, and its node
+        std::shared_ptr<const ControlFile> control;  // a control file: it, and what it showed when opened
         std::string control_text;
-        std::shared_ptr<const Node> node;
         std::mutex mutex;
         uint64_t next_offset = 0;   // where a sequential reader goes on
         uint64_t window = 0;        // current read-ahead window, 0 = random access
@@ -189,7 +191,13 @@ private:
     // The control file (.hubfs-commit): its text, and a command written to it.
     std::string control_text(const Node& node);
     void control_command(const Node& node, const std::string& line);
+    // A control node as the framework's file or folder (control/control_entry.hpp): the
+    // branch's .hubfs-commit, or an entry of an area; throws ENOENT when it is gone.
+    ControlFile control_file(const Node& node);
+    ControlFolder area_folder(const Node& node);
     void open_control(fuse_req_t req, const Node& node, fuse_file_info* fi);
+    // rm or rmdir in an area's folder: the folder's remove action.
+    void remove_in_area(fuse_req_t req, const Node& folder, const std::string& name);
     // A file goes (unlink, replaced by a rename): its inode stops answering to the name, and
     // keeps answering stat with its last attributes while a process holds it open, as on POSIX.
     void remember_removed(const Node& file);
@@ -217,6 +225,7 @@ private:
     LocalAttrs local_attrs_;        // modes, owners, times: kept for this mount only
     KernelInvalidator invalidator_;
     PendingReads pending_;
+    ControlTree control_areas_;
     struct Removed {
         struct stat attr;  // as it was when removed, with no link left
         std::string blob;  // its staged bytes, kept while a writer holds them

@@ -439,15 +439,9 @@ void HubFs::readlink(fuse_req_t req, fuse_ino_t ino) {
 void HubFs::write(fuse_req_t req, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
     auto* f = reinterpret_cast<OpenFile*>(fi->fh);
     try {
-        if (f->control) {
-            std::string text(buf, size);
-            for (size_t start = 0; start < text.size();) {
-                size_t end = text.find('\n', start);
-                if (end == std::string::npos) end = text.size();
-                std::string line = text.substr(start, end - start);
-                if (!line.empty()) control_command(*f->node, line);
-                start = end + 1;
-            }
+        if (f->control) {  // a write is one action, its errno the outcome
+            if (!f->control->act) throw FsError(EBADF, "not open for writing");
+            f->control->act(std::string_view(buf, size));
             return (void)fuse_reply_write(req, size);
         }
         if (!f->branch) throw FsError(EBADF, "not open for writing");
@@ -464,7 +458,7 @@ void HubFs::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_se
     auto n = inodes_.get(ino);
     if (!n) return (void)fuse_reply_err(req, ENOENT);
     try {
-        if (n->kind == NodeKind::control) {
+        if (n->kind == NodeKind::control || n->kind == NodeKind::area_file) {  // `echo > FILE` truncates first
             Resolved r = resolve(*n);
             r.attr.st_ino = ino;
             return (void)fuse_reply_attr(req, &r.attr, 0);
@@ -528,6 +522,7 @@ void HubFs::unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
     if (!p) return (void)fuse_reply_err(req, ENOENT);
     try {
         if (p->kind == NodeKind::repo_dir && name == std::string(kControlFileName)) throw FsError(EPERM, "control file");
+        if (p->kind == NodeKind::area_dir) return remove_in_area(req, *p, name);
         auto b = writable_branch(*p);
         std::shared_lock gate(b->gate);
         std::string path = join_path(p->path, name);
@@ -600,6 +595,7 @@ void HubFs::rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
     auto p = inodes_.get(parent);
     if (!p) return (void)fuse_reply_err(req, ENOENT);
     try {
+        if (p->kind == NodeKind::area_dir) return remove_in_area(req, *p, name);
         if (!writes_) throw FsError(EROFS, "the mount is read-only");
         auto n = child(*p, name);
         if (!n) throw FsError(ENOENT, name);

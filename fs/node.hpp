@@ -15,6 +15,8 @@ enum class NodeKind {
     folder,     // a folder inside a repository
     file,       // a file inside a repository
     control,    // a branch's .hubfs-commit
+    area_dir,   // a folder of a control area (/discussions/...): path is its path from the root
+    area_file,  // a file of a control area
 };
 
 inline constexpr const char* kControlFileName = ".hubfs-commit";
