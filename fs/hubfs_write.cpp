@@ -268,13 +268,15 @@ void HubFs::stage_move(const Node& from_node, const BranchPtr& b, const std::str
     struct Move {
         std::string src, dst;
         std::optional<StagedFile> made;  // unset: a staged entry that moves as it is
+        bool special = false;            // a local node (StagedFile::special): never committed
+        bool replaces_base = false;      // lands on a file of the base commit
     };
     std::vector<Move> moves;
     try {
         auto plan = [&](const std::string& src, const std::string& dst) {
             auto f = src == from ? found : find(repo, v, src);
             if (!f) return;
-            Move m{src, dst, std::nullopt};
+            Move m{src, dst, std::nullopt, f->special != 0};
             if (!f->staged) {
                 // A committed file: an LFS file is referenced again (no upload); a small one is copied.
                 StagedFile made;
@@ -299,6 +301,8 @@ void HubFs::stage_move(const Node& from_node, const BranchPtr& b, const std::str
     }
     bool from_in_base = in_base(repo, b, from, folder);
     bool to_in_base = replaces_folder && in_base(repo, b, to, true);
+    // A local node is never committed: the base's file it replaces must go by a deletion.
+    for (auto& m : moves) m.replaces_base = m.special && in_base(repo, b, m.dst, false);
     // ...then every change of the rename as one journal transaction: a crash keeps all or none.
     std::lock_guard lock(b->mutex);
     StagingArea::Batch batch(staging, *b);
@@ -306,6 +310,7 @@ void HubFs::stage_move(const Node& from_node, const BranchPtr& b, const std::str
     for (auto& m : moves) {
         if (m.made) staging.put_file(*b, m.dst, std::move(*m.made));
         else staging.move_file(*b, m.src, m.dst);
+        if (m.replaces_base) staging.put_deleted(*b, m.dst, false);
     }
     if (folder) {
         std::vector<std::string> dirs;
