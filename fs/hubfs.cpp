@@ -449,7 +449,7 @@ void HubFs::getattr(fuse_req_t req, fuse_ino_t ino) {
             std::string blob = it->second.blob;
             lock.unlock();
             struct stat st {};
-            if (!blob.empty() && ::stat(writes_->staging.blob_path(blob).c_str(), &st) == 0) {  // written on since
+            if (writes_ && !blob.empty() && ::stat(writes_->staging.blob_path(blob).c_str(), &st) == 0) {  // written on since
                 attr.st_size = st.st_size;
                 attr.st_blocks = st.st_blocks;
                 attr.st_mtim = st.st_mtim;

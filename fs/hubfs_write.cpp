@@ -433,8 +433,8 @@ void HubFs::readlink(fuse_req_t req, fuse_ino_t ino) {
         Resolved r = resolve(*n);
         if (!S_ISLNK(r.attr.st_mode)) throw FsError(EINVAL, n->path + " is not a symlink");
         std::ifstream in(writes_->staging.blob_path(r.blob), std::ios::binary);
+        if (!in) fail_errno("open symlink " + n->path);
         std::string target((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        if (!in && !in.eof()) fail_errno("read symlink " + n->path);
         fuse_reply_readlink(req, target.c_str());
     } catch (...) {
         fuse_reply_err(req, errno_from_current_exception("readlink " + n->path));
