@@ -9,7 +9,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { allPages, api, read } from "../harness/hubapi.mjs";
 import { startLocalhub } from "../harness/localhub.mjs";
-import { HubClient, hubfsBin, mountHubfs } from "./fixture.mjs";
+import { HubClient, blocking, hubfsBin, isMounted, mountHubfs } from "./fixture.mjs";
 
 const TOKEN = "hf_alice_token";
 const REPO = "alice/everyday";
@@ -67,10 +67,7 @@ async function withMount(files, fn, mountArgs = []) {
     if (m && fs.existsSync(m.logFile)) e.message += `\nhubfs log (tail):\n${fs.readFileSync(m.logFile, "utf8").split("\n").slice(-40).join("\n")}`;
     throw e;
   } finally {
-    if (m) {
-      spawnSync(hubfsBin, ["unmount", m.mountpoint, "--timeout", "20"], { stdio: "ignore", timeout: 40000 });
-      m.unmount();
-    }
+    m?.unmount({ timeout: 20 });  // throws if `hubfs unmount` fails
     await hub.stop();
   }
 }
@@ -198,7 +195,7 @@ describe("identities and offline mounts", () => {
   /** `hubfs unmount` as a user runs it: {status, stderr, seconds}. */
   function hubfsUnmount(m) {
     const t0 = Date.now();
-    const r = spawnSync(hubfsBin, ["unmount", m.mountpoint, "--timeout", "60"], { encoding: "utf8", timeout: 90000 });
+    const r = blocking(90000, () => spawnSync(hubfsBin, ["unmount", m.mountpoint, "--timeout", "60"], { encoding: "utf8", timeout: 90000 }));
     return { status: r.status, stderr: r.stderr, seconds: (Date.now() - t0) / 1000 };
   }
 
@@ -375,9 +372,10 @@ describe("errors and modes a user expects", () => {
       assert.equal(ok.status, 0, ok.stderr);
       assert.ok(fs.readdirSync(mp).includes("models"));
     } finally {
-      spawnSync(hubfsBin, ["unmount", mp], { stdio: "ignore", timeout: 60000 });
-      spawnSync("fusermount3", ["-u", "-z", mp], { stdio: "ignore" });
+      const u = isMounted(mp) ? spawnSync(hubfsBin, ["unmount", mp], { encoding: "utf8", timeout: 60000 }) : null;
+      spawnSync("fusermount3", ["-u", "-z", mp], { stdio: "ignore", timeout: 30000 });
       await hub.stop();
+      if (u) assert.equal(u.status, 0, `hubfs unmount: ${u.stderr}`);
       fs.rmSync(work, { recursive: true, force: true });
     }
   });
@@ -433,9 +431,10 @@ describe("the command line", () => {
       const mine = json.find((x) => x.mountpoint === mp);
       assert.deepEqual(mine.branches.map((b) => [b.branch, b.changes, b.bytes]), [["models/alice/other@main", 1, 7]]);
     } finally {
-      spawnSync(hubfsBin, ["unmount", mp, "--timeout", "30"], { stdio: "ignore", timeout: 60000 });
-      spawnSync("fusermount3", ["-u", "-z", mp], { stdio: "ignore" });
+      const u = isMounted(mp) ? spawnSync(hubfsBin, ["unmount", mp, "--timeout", "30"], { encoding: "utf8", timeout: 60000 }) : null;
+      spawnSync("fusermount3", ["-u", "-z", mp], { stdio: "ignore", timeout: 30000 });
       await hub.stop();
+      if (u) assert.equal(u.status, 0, `hubfs unmount: ${u.stderr}`);
       fs.rmSync(work, { recursive: true, force: true });
     }
   });
@@ -452,7 +451,7 @@ describe("a person sees what a long operation does", () => {
       const big = Buffer.alloc(64 << 20);
       for (let i = 0; i < big.length; i += 4096) big[i] = i & 255;
       fs.writeFileSync(path.join(m.mountpoint, "models", REPO, "weights.bin"), big);
-      const r = spawnSync(hubfsBin, ["unmount", m.mountpoint, "--timeout", "180"], { encoding: "utf8", timeout: 200000 });
+      const r = blocking(200000, () => spawnSync(hubfsBin, ["unmount", m.mountpoint, "--timeout", "180"], { encoding: "utf8", timeout: 200000 }));
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stderr, /committing models\/alice\/everyday@main: [\d.]+ [KMG]?i?B \/ 64\.0 MiB sent/, r.stderr);
     } finally {

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { repoRoot, startLocalhub } from "../harness/localhub.mjs";
-import { HubClient, hubfsBin } from "./fixture.mjs";
+import { HubClient, blocking, hubfsBin, isMounted } from "./fixture.mjs";
 
 const TOKEN = "hf_me_token";
 
@@ -32,7 +32,7 @@ test("every command of the README's 'Using the mount' runs as written on the dem
   const outputs = [];
   const runLine = (line) => {
     let cmd = line.replace(/\/mnt\/(hub|model)/g, (m) => mnt[m]).replace(/^hubfs /, `${hubfsBin} `);
-    const r = spawnSync("bash", ["-c", cmd], { cwd: work, env, encoding: "utf8", timeout: 120000 });
+    const r = blocking(120000, () => spawnSync("bash", ["-c", cmd], { cwd: work, env, encoding: "utf8", timeout: 120000 }));
     assert.equal(r.status, 0, `README line failed: ${line}\n${r.stdout}\n${r.stderr}`);
     outputs.push({ line, out: r.stdout });
     return r.stdout;
@@ -60,11 +60,16 @@ test("every command of the README's 'Using the mount' runs as written on the dem
     assert.match(runLine("ls /mnt/hub/models/demo"), /tiny-model/);
     assert.match(runLine("hubfs --help"), /^usage:/);
   } finally {
+    // The fstab mount is still up: its `hubfs unmount` must succeed too (checked after clean-up).
+    const failures = [];
     for (const d of Object.values(mnt)) {
-      spawnSync(hubfsBin, ["unmount", d, "--timeout", "30"], { stdio: "ignore", timeout: 60000 });
-      spawnSync("fusermount3", ["-u", "-z", d], { stdio: "ignore" });
+      if (!isMounted(d)) continue;
+      const u = spawnSync(hubfsBin, ["unmount", d, "--timeout", "30"], { encoding: "utf8", timeout: 60000 });
+      if (u.status !== 0) failures.push(`hubfs unmount ${d}: exit ${u.status} ${u.stderr}`);
+      spawnSync("fusermount3", ["-u", "-z", d], { stdio: "ignore", timeout: 30000 });
     }
     await hub.stop();
     fs.rmSync(work, { recursive: true, force: true });
+    assert.deepEqual(failures, []);
   }
 });

@@ -127,7 +127,7 @@ describe("what the Hub cannot store, the mount keeps", () => {
     fs.writeFileSync(r("run.sh"), "#!/bin/sh\necho ran\n", { mode: 0o640 });
     assert.equal(st("run.sh").mode & 0o7777, 0o640, "create keeps the mode asked for");
     fs.chmodSync(r("run.sh"), 0o755);
-    assert.equal(execFileSync(r("run.sh"), { encoding: "utf8" }), "ran\n", "chmod +x makes it runnable");
+    assert.equal(execFileSync(r("run.sh"), { encoding: "utf8", timeout: 30000 }), "ran\n", "chmod +x makes it runnable");
     fs.chownSync(r("run.sh"), 123, 456);
     assert.deepEqual([st("run.sh").uid, st("run.sh").gid], [123, 456]);
     const when = new Date("2020-01-02T03:04:05Z");
