@@ -57,7 +57,7 @@ function startWatchdog() {
        for (const [pid, mp] of daemons) {
          // Written with a direct syscall: the worker's console goes through the blocked thread.
          fs.writeSync(2, "watchdog: the test's main thread is blocked for " + Math.round(blocked / 1000) +
-           " s (allowed " + Math.round(beat[1] / 1000) + " s): killing hubfs " + pid + " of " + mp + "\n");
+           " s (allowed " + Math.round(beat[1] / 1000) + " s): killing hubfs " + pid + " of " + mp + "\\n");
          try { process.kill(pid, "SIGKILL"); } catch {}
        }
        daemons.clear();
