@@ -178,6 +178,10 @@ describe("files the Hub refuses", () => {
       assert.match(ctl.fields.ignored ?? "", /run\.log/, `the control file names it:\n${ctl.text}`);
       assert.equal(fs.readFileSync(path.join(env.root, "run.log"), "utf8"), "log\n", "still in the mount");
       assert.match(fs.readFileSync(env.mount.logFile, "utf8"), /ignored run\.log/);
+      // What stays staged, unmount says, and exits 1 (the user's files are not on the Hub).
+      const u = env.mount.unmount({ timeout: 20, status: 1 });
+      assert.match(u.stderr, /changes are still staged/);
+      assert.match(u.stderr, /models\/alice\/w@main: 2 changes/);
     },
   );
 });
@@ -249,6 +253,8 @@ describe("a commit takes each file as of its last close or fsync", () => {
     assert.equal((await hubCommits(env.hub)).total, before + 1);
     assert.equal(fs.statSync(path.join(env.branchDir(again), "torn.bin")).size, 4096, "it stays staged and visible");
     assert.match(fs.readFileSync(again.logFile, "utf8"), /torn\.bin.*does not hold the bytes it was closed with/);
+    const u = again.unmount({ timeout: 20, status: 1 });  // the torn file stays staged: exit 1, named
+    assert.match(u.stderr, /models\/alice\/w@main: 1 changes? \(4\.0 KiB\)/);
   });
 });
 
