@@ -92,10 +92,17 @@ export class HubClient {
     return { Authorization: `Bearer ${this.token}`, ...extra };
   }
   async json(method, p, body) {
-    const res = await fetch(`${this.url}${p}`, {
-      method,
-      headers: this.headers({ "Content-Type": "application/json" }),
-      body: body === undefined ? undefined : JSON.stringify(body),
+    const send = () =>
+      fetch(`${this.url}${p}`, {
+        method,
+        headers: this.headers({ "Content-Type": "application/json" }),
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    // A kept-alive connection localhub closed while the test hashed a large file (its idle
+    // timeout) fails before the request is sent: send it once more, on a new connection.
+    const res = await send().catch((e) => {
+      if (e?.cause?.code !== "UND_ERR_SOCKET") throw e;
+      return send();
     });
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);

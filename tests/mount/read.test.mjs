@@ -257,7 +257,10 @@ describe("what it costs", () => {
       const f = `${m.mountpoint}/models/alice/big/big.bin`;
       const size = fs.statSync(f).size;
       const since = (await settleLog(hub.logFile)).length;
-      const readers = [background("sha256sum", [f]), background("sha256sum", [f])];
+      // O_DIRECT: each reader's reads reach hubfs (through the page cache the kernel would
+      // merge the two readers into one stream, and hubfs's sharing of a fetch would go untested).
+      const reader = () => background("bash", ["-c", `set -o pipefail; dd if='${f}' iflag=direct bs=1M status=none | sha256sum`]);
+      const readers = [reader(), reader()];
       // Concurrent: once 128 MiB have come from the storage host, both are still reading.
       for (let i = 0; i < 1200 && !readers.some((r) => r.done); i++) {
         if (blobRequests(since).reduce((n, r) => n + r.bytes, 0) >= 128 << 20) break;
