@@ -9,7 +9,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { allPages, api, read } from "../harness/hubapi.mjs";
 import { startLocalhub } from "../harness/localhub.mjs";
-import { HubClient, blocking, hubfsBin, isMounted, mountHubfs } from "./fixture.mjs";
+import { HubClient, blocking, hubfsBin, isMounted, mountHubfs, watchMount } from "./fixture.mjs";
 
 const TOKEN = "hf_alice_token";
 const REPO = "alice/everyday";
@@ -362,6 +362,7 @@ describe("errors and modes a user expects", () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "hubfs-nonempty-"));
     const mp = path.join(work, "mnt");
     const mountArgs = ["mount", mp, "--endpoint", hub.url, "--cache-dir", path.join(work, "cache")];
+    let forget = () => {};
     try {
       fs.mkdirSync(mp);
       fs.writeFileSync(path.join(mp, "mine.txt"), "would be hidden");
@@ -370,8 +371,10 @@ describe("errors and modes a user expects", () => {
       assert.match(r.stderr, /is not empty/);
       const ok = spawnSync(hubfsBin, [...mountArgs, "--nonempty"], { encoding: "utf8", timeout: 60000, env: { ...process.env, HF_TOKEN: TOKEN } });
       assert.equal(ok.status, 0, ok.stderr);
+      forget = watchMount(mp);
       assert.ok(fs.readdirSync(mp).includes("models"));
     } finally {
+      forget();
       const u = isMounted(mp) ? spawnSync(hubfsBin, ["unmount", mp], { encoding: "utf8", timeout: 60000 }) : null;
       spawnSync("fusermount3", ["-u", "-z", mp], { stdio: "ignore", timeout: 30000 });
       await hub.stop();
@@ -406,12 +409,14 @@ describe("the command line", () => {
     const mp = path.join(work, "a-mount-point-whose-path-is-much-longer-than-any-fixed-column-width", "mnt");
     fs.mkdirSync(mp, { recursive: true });
     const env = { ...process.env, HF_TOKEN: TOKEN };
+    let forget = () => {};
     try {
       const client = new HubClient(hub.url, TOKEN);
       await client.createRepo(REPO);
       await client.createRepo("alice/other");
       const m = spawnSync(hubfsBin, ["mount", mp, "--endpoint", hub.url, "--cache-dir", path.join(work, "cache")], { env, encoding: "utf8", timeout: 60000 });
       assert.equal(m.status, 0, m.stderr);
+      forget = watchMount(mp);
       fs.writeFileSync(path.join(mp, "models", REPO, "done.txt"), "committed\n");
       syncDir(path.join(mp, "models", REPO));  // committed: nothing staged there any more
       fs.writeFileSync(path.join(mp, "models/alice/other/waiting.txt"), "staged\n");
@@ -431,6 +436,7 @@ describe("the command line", () => {
       const mine = json.find((x) => x.mountpoint === mp);
       assert.deepEqual(mine.branches.map((b) => [b.branch, b.changes, b.bytes]), [["models/alice/other@main", 1, 7]]);
     } finally {
+      forget();
       const u = isMounted(mp) ? spawnSync(hubfsBin, ["unmount", mp, "--timeout", "30"], { encoding: "utf8", timeout: 60000 }) : null;
       spawnSync("fusermount3", ["-u", "-z", mp], { stdio: "ignore", timeout: 30000 });
       await hub.stop();

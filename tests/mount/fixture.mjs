@@ -293,6 +293,22 @@ export function mountHubfs(hubUrl, { token, args = [], cacheDir, fstab } = {}) {
   };
 }
 
+/**
+ * For a mount a test made itself (not through mountHubfs): the watchdog and the exit handlers
+ * take care of its daemon too. Returns forget(), to call once it is unmounted.
+ */
+export function watchMount(mountpoint) {
+  startWatchdog();
+  const m = { mountpoint, pid: ownerPid(mountpoint) };
+  if (!(m.pid > 0)) throw new Error(`no hubfs process registered for ${mountpoint}`);
+  mounted.add(m);
+  watchdog.postMessage({ add: true, pid: m.pid, mountpoint });
+  return () => {
+    mounted.delete(m);
+    watchdog.postMessage({ add: false, pid: m.pid });
+  };
+}
+
 /** bash -c CMD, bounded (default 120 s, opts.timeout to change): a hung mount fails the call. */
 export function sh(cmd, opts = {}) {
   const timeout = opts.timeout ?? 120000;
