@@ -9,7 +9,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { allPages, api, read } from "../harness/hubapi.mjs";
 import { startLocalhub } from "../harness/localhub.mjs";
-import { HubClient, hubfsBin, mountHubfs } from "./fixture.mjs";
+import { HubClient, blocking, hubfsBin, isMounted, mountHubfs, watchMount } from "./fixture.mjs";
 
 const TOKEN = "hf_alice_token";
 const REPO = "alice/everyday";
@@ -67,10 +67,7 @@ async function withMount(files, fn, mountArgs = []) {
     if (m && fs.existsSync(m.logFile)) e.message += `\nhubfs log (tail):\n${fs.readFileSync(m.logFile, "utf8").split("\n").slice(-40).join("\n")}`;
     throw e;
   } finally {
-    if (m) {
-      spawnSync(hubfsBin, ["unmount", m.mountpoint, "--timeout", "20"], { stdio: "ignore", timeout: 40000 });
-      m.unmount();
-    }
+    m?.unmount({ timeout: 20 });  // throws if `hubfs unmount` fails
     await hub.stop();
   }
 }
@@ -198,7 +195,7 @@ describe("identities and offline mounts", () => {
   /** `hubfs unmount` as a user runs it: {status, stderr, seconds}. */
   function hubfsUnmount(m) {
     const t0 = Date.now();
-    const r = spawnSync(hubfsBin, ["unmount", m.mountpoint, "--timeout", "60"], { encoding: "utf8", timeout: 90000 });
+    const r = blocking(90000, () => spawnSync(hubfsBin, ["unmount", m.mountpoint, "--timeout", "60"], { encoding: "utf8", timeout: 90000 }));
     return { status: r.status, stderr: r.stderr, seconds: (Date.now() - t0) / 1000 };
   }
 
@@ -384,6 +381,7 @@ describe("errors and modes a user expects", () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "hubfs-nonempty-"));
     const mp = path.join(work, "mnt");
     const mountArgs = ["mount", mp, "--endpoint", hub.url, "--cache-dir", path.join(work, "cache")];
+    let forget = () => {};
     try {
       fs.mkdirSync(mp);
       fs.writeFileSync(path.join(mp, "mine.txt"), "would be hidden");
@@ -392,11 +390,14 @@ describe("errors and modes a user expects", () => {
       assert.match(r.stderr, /is not empty/);
       const ok = spawnSync(hubfsBin, [...mountArgs, "--nonempty"], { encoding: "utf8", timeout: 60000, env: { ...process.env, HF_TOKEN: TOKEN } });
       assert.equal(ok.status, 0, ok.stderr);
+      forget = watchMount(mp);
       assert.ok(fs.readdirSync(mp).includes("models"));
     } finally {
-      spawnSync(hubfsBin, ["unmount", mp], { stdio: "ignore", timeout: 60000 });
-      spawnSync("fusermount3", ["-u", "-z", mp], { stdio: "ignore" });
+      forget();
+      const u = isMounted(mp) ? spawnSync(hubfsBin, ["unmount", mp], { encoding: "utf8", timeout: 60000 }) : null;
+      spawnSync("fusermount3", ["-u", "-z", mp], { stdio: "ignore", timeout: 30000 });
       await hub.stop();
+      if (u) assert.equal(u.status, 0, `hubfs unmount: ${u.stderr}`);
       fs.rmSync(work, { recursive: true, force: true });
     }
   });
@@ -427,12 +428,14 @@ describe("the command line", () => {
     const mp = path.join(work, "a-mount-point-whose-path-is-much-longer-than-any-fixed-column-width", "mnt");
     fs.mkdirSync(mp, { recursive: true });
     const env = { ...process.env, HF_TOKEN: TOKEN };
+    let forget = () => {};
     try {
       const client = new HubClient(hub.url, TOKEN);
       await client.createRepo(REPO);
       await client.createRepo("alice/other");
       const m = spawnSync(hubfsBin, ["mount", mp, "--endpoint", hub.url, "--cache-dir", path.join(work, "cache")], { env, encoding: "utf8", timeout: 60000 });
       assert.equal(m.status, 0, m.stderr);
+      forget = watchMount(mp);
       fs.writeFileSync(path.join(mp, "models", REPO, "done.txt"), "committed\n");
       syncDir(path.join(mp, "models", REPO));  // committed: nothing staged there any more
       fs.writeFileSync(path.join(mp, "models/alice/other/waiting.txt"), "staged\n");
@@ -452,9 +455,11 @@ describe("the command line", () => {
       const mine = json.find((x) => x.mountpoint === mp);
       assert.deepEqual(mine.branches.map((b) => [b.branch, b.changes, b.bytes]), [["models/alice/other@main", 1, 7]]);
     } finally {
-      spawnSync(hubfsBin, ["unmount", mp, "--timeout", "30"], { stdio: "ignore", timeout: 60000 });
-      spawnSync("fusermount3", ["-u", "-z", mp], { stdio: "ignore" });
+      forget();
+      const u = isMounted(mp) ? spawnSync(hubfsBin, ["unmount", mp, "--timeout", "30"], { encoding: "utf8", timeout: 60000 }) : null;
+      spawnSync("fusermount3", ["-u", "-z", mp], { stdio: "ignore", timeout: 30000 });
       await hub.stop();
+      if (u) assert.equal(u.status, 0, `hubfs unmount: ${u.stderr}`);
       fs.rmSync(work, { recursive: true, force: true });
     }
   });
@@ -471,7 +476,7 @@ describe("a person sees what a long operation does", () => {
       const big = Buffer.alloc(64 << 20);
       for (let i = 0; i < big.length; i += 4096) big[i] = i & 255;
       fs.writeFileSync(path.join(m.mountpoint, "models", REPO, "weights.bin"), big);
-      const r = spawnSync(hubfsBin, ["unmount", m.mountpoint, "--timeout", "180"], { encoding: "utf8", timeout: 200000 });
+      const r = blocking(200000, () => spawnSync(hubfsBin, ["unmount", m.mountpoint, "--timeout", "180"], { encoding: "utf8", timeout: 200000 }));
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stderr, /committing models\/alice\/everyday@main: [\d.]+ [KMG]?i?B \/ 64\.0 MiB sent/, r.stderr);
     } finally {

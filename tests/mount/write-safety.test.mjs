@@ -127,7 +127,7 @@ describe("what the Hub cannot store, the mount keeps", () => {
     fs.writeFileSync(r("run.sh"), "#!/bin/sh\necho ran\n", { mode: 0o640 });
     assert.equal(st("run.sh").mode & 0o7777, 0o640, "create keeps the mode asked for");
     fs.chmodSync(r("run.sh"), 0o755);
-    assert.equal(execFileSync(r("run.sh"), { encoding: "utf8" }), "ran\n", "chmod +x makes it runnable");
+    assert.equal(execFileSync(r("run.sh"), { encoding: "utf8", timeout: 30000 }), "ran\n", "chmod +x makes it runnable");
     fs.chownSync(r("run.sh"), 123, 456);
     assert.deepEqual([st("run.sh").uid, st("run.sh").gid], [123, 456]);
     const when = new Date("2020-01-02T03:04:05Z");
@@ -205,6 +205,10 @@ describe("files the Hub refuses", () => {
       assert.match(ctl.fields.ignored ?? "", /run\.log/, `the control file names it:\n${ctl.text}`);
       assert.equal(fs.readFileSync(path.join(env.root, "run.log"), "utf8"), "log\n", "still in the mount");
       assert.match(fs.readFileSync(env.mount.logFile, "utf8"), /ignored run\.log/);
+      // What stays staged, unmount says, and exits 1 (the user's files are not on the Hub).
+      const u = env.mount.unmount({ timeout: 20, status: 1 });
+      assert.match(u.stderr, /changes are still staged/);
+      assert.match(u.stderr, /models\/alice\/w@main: 2 changes/);
     },
   );
 });
@@ -276,6 +280,8 @@ describe("a commit takes each file as of its last close or fsync", () => {
     assert.equal((await hubCommits(env.hub)).total, before + 1);
     assert.equal(fs.statSync(path.join(env.branchDir(again), "torn.bin")).size, 4096, "it stays staged and visible");
     assert.match(fs.readFileSync(again.logFile, "utf8"), /torn\.bin.*does not hold the bytes it was closed with/);
+    const u = again.unmount({ timeout: 20, status: 1 });  // the torn file stays staged: exit 1, named
+    assert.match(u.stderr, /models\/alice\/w@main: 1 changes? \(4\.0 KiB\)/);
   });
 });
 
