@@ -117,7 +117,12 @@ void Hub::route_repo_api(HttpRequest& req, HttpResponse& res, RepoType type, con
     // Discussions check their own rules (any signed-in user may open one on a readable repo).
     bool writes = m != "GET" && m != "HEAD" && action != "paths-info" && action != "auth-check" && action != "discussions";
     // Preupload and commit with create_pr=1 only need read access (pull requests).
-    if ((action == "preupload" || action == "commit") && truthy(req.param("create_pr"))) writes = false;
+    // So do they on refs/pr/N: commit() lets the PR's author in (check_pr_commit).
+    if (action == "preupload" || action == "commit") {
+        std::string target;
+        take_revision(seg, i + 1, target);
+        if (truthy(req.param("create_pr")) || target.rfind("refs/pr/", 0) == 0) writes = false;
+    }
     auto ctx = open_repo(req, id, writes);
 
     std::string rev;
