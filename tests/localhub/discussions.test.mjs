@@ -270,6 +270,19 @@ test("listing: newest first, ?p= pages of 50, filters by type, status and author
   expectStatus(await get(ALICE, D("alice/busy", "?p=-1")), 400, "negative page");
 });
 
+test("concurrent posts: every comment lands, numbers stay unique", async () => {
+  await createRepo(hub, ALICE, "alice/crowd");
+  const made = await Promise.all(
+    Array.from({ length: 12 }, (_, i) => post(i % 2 ? BOB : CAROL, D("alice/crowd"), { title: `Parallel ${i}`, pullRequest: i % 3 === 0 })),
+  );
+  for (const r of made) expectStatus(r, 200, "parallel create");
+  assert.deepEqual(made.map((r) => r.json.num).sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i + 1));
+  const said = await Promise.all(Array.from({ length: 20 }, (_, i) => post(ALICE, D("alice/crowd", "/1/comment"), { comment: `c${i}` })));
+  for (const r of said) expectStatus(r, 200, "parallel comment");
+  const d = await details("alice/crowd", 1);
+  assert.deepEqual(d.events.map((e) => e.data.latest.raw).sort(), Array.from({ length: 20 }, (_, i) => `c${i}`).sort());
+});
+
 test("discussions survive a restart", async () => {
   const before = await details("alice/talk", 1);
   const newest = (await get(ALICE, D("alice/talk"))).json.discussions[0].num;
