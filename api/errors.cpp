@@ -59,6 +59,7 @@ std::string_view to_string(ErrorKind kind) {
         case ErrorKind::gated_repo: return "GatedRepo";
         case ErrorKind::revision_not_found: return "RevisionNotFound";
         case ErrorKind::entry_not_found: return "EntryNotFound";
+        case ErrorKind::discussion_not_found: return "DiscussionNotFound";
         case ErrorKind::unauthorized: return "Unauthorized";
         case ErrorKind::forbidden: return "Forbidden";
         case ErrorKind::conflict: return "Conflict";
@@ -113,6 +114,7 @@ void throw_error(ErrorKind kind, ErrorDetails details) {
         case ErrorKind::gated_repo: throw GatedRepoError(std::move(details));
         case ErrorKind::revision_not_found: throw RevisionNotFoundError(std::move(details));
         case ErrorKind::entry_not_found: throw EntryNotFoundError(std::move(details));
+        case ErrorKind::discussion_not_found: throw DiscussionNotFoundError(std::move(details));
         case ErrorKind::unauthorized: throw UnauthorizedError(std::move(details));
         case ErrorKind::forbidden: throw ForbiddenError(std::move(details));
         case ErrorKind::conflict: throw ConflictError(std::move(details));

@@ -17,6 +17,7 @@ enum class ErrorKind {
     gated_repo,         // also a repo_not_found, as in the Python client
     revision_not_found,
     entry_not_found,
+    discussion_not_found,  // 404 on a discussion or comment of a readable repository
     unauthorized,       // 401: bad token, or anonymous access to a private repo
     forbidden,          // 403: token lacks the right
     conflict,           // 409 exists / 412 stale parent commit
@@ -66,6 +67,7 @@ HUBFS_API_ERROR_TYPE(RepoNotFoundError, HubError, ErrorKind::repo_not_found);
 HUBFS_API_ERROR_TYPE(GatedRepoError, RepoNotFoundError, ErrorKind::gated_repo);
 HUBFS_API_ERROR_TYPE(RevisionNotFoundError, HubError, ErrorKind::revision_not_found);
 HUBFS_API_ERROR_TYPE(EntryNotFoundError, HubError, ErrorKind::entry_not_found);
+HUBFS_API_ERROR_TYPE(DiscussionNotFoundError, HubError, ErrorKind::discussion_not_found);
 HUBFS_API_ERROR_TYPE(UnauthorizedError, HubError, ErrorKind::unauthorized);
 HUBFS_API_ERROR_TYPE(ForbiddenError, HubError, ErrorKind::forbidden);
 HUBFS_API_ERROR_TYPE(ConflictError, HubError, ErrorKind::conflict);

@@ -7,12 +7,14 @@
 #include "commit_info.hpp"
 #include "commit_operation.hpp"
 #include "config.hpp"
+#include "discussion.hpp"
 #include "file_metadata.hpp"
 #include "git_commit_info.hpp"
 #include "git_refs.hpp"
 #include "http_client.hpp"
 #include "lfs_file_info.hpp"
 #include "paged_list.hpp"
+#include "preupload_info.hpp"
 #include "repo.hpp"
 #include "repo_info.hpp"
 #include "repo_tree_entry.hpp"
@@ -126,8 +128,34 @@ public:
     CommitInfo delete_file(const Repo& repo, const std::string& path_in_repo, CommitOptions options = {});
     CommitInfo delete_files(const Repo& repo, const std::vector<std::string>& paths, CommitOptions options = {});
     CommitInfo delete_folder(const Repo& repo, const std::string& path_in_repo, CommitOptions options = {});
+    // Preupload + LFS upload ahead of a commit (hf_api_preupload.cpp); one entry per addition.
+    std::vector<PreuploadedFile> preupload_lfs_files(const Repo& repo, const std::vector<CommitOperationAdd>& additions,
+                                                     const PreuploadOptions& options = {});
     void super_squash_history(const Repo& repo, const std::string& branch = "main",
                               const std::optional<std::string>& commit_message = {});
+
+    // discussions and pull requests (hf_api_discussions.cpp). A 404 on the discussion or the
+    // comment is DiscussionNotFoundError; refused input is BadRequestError with the Hub's message.
+    // All pages (?p=0, 1, ...), newest first.
+    std::vector<Discussion> get_repo_discussions(const Repo& repo, const DiscussionFilter& filter = {});
+    DiscussionWithDetails get_discussion_details(const Repo& repo, int discussion_num);
+    // description: nullopt sends the Python client's default text.
+    DiscussionWithDetails create_discussion(const Repo& repo, const std::string& title,
+                                            const std::optional<std::string>& description = {},
+                                            bool pull_request = false);
+    DiscussionWithDetails create_pull_request(const Repo& repo, const std::string& title,
+                                              const std::optional<std::string>& description = {});
+    DiscussionEvent comment_discussion(const Repo& repo, int discussion_num, const std::string& comment);
+    DiscussionEvent edit_discussion_comment(const Repo& repo, int discussion_num, const std::string& comment_id,
+                                            const std::string& new_content);
+    DiscussionEvent hide_discussion_comment(const Repo& repo, int discussion_num, const std::string& comment_id);
+    DiscussionEvent rename_discussion(const Repo& repo, int discussion_num, const std::string& new_title);
+    // new_status: "open" or "closed" (the Hub refuses anything else).
+    DiscussionEvent change_discussion_status(const Repo& repo, int discussion_num, const std::string& new_status,
+                                             const std::optional<std::string>& comment = {});
+    // The status-change event when the server names it (localhub does; the Hub's body is not specified).
+    std::optional<DiscussionEvent> merge_pull_request(const Repo& repo, int discussion_num,
+                                                      const std::optional<std::string>& comment = {});
 
     // LFS storage of a repository
     PagedList<LfsFileInfo> list_lfs_files(const Repo& repo);

@@ -616,6 +616,79 @@ test("listModels lists the public repos of a user, and private ones only to thei
   assert.deepEqual(await names(undefined), [MANY, PUBLIC].sort());
 });
 
+// @huggingface/hub has no discussion functions (2.17.5 exports none): its pull-request surface
+// is commit({isPullRequest}) and commit({branch: "refs/pr/N"}). The thread they build is read
+// and merged over localhub's discussions API (protocol §6) with plain fetch.
+test("pull requests: isPullRequest opens one, commits on refs/pr/N join it, the merge reaches main", async () => {
+  const name = "alice/conformance-prs";
+  const repo = { type: "model", name };
+  await createRepo({ repo, hubUrl, accessToken: ALICE });
+  const weights = randomBytes(256 * 1024, "pr-weights");
+  // bob may open a PR on alice's repo (read access is enough) and push to his own PR.
+  const opened = await commit({
+    repo,
+    title: "Propose weights",
+    description: "first cut",
+    operations: [{ operation: "addOrUpdate", path: "weights.bin", content: new Blob([weights]) }],
+    isPullRequest: true,
+    hubUrl,
+    accessToken: BOB,
+    useXet: false,
+  });
+  assert.match(opened.pullRequestUrl, /\/alice\/conformance-prs\/discussions\/1$/);
+  const more = await commit({
+    repo,
+    branch: "refs/pr/1",
+    title: "Add notes",
+    operations: [{ operation: "addOrUpdate", path: "notes.md", content: new Blob(["# notes\n"]) }],
+    hubUrl,
+    accessToken: BOB,
+    useXet: false,
+  });
+  assert.equal(await headOf(name, BOB, "refs%2Fpr%2F1"), more.commit.oid);
+  const files = (await collect(listFiles({ repo, revision: "refs/pr/1", hubUrl, accessToken: BOB }))).map((f) => f.path);
+  assert.deepEqual(files.sort(), [".gitattributes", "notes.md", "weights.bin"]);
+  const mainBefore = await headOf(name);
+  assert.notEqual(mainBefore, more.commit.oid);
+
+  const discussions = async (path, body, token = ALICE) => {
+    const res = await fetch(`${hubUrl}/api/models/${name}/discussions${path}`, {
+      method: body ? "POST" : "GET",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, json: await res.json() };
+  };
+  const details = await discussions("/1?diff=1");
+  assert.equal(details.status, 200);
+  assert.equal(details.json.title, "Propose weights");
+  assert.equal(details.json.status, "draft");
+  assert.equal(details.json.author.name, "bob");
+  assert.deepEqual(
+    details.json.events.map((e) => [e.type, e.data.oid ?? e.data.latest?.raw]),
+    [["comment", "first cut"], ["commit", opened.commit.oid], ["commit", more.commit.oid]],
+  );
+  assert.match(details.json.diff, /^\+# notes$/m);
+  assert.match(details.json.diff, /^\+oid sha256:/m, "the LFS file shows as its pointer");
+
+  // Only writers merge: bob (the PR's author) cannot, alice (the owner) can.
+  assert.equal((await discussions("/1/status", { status: "open" }, BOB)).status, 200);
+  assert.equal((await discussions("/1/merge", {}, BOB)).status, 403);
+  assert.equal(await headOf(name), mainBefore);
+  assert.equal((await discussions("/1/merge", { comment: "merged" })).status, 200);
+  assert.equal(await headOf(name), more.commit.oid, "a fast-forward");
+  const got = await downloadFile({ repo, path: "weights.bin", hubUrl, accessToken: BOB });
+  assert.ok(Buffer.from(await got.arrayBuffer()).equals(weights));
+  const commits = await collect(listCommits({ repo, hubUrl, accessToken: BOB }));
+  assert.deepEqual(commits.slice(0, 2).map((c) => c.title), ["Add notes", "Propose weights"]);
+  // A commit to a merged PR is refused as the Hub does: HubApiError with the status.
+  await expectHubError(
+    commit({ repo, branch: "refs/pr/1", title: "late", operations: [{ operation: "addOrUpdate", path: "late.txt", content: new Blob(["x"]) }], hubUrl, accessToken: BOB, useXet: false }),
+    403,
+    "commit to a merged PR",
+  );
+});
+
 test("the request log never contains a token", () => {
   const text = readLog(hub.logFile).map((l) => JSON.stringify(l)).join("\n");
   assert.ok(text.length > 0);

@@ -114,9 +114,15 @@ void Hub::route_repo_api(HttpRequest& req, HttpResponse& res, RepoType type, con
     }
     const std::string& m = req.method;
     std::string action = i < seg.size() ? seg[i] : "";
-    bool writes = m != "GET" && m != "HEAD" && action != "paths-info" && action != "auth-check";
+    // Discussions check their own rules (any signed-in user may open one on a readable repo).
+    bool writes = m != "GET" && m != "HEAD" && action != "paths-info" && action != "auth-check" && action != "discussions";
     // Preupload and commit with create_pr=1 only need read access (pull requests).
-    if ((action == "preupload" || action == "commit") && truthy(req.param("create_pr"))) writes = false;
+    // So do they on refs/pr/N: commit() lets the PR's author in (check_pr_commit).
+    if (action == "preupload" || action == "commit") {
+        std::string target;
+        take_revision(seg, i + 1, target);
+        if (truthy(req.param("create_pr")) || target.rfind("refs/pr/", 0) == 0) writes = false;
+    }
     auto ctx = open_repo(req, id, writes);
 
     std::string rev;
@@ -163,6 +169,7 @@ void Hub::route_repo_api(HttpRequest& req, HttpResponse& res, RepoType type, con
         take_revision(seg, i + 1, rev);
         return super_squash(req, res, ctx, rev);
     }
+    if (action == "discussions") return discussions(req, res, ctx, seg, i + 1);
     if (action == "settings" && m == "PUT") return update_settings(req, res, ctx);
     if (action == "auth-check" && m == "GET") {
         if (seg.size() > i + 1 && seg[i + 1] == "write" && !access_.can_write(ctx.caller, ctx.id))

@@ -83,6 +83,25 @@ private:
     void lfs_batch(HttpRequest& req, HttpResponse& res, RepoContext& ctx);
     void blob_upload(HttpRequest& req, HttpResponse& res, const Segments& seg);
 
+    // hub_discussions.cpp
+    void discussions(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const Segments& seg, size_t i);
+    void list_discussions(HttpRequest& req, HttpResponse& res, RepoContext& ctx);
+    void discussion_details(HttpRequest& req, HttpResponse& res, RepoContext& ctx, long num);
+    void create_discussion(HttpRequest& req, HttpResponse& res, RepoContext& ctx);
+    void discussion_action(HttpRequest& req, HttpResponse& res, RepoContext& ctx, long num, const Segments& seg,
+                           size_t i);
+    nlohmann::json discussion_json(RepoContext& ctx, const nlohmann::json& d, bool with_diff);
+    // 401 anonymous, 403 read-only token: who may post at all.
+    void require_poster(const RepoContext& ctx) const;
+    // Commits to refs/pr/N (under the repository lock): 404 for a missing PR, 403 for a closed
+    // or merged one and for callers other than its author and the writers.
+    void check_pr_commit(const RepoContext& ctx, const std::string& ref);
+    void record_pr_commit(const RepoContext& ctx, const std::string& ref, const std::string& subject,
+                          const git_oid& commit);
+    // create_pr=1: a draft PR whose ref points at commit; returns its number.
+    int open_pr_from_commit(RepoContext& ctx, const std::string& base_ref, const std::string& title,
+                            const std::string& description, const git_oid& commit);
+
     // hub_admin.cpp
     void whoami(HttpRequest& req, HttpResponse& res);
     void create_repo(HttpRequest& req, HttpResponse& res);

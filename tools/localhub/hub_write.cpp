@@ -245,6 +245,8 @@ void Hub::commit(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const st
     if (request.summary.empty()) throw HubError(400, "the commit summary is empty");
 
     auto lock = repos_.lock(ctx.id);
+    bool is_pr = !create_pr && ref.rfind("refs/pr/", 0) == 0;
+    if (is_pr) check_pr_commit(ctx, ref);
     auto head = ctx.git.ref_target(ref);
     if (!head) {
         if (ctx.git.resolve(rev)) throw HubError(400, "Invalid rev id: " + rev + " is not a branch");
@@ -289,21 +291,12 @@ void Hub::commit(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const st
                           {"commitUrl", repo_url + "/commit/" + oid_hex(commit)},
                           {"hookOutput", ""}};
     if (create_pr) {
-        auto meta = repos_.meta(ctx.id).value_or(ctx.meta);
-        int num = meta.next_discussion++;
-        ctx.git.set_ref("refs/pr/" + std::to_string(num), commit);
-        meta.discussions.push_back({{"num", num},
-                                    {"title", request.summary},
-                                    {"description", request.description},
-                                    {"status", "draft"},
-                                    {"isPullRequest", true},
-                                    {"author", author},
-                                    {"createdAt", iso_now()},
-                                    {"base", ref}});
-        repos_.save_meta(ctx.id, meta);
+        int num = open_pr_from_commit(ctx, ref, request.summary, request.description, commit);
         out["pullRequestUrl"] = repo_url + "/discussions/" + std::to_string(num);
     } else if (!ctx.git.update_ref(ref, commit, head)) {
         throw HubError(409, "the branch moved during the commit; try again");  // cannot happen under the lock
+    } else if (is_pr) {
+        record_pr_commit(ctx, ref, request.summary, commit);
     }
     send_json(res, out);
 }

@@ -97,16 +97,13 @@ std::optional<RepoMeta> RepoStore::meta(const RepoId& id) const {
     m.gated = j.contains("gated") ? j["gated"] : nlohmann::json(false);
     m.created_at = j.value("createdAt", "");
     m.sdk = j.value("sdk", "");
-    m.next_discussion = j.value("nextDiscussion", 1);
-    if (j.contains("discussions")) m.discussions = j["discussions"];
     return m;
 }
 
 void RepoStore::save_meta(const RepoId& id, const RepoMeta& m) const {
     nlohmann::json j = {{"id", m.object_id},         {"private", m.is_private},
                         {"gated", m.gated},          {"createdAt", m.created_at},
-                        {"sdk", m.sdk},              {"nextDiscussion", m.next_discussion},
-                        {"discussions", m.discussions}};
+                        {"sdk", m.sdk}};
     auto target = path(id) / "localhub.json";
     auto tmp = target;
     tmp += ".tmp";

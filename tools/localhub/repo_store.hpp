@@ -50,8 +50,6 @@ struct RepoMeta {
     nlohmann::json gated = false;     // false | "auto" | "manual"
     std::string created_at;           // ISO-8601
     std::string sdk;                  // spaces
-    int next_discussion = 1;
-    nlohmann::json discussions = nlohmann::json::array();
 };
 
 class RepoStore {

@@ -2,6 +2,7 @@
 // a branch, a pull request and a few commits, so every path of a client can be tried on them.
 #include <random>
 
+#include "discussion_store.hpp"
 #include "hub.hpp"
 #include "sha256.hpp"
 
@@ -77,11 +78,15 @@ void Hub::create_samples() {
         // An open pull request, so that `tiny-model@refs%2Fpr%2F1` (the README's example) exists.
         git.set_ref("refs/pr/1", *git.ref_target("refs/heads/main"));
         commit_files(git, lfs_, "refs/pr/1", {{"PR_NOTES.md", "proposed in pull request #1\n"}}, "Propose notes");
-        RepoMeta with_pr = repos_.meta(model).value_or(meta);
-        with_pr.discussions.push_back({{"num", with_pr.next_discussion++}, {"title", "Propose notes"}, {"description", ""},
-                                       {"status", "open"}, {"isPullRequest", true}, {"author", "localhub"},
-                                       {"createdAt", "2025-01-01T00:00:00.000Z"}, {"base", "refs/heads/main"}});
-        repos_.save_meta(model, with_pr);
+        DiscussionStore store(repos_.path(model));
+        auto all = store.load();
+        int num = DiscussionStore::take_number(all);
+        all["discussions"].push_back({{"num", num}, {"title", "Propose notes"}, {"status", "open"},
+                                      {"isPullRequest", true}, {"author", {{"name", "localhub"}, {"type", "user"}}},
+                                      {"createdAt", "2025-01-01T00:00:00.000Z"}, {"base", "refs/heads/main"},
+                                      {"events", nlohmann::json::array({make_event("commit", "localhub",
+                                          {{"subject", "Propose notes"}, {"oid", oid_hex(*git.ref_target("refs/pr/1"))}})})}});
+        store.save(all);
     }
     RepoId dataset{RepoType::dataset, "demo", "sample-data"};
     if (repos_.create(dataset, meta, "localhub")) {
