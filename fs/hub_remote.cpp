@@ -37,7 +37,8 @@ api::Repo api_repo(const RepoRef& repo) {
         switch (e.kind()) {
             case K::repo_not_found:
             case K::revision_not_found:
-            case K::entry_not_found: kind = RemoteError::Kind::not_found; break;
+            case K::entry_not_found:
+            case K::discussion_not_found: kind = RemoteError::Kind::not_found; break;
             case K::gated_repo:
             case K::unauthorized:
             case K::forbidden: kind = RemoteError::Kind::access_denied; break;

@@ -24,6 +24,8 @@
 #include "fs/catalog.hpp"
 #include "fs/chunk_fetcher.hpp"
 #include "fs/committer.hpp"
+#include "fs/control/discussions_area.hpp"
+#include "fs/hub_discussions.hpp"
 #include "fs/hub_writer.hpp"
 #include "fs/staging_area.hpp"
 #include "fs/staging_claim.hpp"
@@ -167,6 +169,11 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
         writes.emplace(fs::WriteSupport{*staging, *writer, *committer});
     }
     fs::HubFs filesystem(catalog, fetcher, cache, remote, fopts, writes);
+    // Control areas at the root (fs/control/): discussions and pull requests of any repository.
+    fs::HubDiscussions discussions_remote(config);
+    fs::DiscussionsArea discussions(discussions_remote,
+                                    [&](fs::RepoType type, const std::string& ns) { return catalog.repos_of(type, ns); });
+    if (!o.repo) filesystem.control_areas().add_area("discussions", [&] { return discussions.root(); });
 
     std::vector<std::string> args = {"-o", "max_read=" + std::to_string(fopts.max_read), "-o",
                                      std::string("fsname=hubfs,subtype=hubfs,default_permissions") + (writes ? "" : ",ro")};

@@ -1,0 +1,131 @@
+// Discussions and pull requests as files (/discussions/<type>/<ns>/<name>/), on a real mount
+// against localhub; every action is checked on the Hub side through its HTTP API.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { describe, test } from "node:test";
+import { api, read } from "../harness/hubapi.mjs";
+import { startLocalhub } from "../harness/localhub.mjs";
+import { HubClient, hubfsBin, mountHubfs } from "./fixture.mjs";
+
+const ALICE = "hf_alice_token";
+const RITA = "hf_rita_token";  // may only read
+const REPO = "alice/talk";
+
+/** Details of a discussion, from the Hub. */
+async function details(hub, num) {
+  const r = await read(api(hub, `/api/models/${REPO}/discussions/${num}`, { token: ALICE }));
+  assert.equal(r.status, 200, r.text);
+  return JSON.parse(r.text);
+}
+
+/** Writes text to a control file as `printf ... > FILE` does; returns "" or the errno name. */
+function writeTo(file, text) {
+  try {
+    fs.writeFileSync(file, text);
+    return "";
+  } catch (e) {
+    return e.code;
+  }
+}
+
+async function withMount(token, fn) {
+  const hub = await startLocalhub({ users: [`alice:${ALICE}:write`, `rita:${RITA}:read`] });
+  let m;
+  try {
+    const client = new HubClient(hub.url, ALICE);
+    await client.createRepo(REPO);
+    await client.commit(REPO, [{ path: "README.md", data: Buffer.from("# talk\n") }], { summary: "seed" });
+    m = mountHubfs(hub.url, { token, args: ["--revision-ttl", "1"] });
+    await fn({ hub, client, m, dir: path.join(m.mountpoint, "discussions", "models", REPO) });
+  } catch (e) {
+    if (m && fs.existsSync(m.logFile)) e.message += `\nhubfs log (tail):\n${fs.readFileSync(m.logFile, "utf8").split("\n").slice(-30).join("\n")}`;
+    throw e;
+  } finally {
+    if (m) {
+      spawnSync(hubfsBin, ["unmount", m.mountpoint, "--timeout", "20"], { stdio: "ignore", timeout: 40000 });
+      m.unmount();
+    }
+    await hub.stop();
+  }
+}
+
+describe("discussions as files", () => {
+  test("open a discussion with new, comment, close, reopen and rename it: thread.md, index and the Hub agree", { timeout: 120000 }, async () => {
+    await withMount(ALICE, async ({ hub, m, dir }) => {
+      assert.deepEqual(fs.readdirSync(path.join(m.mountpoint, "discussions")).sort(), ["datasets", "models", "spaces"]);
+      assert.deepEqual(fs.readdirSync(dir).sort(), ["index", "new", "new-pr"]);
+      assert.equal(writeTo(path.join(dir, "new"), "Typo in README\n\nline 1 says talk\n"), "");
+      assert.match(fs.readFileSync(path.join(dir, "new"), "utf8"), /last opened: 1/);
+      const d1 = await details(hub, 1);
+      assert.equal(d1.title, "Typo in README");
+      assert.equal(d1.isPullRequest, false);
+      assert.match(fs.readFileSync(path.join(dir, "index"), "utf8"), /^1\tdiscussion\topen\talice\tTypo in README$/m);
+      assert.ok(fs.readdirSync(dir).includes("1"));
+
+      assert.equal(writeTo(path.join(dir, "1", "comment"), "fixed in the next commit\n"), "");
+      assert.equal(writeTo(path.join(dir, "1", "status"), "closed\n"), "");
+      assert.equal(fs.readFileSync(path.join(dir, "1", "status"), "utf8"), "closed\n");
+      assert.equal(writeTo(path.join(dir, "1", "status"), "open\n"), "");
+      assert.equal(writeTo(path.join(dir, "1", "title"), "Typo in the README\n"), "");
+      const thread = fs.readFileSync(path.join(dir, "1", "thread.md"), "utf8");
+      assert.match(thread, /^# Typo in the README/);
+      assert.match(thread, /line 1 says talk/);
+      assert.match(thread, /\*\*alice\*\* commented .*:\n\nfixed in the next commit/);
+      assert.match(thread, /changed the status to closed/);
+      assert.match(thread, /changed the status to open/);
+      assert.match(thread, /renamed it from "Typo in README" to "Typo in the README"/);
+      const after = await details(hub, 1);
+      assert.equal(after.status, "open");
+      assert.equal(after.title, "Typo in the README");
+      assert.deepEqual(after.events.map((e) => e.type), ["comment", "comment", "status-change", "status-change", "title-change"]);
+    });
+  });
+
+  test("a pull request: new-pr, commits to refs/pr/N, diff, open, merge; the merged file reads on main", { timeout: 120000 }, async () => {
+    await withMount(ALICE, async ({ hub, client, m, dir }) => {
+      assert.equal(writeTo(path.join(dir, "new-pr"), "Add notes\n\nnotes for the model\n"), "");
+      assert.match(fs.readFileSync(path.join(dir, "new-pr"), "utf8"), /last opened: 1/);
+      assert.equal(fs.readFileSync(path.join(dir, "1", "status"), "utf8"), "draft\n");
+      await client.commit(REPO, [{ path: "NOTES.md", data: Buffer.from("notes\n") }], { summary: "Add NOTES.md", revision: "refs/pr/1" });
+      assert.match(fs.readFileSync(path.join(dir, "1", "diff"), "utf8"), /NOTES\.md/);
+      assert.match(fs.readFileSync(path.join(dir, "1", "thread.md"), "utf8"), /added commit [0-9a-f]{7}: Add NOTES\.md/);
+      assert.equal(writeTo(path.join(dir, "1", "status"), "open\n"), "");
+      assert.equal(writeTo(path.join(dir, "1", "merge"), "\n"), "");
+      assert.equal((await details(hub, 1)).status, "merged");
+      assert.equal(fs.readFileSync(path.join(dir, "1", "status"), "utf8"), "merged\n");
+      const notes = path.join(m.mountpoint, "models", REPO, "NOTES.md");
+      const deadline = Date.now() + 10000;
+      while (!fs.existsSync(notes) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+      assert.equal(fs.readFileSync(notes, "utf8"), "notes\n", "the merged file on main");
+    });
+  });
+
+  test("bad input: a clear errno, nothing changed on the Hub", { timeout: 120000 }, async () => {
+    await withMount(ALICE, async ({ hub, dir }) => {
+      assert.equal(writeTo(path.join(dir, "new"), "First\n"), "");
+      const before = JSON.stringify(await details(hub, 1));
+      assert.equal(writeTo(path.join(dir, "99", "comment"), "hello?\n"), "ENOENT", "comment on a missing discussion");
+      assert.equal(writeTo(path.join(dir, "new"), "\n\nno title\n"), "EINVAL", "an empty title");
+      assert.equal(writeTo(path.join(dir, "1", "status"), "reopened\n"), "EINVAL", "a status that does not exist");
+      assert.equal(writeTo(path.join(dir, "1", "comment"), "x".repeat(1 << 20)), "EINVAL", "a 1 MB comment");
+      assert.equal(writeTo(path.join(dir, "1", "merge"), "\n"), "EINVAL", "merge of a discussion");
+      assert.equal(writeTo(path.join(dir, "1", "thread.md"), "x"), "EACCES", "thread.md is read-only");
+      assert.throws(() => fs.readFileSync(path.join(dir, "1", "comment")), (e) => e.code === "EACCES", "comment is write-only");
+      assert.equal(JSON.stringify(await details(hub, 1)), before, "discussion #1 unchanged");
+      const list = await read(api(hub, `/api/models/${REPO}/discussions`, { token: ALICE }));
+      assert.equal(JSON.parse(list.text).count, 1, "no discussion was opened by the bad input");
+    });
+  });
+
+  test("a read-only token reads threads; the read-only mount refuses every action (EROFS)", { timeout: 120000 }, async () => {
+    await withMount(RITA, async ({ hub, dir }) => {
+      const r = await read(api(hub, `/api/models/${REPO}/discussions`, { token: ALICE, method: "POST", body: { title: "Asked by alice", description: "?" } }));
+      assert.equal(r.status, 200, r.text);
+      assert.match(fs.readFileSync(path.join(dir, "1", "thread.md"), "utf8"), /# Asked by alice/);
+      assert.equal(writeTo(path.join(dir, "1", "comment"), "me too\n"), "EROFS", "a read-only mount refuses writes");
+      assert.equal((await details(hub, 1)).events.length, 1, "nothing posted");
+    });
+  });
+});
