@@ -34,6 +34,17 @@ bool is_commit_sha(std::string_view rev) {
            std::all_of(rev.begin(), rev.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
+std::optional<int> pull_request_number(std::string_view rev) {
+    constexpr std::string_view prefix = "refs/pr/";
+    if (!rev.starts_with(prefix) || rev.size() == prefix.size() || rev.size() > prefix.size() + 9) return std::nullopt;
+    int n = 0;
+    for (char c : rev.substr(prefix.size())) {
+        if (c < '0' || c > '9') return std::nullopt;
+        n = n * 10 + (c - '0');
+    }
+    return n > 0 ? std::optional(n) : std::nullopt;
+}
+
 namespace {
 
 std::optional<std::string> percent_decode(std::string_view s) {

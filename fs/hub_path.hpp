@@ -31,5 +31,7 @@ std::optional<RepoSpec> parse_repo_spec(std::string_view spec);
 
 // True for a full 40-hex commit id: such revisions never move.
 bool is_commit_sha(std::string_view rev);
+// N for a pull request's revision "refs/pr/N".
+std::optional<int> pull_request_number(std::string_view rev);
 
 }  // namespace hubfs::fs

@@ -104,6 +104,27 @@ bool HubWriter::may_write(const RepoRef& repo) {
     return allowed;
 }
 
+bool HubWriter::may_write_pull_request(const RepoRef& repo, int num, const std::string& user) {
+    const auto now = std::chrono::steady_clock::now();
+    const std::string key = repo.key() + "#" + std::to_string(num) + ":" + user;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = pr_access_.find(key);
+        if (it != pr_access_.end() && now - it->second.second < kAccessLifetime) return it->second.first;
+    }
+    bool allowed = false;
+    try {
+        api::DiscussionWithDetails pr = lookups_.get_discussion_details(api_repo(repo), num);
+        allowed = pr.is_pull_request && (pr.status == "open" || pr.status == "draft") &&
+                  ((!user.empty() && pr.author == user) || may_write(repo));
+    } catch (const std::exception& e) {
+        HUBFS_LOG(info, "%s pull request %d: read-only (%s)", repo.key().c_str(), num, e.what());
+    }
+    std::lock_guard lock(mutex_);
+    pr_access_[key] = {allowed, now};
+    return allowed;
+}
+
 std::string HubWriter::head(const RepoRef& repo, const std::string& branch) {
     try {
         return api_.repo_info(api_repo(repo), branch).sha.value_or("");

@@ -35,6 +35,9 @@ public:
     // Whether the token may write to the repository (auth-check/write, kept 60 s), so a write
     // it may not make fails at once, not at the commit. True when the Hub cannot say.
     bool may_write(const RepoRef& repo);
+    // Whether `user` may commit to pull request `num` (its refs/pr/N): it is open or a draft,
+    // and `user` opened it or may write to the repository. Kept 60 s; false when the Hub cannot say.
+    bool may_write_pull_request(const RepoRef& repo, int num, const std::string& user);
     // Paths whose file differs (added, changed or removed) between two commits.
     std::set<std::string> changed_paths(const RepoRef& repo, const std::string& from, const std::string& to);
     api::CommitInfo commit(const RepoRef& repo, const std::vector<api::CommitOperation>& operations,
@@ -63,6 +66,7 @@ private:
     std::mutex mutex_;
     std::map<std::string, Branches> branches_;  // by RepoRef::key()
     std::map<std::string, std::pair<bool, std::chrono::steady_clock::time_point>> write_access_;  // by RepoRef::key()
+    std::map<std::string, std::pair<bool, std::chrono::steady_clock::time_point>> pr_access_;  // by key#N:user
     // Asks the Hub for the refs and records them; false if it could not say.
     bool fetch_refs(const RepoRef& repo);
     BackgroundTasks refreshes_;  // last member: joined first, while the rest is alive

@@ -61,7 +61,11 @@ struct stat HubFs::file_attr(const RemoteEntry& e, int64_t mtime) const {
 }
 
 bool HubFs::may_write(const Node& node) const {
-    if (!writes_ || !node.in_repo() || is_commit_sha(node.rev) || node.rev.starts_with("refs/")) return false;
+    if (!writes_ || !node.in_repo() || is_commit_sha(node.rev)) return false;
+    if (auto pr = pull_request_number(node.rev))  // its author's and the repository's writers'
+        return writes_->staging.find(branch_id(node)) ||
+               writes_->writer.may_write_pull_request(node.repo, *pr, writes_->committer.identity());
+    if (node.rev.starts_with("refs/")) return false;
     // A branch this mount staged changes in stays writable whatever the Hub says now.
     if (writes_->staging.find(branch_id(node))) return true;
     // Tags and short shas are read-only: only the repository's branches are writable.

@@ -112,13 +112,17 @@ void HubFs::flush(fuse_req_t req, fuse_file_info* fi) {
 HubFs::BranchPtr HubFs::writable_branch(const Node& node) {
     if (!writes_) throw FsError(EROFS, "the mount is read-only (--read-only)");
     if (!node.in_repo()) throw FsError(EPERM, "only repositories hold files");
-    if (is_commit_sha(node.rev) || node.rev.starts_with("refs/"))
-        throw FsError(EROFS, node.repo.key() + "@" + node.rev + " is a commit or a pull request: read-only");
-    if (!writes_->writer.may_write(node.repo))
+    auto pr = pull_request_number(node.rev);
+    if (is_commit_sha(node.rev) || (node.rev.starts_with("refs/") && !pr))
+        throw FsError(EROFS, node.repo.key() + "@" + node.rev + " is a commit or a ref: read-only");
+    if (pr && !writes_->writer.may_write_pull_request(node.repo, *pr, writes_->committer.identity()))
+        throw FsError(EROFS, node.repo.key() + " pull request #" + std::to_string(*pr) +
+                                 " is closed, merged, or someone else's: read-only");
+    if (!pr && !writes_->writer.may_write(node.repo))
         throw FsError(EACCES, "the token of " + writes_->committer.identity() + " may not write to " + node.repo.key());
     BranchId id = branch_id(node);
     auto b = writes_->staging.find(id);
-    if (!b && !writes_->writer.is_branch(node.repo, id.branch, HubWriter::Lookup::retry_failure))
+    if (!b && !pr && !writes_->writer.is_branch(node.repo, id.branch, HubWriter::Lookup::retry_failure))
         throw FsError(EROFS, node.repo.key() + "@" + id.branch + " is not a branch (a tag?): read-only");
     Revision now = catalog_.resolve(node.repo, node.rev);
     b = writes_->staging.get(id, now);
@@ -694,7 +698,7 @@ void HubFs::fsync(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         if (f) seal_written(*f, false);
         // Staged changes exist only in branches: commit them without asking the Hub which refs
         // are branches (a lookup that fails must not make fsync answer 0 with nothing sent).
-        if (writes_ && n->in_repo() && !is_commit_sha(n->rev) && !n->rev.starts_with("refs/")) {
+        if (writes_ && n->in_repo() && !is_commit_sha(n->rev) && (!n->rev.starts_with("refs/") || pull_request_number(n->rev))) {
             if (writes_->committer.scratch().matches(n->path)) {
                 // A scratch file's fsync stays local; an atomic save's rename commits it (rename).
                 if (f && !f->blob.empty()) deferred_syncs_.add(f->blob);

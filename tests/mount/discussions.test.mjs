@@ -11,6 +11,8 @@ import { HubClient, hubfsBin, mountHubfs } from "./fixture.mjs";
 
 const ALICE = "hf_alice_token";
 const RITA = "hf_rita_token";  // may only read
+const BOB = "hf_bob_token";    // writes his own repositories, not alice's
+const CAROL = "hf_carol_token";
 const REPO = "alice/talk";
 
 /** Details of a discussion, from the Hub. */
@@ -31,7 +33,7 @@ function writeTo(file, text) {
 }
 
 async function withMount(token, fn) {
-  const hub = await startLocalhub({ users: [`alice:${ALICE}:write`, `rita:${RITA}:read`] });
+  const hub = await startLocalhub({ users: [`alice:${ALICE}:write`, `rita:${RITA}:read`, `bob:${BOB}:write`, `carol:${CAROL}:write`] });
   let m;
   try {
     const client = new HubClient(hub.url, ALICE);
@@ -126,6 +128,35 @@ describe("discussions as files", () => {
       assert.match(fs.readFileSync(path.join(dir, "1", "thread.md"), "utf8"), /# Asked by alice/);
       assert.equal(writeTo(path.join(dir, "1", "comment"), "me too\n"), "EROFS", "a read-only mount refuses writes");
       assert.equal((await details(hub, 1)).events.length, 1, "nothing posted");
+    });
+  });
+
+  test("a pull request's author writes into @refs%2Fpr%2FN and sync commits there; someone else gets EROFS, main stays EACCES", { timeout: 120000 }, async () => {
+    await withMount(BOB, async ({ hub, m }) => {
+      const opened = await read(api(hub, `/api/models/${REPO}/discussions`, { token: BOB, body: { title: "Bob's fix", description: "a fix", pullRequest: true } }));
+      assert.equal(opened.status, 200, opened.text);
+      const num = JSON.parse(opened.text).num;
+      const pr = path.join(m.mountpoint, "models", `${REPO}@refs%2Fpr%2F${num}`);
+      assert.equal(fs.readFileSync(path.join(pr, "README.md"), "utf8"), "# talk\n");
+      assert.equal(writeTo(path.join(m.mountpoint, "models", REPO, "bob.txt"), "no\n"), "EACCES", "bob may not write main");
+      assert.equal(writeTo(path.join(pr, "fix.txt"), "the fix\n"), "");
+      const sync = spawnSync("sync", [pr], { encoding: "utf8", timeout: 60000 });
+      assert.equal(sync.status, 0, sync.stderr);
+      const file = await read(api(hub, `/${REPO}/resolve/${encodeURIComponent(`refs/pr/${num}`)}/fix.txt`, { token: ALICE }));
+      assert.equal(file.text, "the fix\n", "the file is on the pull request's ref");
+      const d = await details(hub, num);
+      assert.ok(d.events.some((e) => e.type === "commit"), "the commit shows in the thread");
+      const main = await read(api(hub, `/${REPO}/resolve/main/fix.txt`, { token: ALICE }));
+      assert.equal(main.status, 404, "main is untouched");
+
+      const carol = mountHubfs(hub.url, { token: CAROL });
+      try {
+        const other = path.join(carol.mountpoint, "models", `${REPO}@refs%2Fpr%2F${num}`);
+        assert.equal(writeTo(path.join(other, "carol.txt"), "x\n"), "EROFS", "someone else's pull request");
+      } finally {
+        spawnSync(hubfsBin, ["unmount", carol.mountpoint, "--timeout", "20"], { stdio: "ignore", timeout: 40000 });
+        carol.unmount();
+      }
     });
   });
 });

@@ -488,12 +488,13 @@ describe("read-only places and rights", () => {
     return `file ${m("a.txt")}, folder ${m("dir")}`;
   }
 
-  mountTest("a tag, a full and a short commit sha, and a pull request are EROFS and show 0444/0555; branches show 0644/0755", {}, async (env) => {
+  mountTest("a tag, a full and a short commit sha, and a closed pull request are EROFS and show 0444/0555; branches show 0644/0755", {}, async (env) => {
     const head = await hubHead(env.hub);
     await env.client.json("POST", `/api/models/${REPO}/tag/main`, { tag: "v1.0" });
     await env.client.commit(REPO, [{ path: "pr.txt", data: Buffer.from("pr\n") }], { createPr: true, summary: "a pr" });
+    await env.client.json("POST", `/api/models/${REPO}/discussions/1/status`, { status: "closed" });
     const before = await hubCommits(env.hub);
-    const readOnly = { "tag v1.0": "v1.0", "full sha": head, "short sha": head.slice(0, 10), "refs/pr/1": "refs%2Fpr%2F1" };
+    const readOnly = { "tag v1.0": "v1.0", "full sha": head, "short sha": head.slice(0, 10), "closed refs/pr/1": "refs%2Fpr%2F1" };
     for (const [label, rev] of Object.entries(readOnly)) assertReadOnly(env.branchDir(env.mount, rev), label);
     assert.equal((await hubCommits(env.hub)).total, before.total, "no commit");
     const refs = await hubRefs(env.hub);
