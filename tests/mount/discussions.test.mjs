@@ -71,9 +71,19 @@ describe("discussions as files", () => {
       assert.equal(fs.readFileSync(path.join(dir, "1", "status"), "utf8"), "closed\n");
       assert.equal(writeTo(path.join(dir, "1", "status"), "open\n"), "");
       assert.equal(writeTo(path.join(dir, "1", "title"), "Typo in the README\n"), "");
+      // A comment edited and one hidden through the API show so in the thread.
+      const posted = await read(api(hub, `/api/models/${REPO}/discussions/1/comment`, { token: ALICE, body: { comment: "wrong place" } }));
+      const hiddenId = JSON.parse(posted.text).newMessage.id;
+      const firstId = (await details(hub, 1)).events[0].id;
+      for (const [what, body] of [[`${firstId}/edit`, { content: "line 1 says talk, not walk" }], [`${hiddenId}/hide`, undefined]]) {
+        const r = await read(api(hub, `/api/models/${REPO}/discussions/1/comment/${what}`, { token: ALICE, method: "POST", body }));
+        assert.equal(r.status, 200, r.text);
+      }
       const thread = fs.readFileSync(path.join(dir, "1", "thread.md"), "utf8");
+      assert.match(thread, /\(edited\):\n\nline 1 says talk, not walk/);
+      assert.match(thread, /_a comment by alice was hidden_/);
+      assert.doesNotMatch(thread, /wrong place/);
       assert.match(thread, /^# Typo in the README/);
-      assert.match(thread, /line 1 says talk/);
       assert.match(thread, /\*\*alice\*\* commented .*:\n\nfixed in the next commit/);
       assert.match(thread, /changed the status to closed/);
       assert.match(thread, /changed the status to open/);
@@ -81,7 +91,7 @@ describe("discussions as files", () => {
       const after = await details(hub, 1);
       assert.equal(after.status, "open");
       assert.equal(after.title, "Typo in the README");
-      assert.deepEqual(after.events.map((e) => e.type), ["comment", "comment", "status-change", "status-change", "title-change"]);
+      assert.deepEqual(after.events.map((e) => e.type), ["comment", "comment", "status-change", "status-change", "title-change", "comment"]);
     });
   });
 
