@@ -74,7 +74,9 @@ public:
     void auth_check(const Repo& repo, bool write = false);
 
     // repos
-    RepoInfo repo_info(const Repo& repo, const std::optional<std::string>& revision = {}, bool files_metadata = false);
+    // `expand`: only these properties (and the id), e.g. {"sha", "lastModified"}: a small answer.
+    RepoInfo repo_info(const Repo& repo, const std::optional<std::string>& revision = {}, bool files_metadata = false,
+                       const std::vector<std::string>& expand = {});
     ModelInfo model_info(const std::string& repo_id, const std::optional<std::string>& revision = {},
                          bool files_metadata = false);
     DatasetInfo dataset_info(const std::string& repo_id, const std::optional<std::string>& revision = {},
@@ -153,7 +155,7 @@ private:
                            bool idempotent = true);
     template <class Info>
     Info typed_repo_info(RepoType type, const std::string& repo_id, const std::optional<std::string>& revision,
-                         bool files_metadata);
+                         bool files_metadata, const std::vector<std::string>& expand = {});
 
     HttpClient http_;
 };
