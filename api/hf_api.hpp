@@ -153,6 +153,10 @@ private:
     HttpResponse get_json(const std::string& url, nlohmann::json& out);
     HttpResponse send_json(const std::string& method, const std::string& url, const nlohmann::json& body,
                            bool idempotent = true);
+    // The shared bodies of create_branch/create_tag (409 is fine with exist_ok) and of
+    // delete_branch/delete_tag.
+    void create_ref(const std::string& url, const nlohmann::json& body, bool exist_ok);
+    void delete_ref(const std::string& url);
     template <class Info>
     Info typed_repo_info(RepoType type, const std::string& repo_id, const std::optional<std::string>& revision,
                          bool files_metadata, const std::vector<std::string>& expand = {});

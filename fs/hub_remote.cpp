@@ -17,14 +17,7 @@ constexpr auto kLocationLifetime = std::chrono::minutes(10);
 
 }  // namespace
 
-api::Repo api_repo(const RepoRef& repo) {
-    switch (repo.type) {
-        case RepoType::dataset: return api::Repo(repo.id, api::RepoType::dataset);
-        case RepoType::space: return api::Repo(repo.id, api::RepoType::space);
-        case RepoType::model: break;
-    }
-    return api::Repo(repo.id, api::RepoType::model);
-}
+api::Repo api_repo(const RepoRef& repo) { return api::Repo(repo.id, repo.type); }
 
 [[noreturn]] void rethrow_as_remote_error() {
     try {
