@@ -29,6 +29,14 @@ std::optional<std::string> non_empty(const EnvLookup& env, const std::string& na
     return trimmed;
 }
 
+std::string hf_home(const EnvLookup& env) {
+    if (auto home = non_empty(env, "HF_HOME")) return *home;
+    if (auto xdg = non_empty(env, "XDG_CACHE_HOME")) return *xdg + "/huggingface";
+    return non_empty(env, "HOME").value_or("") + "/.cache/huggingface";
+}
+
+}  // namespace
+
 std::optional<std::string> read_token_file(const std::string& path) {
     std::ifstream in(path);
     if (!in) return std::nullopt;
@@ -38,14 +46,6 @@ std::optional<std::string> read_token_file(const std::string& path) {
     if (token.empty()) return std::nullopt;
     return token;
 }
-
-std::string hf_home(const EnvLookup& env) {
-    if (auto home = non_empty(env, "HF_HOME")) return *home;
-    if (auto xdg = non_empty(env, "XDG_CACHE_HOME")) return *xdg + "/huggingface";
-    return non_empty(env, "HOME").value_or("") + "/.cache/huggingface";
-}
-
-}  // namespace
 
 EnvLookup process_environment() {
     return [](const std::string& name) -> std::optional<std::string> {

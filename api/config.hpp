@@ -51,6 +51,9 @@ struct HubConfig {
     static HubConfig from_environment(const EnvLookup& env = process_environment());
 };
 
+// A token file's token (the file's text, trimmed); nullopt when it is unreadable or empty.
+std::optional<std::string> read_token_file(const std::string& path);
+
 // "1", "ON", "YES", "TRUE" in any case, as the Python client reads boolean variables.
 bool is_truthy(const std::optional<std::string>& value);
 

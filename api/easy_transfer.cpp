@@ -1,5 +1,7 @@
 #include "easy_transfer.hpp"
 
+#include "errors.hpp"
+
 #include <strings.h>
 
 #include <algorithm>
@@ -51,6 +53,7 @@ EasyTransfer::EasyTransfer(ConnectionPool& pool, const HubConfig& config, Transf
         if (!spec_.with_credentials && strcasecmp(name.c_str(), "Authorization") == 0) continue;
         headers_.append(name + ": " + value);
     }
+    if (!spec_.range.empty()) headers_.append("Range: " + spec_.range);
 
     curl_easy_setopt(easy, CURLOPT_URL, spec_.url.c_str());
     curl_easy_setopt(easy, CURLOPT_PRIVATE, this);
@@ -81,7 +84,7 @@ EasyTransfer::EasyTransfer(ConnectionPool& pool, const HubConfig& config, Transf
         curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
         // JSON answers (tree pages, infos) may come compressed; byte downloads never do, so
         // sizes and ranges stay those of the file.
-        bool ranged = std::any_of(request.headers.begin(), request.headers.end(),
+        bool ranged = !spec_.range.empty() || std::any_of(request.headers.begin(), request.headers.end(),
                                   [](const auto& h) { return strcasecmp(h.first.c_str(), "Range") == 0; });
         if (!spec_.sink && !ranged) curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
         // Big reads mean fewer callbacks per byte on the cold-read path.
@@ -120,6 +123,11 @@ void EasyTransfer::finish(CURLcode code) {
     if (code != CURLE_OK) error_text_ = error_buffer_[0] != '\0' ? error_buffer_ : curl_easy_strerror(code);
     response_.request_id =
         response_.headers.get("X-Request-Id").value_or(response_.headers.get_or("X-Amzn-Trace-Id", request_id_));
+}
+
+std::exception_ptr EasyTransfer::transport_error() const {
+    return std::make_exception_ptr(NetworkError(
+        ErrorDetails{0, error_text_, response_.request_id, response_.url.substr(0, response_.url.find('?'))}));
 }
 
 size_t EasyTransfer::on_header(char* data, size_t size, size_t count, void* self) {

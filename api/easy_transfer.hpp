@@ -25,6 +25,7 @@ struct TransferSpec {
     bool send_body = true;
     bool with_credentials = false;  // token and extra headers: only for the Hub's origin
     ResponseSink sink;
+    std::string range;  // this attempt's Range header value, if any (resumed downloads)
     const std::atomic<bool>* cancel = nullptr;  // set: the transfer ends (CURLE_ABORTED_BY_CALLBACK)
 };
 
@@ -44,6 +45,8 @@ public:
     HttpResponse& response() noexcept { return response_; }
     uint64_t delivered() const noexcept { return delivered_; }  // body bytes given to the sink
     std::exception_ptr callback_error() const noexcept { return callback_error_; }
+    // The NetworkError that reports this transfer's transport failure.
+    std::exception_ptr transport_error() const;
 
 private:
     static size_t on_header(char* data, size_t size, size_t count, void* self);

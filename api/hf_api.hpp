@@ -76,7 +76,9 @@ public:
     void auth_check(const Repo& repo, bool write = false);
 
     // repos
-    RepoInfo repo_info(const Repo& repo, const std::optional<std::string>& revision = {}, bool files_metadata = false);
+    // `expand`: only these properties (and the id), e.g. {"sha", "lastModified"}: a small answer.
+    RepoInfo repo_info(const Repo& repo, const std::optional<std::string>& revision = {}, bool files_metadata = false,
+                       const std::vector<std::string>& expand = {});
     ModelInfo model_info(const std::string& repo_id, const std::optional<std::string>& revision = {},
                          bool files_metadata = false);
     DatasetInfo dataset_info(const std::string& repo_id, const std::optional<std::string>& revision = {},
@@ -179,9 +181,13 @@ private:
     HttpResponse get_json(const std::string& url, nlohmann::json& out);
     HttpResponse send_json(const std::string& method, const std::string& url, const nlohmann::json& body,
                            bool idempotent = true);
+    // The shared bodies of create_branch/create_tag (409 is fine with exist_ok) and of
+    // delete_branch/delete_tag.
+    void create_ref(const std::string& url, const nlohmann::json& body, bool exist_ok);
+    void delete_ref(const std::string& url);
     template <class Info>
     Info typed_repo_info(RepoType type, const std::string& repo_id, const std::optional<std::string>& revision,
-                         bool files_metadata);
+                         bool files_metadata, const std::vector<std::string>& expand = {});
 
     HttpClient http_;
 };

@@ -8,6 +8,7 @@
 #include "url.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -34,29 +35,19 @@ std::string normalise_path(std::string path) {
     return path;
 }
 
-}  // namespace
 
-std::vector<GitCommitInfo> HfApi::list_repo_commits(const Repo& repo, const std::optional<std::string>& revision,
-                                                    bool formatted) {
-    std::string url = api_url(repo, "/commits/" + percent_encode(revision.value_or("main")));
-    if (formatted) url += "?expand%5B%5D=formatted";
-    return PagedList<GitCommitInfo>(JsonPager(http_, url), &parse_git_commit).to_vector();
-}
-
-CommitInfo HfApi::create_commit(const Repo& repo, const std::vector<CommitOperation>& operations,
-                                const CommitOptions& options) {
-    if (options.commit_message.empty()) throw std::invalid_argument("create_commit: commit_message is required");
-    const std::string revision = options.revision;
-    const std::string pr_query = options.create_pr ? "?create_pr=1" : "";
-
-    // 1. Hash and sample every added file in one pass over its bytes.
+// 1. Hashes and samples every added file in one pass over its bytes.
+std::vector<PreparedAdd> hash_adds(const std::vector<CommitOperation>& operations) {
     std::vector<PreparedAdd> adds;
     for (const auto& operation : operations) {
         if (const auto* add = std::get_if<CommitOperationAdd>(&operation)) adds.push_back({add, UploadSource(*add)});
     }
+    return adds;
+}
 
-    // 2. Preupload: the Hub decides which files go to LFS and which are ignored, and tells the
-    // id of what is there now, so unchanged files are left out.
+// 2. Preupload: the Hub decides which files go to LFS and which are ignored, and tells the id
+// of what is there now, so unchanged files are left out. Returns the branch head it saw.
+std::string preupload(const std::function<HttpResponse(const nlohmann::json&)>& post, std::vector<PreparedAdd>& adds) {
     std::string head_commit;
     for (size_t start = 0; start < adds.size(); start += preupload_batch) {
         nlohmann::json files = nlohmann::json::array();
@@ -67,11 +58,9 @@ CommitInfo HfApi::create_commit(const Repo& repo, const std::vector<CommitOperat
                              {"sample", base64_encode(adds[i].source.sample())}});
             by_path[path] = &adds[i];
         }
-        nlohmann::json answer;
-        HttpResponse response = send_json("POST", api_url(repo, "/preupload/" + percent_encode(revision) + pr_query),
-                                          {{"files", files}});
+        HttpResponse response = post({{"files", files}});
         expect_ok(response);
-        answer = parse_json_body(response.body, response.url);
+        nlohmann::json answer = parse_json_body(response.body, response.url);
         if (answer.contains("commitOid") && answer["commitOid"].is_string()) head_commit = answer["commitOid"];
         for (const auto& file : answer.value("files", nlohmann::json::array())) {
             auto it = by_path.find(file.value("path", std::string()));
@@ -84,56 +73,73 @@ CommitInfo HfApi::create_commit(const Repo& repo, const std::vector<CommitOperat
                 add.unchanged = *oid == (add.lfs ? add.source.sha256() : add.source.git_sha1());
         }
     }
+    return head_commit;
+}
 
+std::vector<std::string> ignored_paths(const std::vector<PreparedAdd>& adds) {
     std::vector<std::string> ignored;
     for (const auto& add : adds)
         if (add.ignored) ignored.push_back(normalise_path(add.operation->path_in_repo));
+    return ignored;
+}
 
-    // Nothing would change: no empty commit, the answer is the current head (as Python does).
-    bool only_unchanged_adds = !adds.empty() && adds.size() == operations.size() &&
-                               std::all_of(adds.begin(), adds.end(), [](const PreparedAdd& a) {
-                                   return a.unchanged || a.ignored;
-                               });
-    if (only_unchanged_adds && !options.create_pr && !head_commit.empty()) {
-        CommitInfo info;
-        info.oid = head_commit;
-        info.commit_url = config().endpoint + "/" + std::string(repo.url_prefix()) + repo.id + "/commit/" + head_commit;
-        info.commit_message = options.commit_message;
-        info.commit_description = options.commit_description;
-        info.ignored = std::move(ignored);
-        return info;
-    }
+// Nothing would change: no empty commit (as Python does).
+bool only_unchanged_adds(const std::vector<PreparedAdd>& adds, const std::vector<CommitOperation>& operations) {
+    return !adds.empty() && adds.size() == operations.size() &&
+           std::all_of(adds.begin(), adds.end(), [](const PreparedAdd& a) { return a.unchanged || a.ignored; });
+}
 
-    // 3. LFS content goes up before the commit references it.
+// 3. LFS content goes up before the commit references it.
+void upload_lfs_content(HttpClient& http, LfsUploadRequest lfs, const CommitOptions& options,
+                        const std::vector<PreparedAdd>& adds) {
     std::vector<const UploadSource*> lfs_sources;
     for (const auto& add : adds)
         if (add.lfs && !add.ignored && !add.unchanged) lfs_sources.push_back(&add.source);
-    if (!lfs_sources.empty()) {
-        LfsUploadRequest lfs;
-        lfs.batch_url = config().endpoint + "/" + std::string(repo.url_prefix()) + percent_encode_path(repo.id) +
-                        ".git/info/lfs/objects/batch";
-        if (!options.create_pr) lfs.ref_name = revision;
-        lfs.max_in_flight = options.max_uploads_in_flight;
-        CommitProgress progress;
-        std::mutex progress_mutex;
-        auto report = [&] {
-            if (options.progress) options.progress(progress);
-        };
-        progress.files_total = lfs_sources.size();
-        for (const auto* source : lfs_sources) progress.bytes_total += source->size();
+    if (lfs_sources.empty()) return;
+    CommitProgress progress;
+    std::mutex progress_mutex;
+    auto report = [&] {
+        if (options.progress) options.progress(progress);
+    };
+    progress.files_total = lfs_sources.size();
+    for (const auto* source : lfs_sources) progress.bytes_total += source->size();
+    report();
+    lfs.on_sent = [&](uint64_t bytes) {
+        std::lock_guard lock(progress_mutex);
+        progress.bytes_uploaded += bytes;
         report();
-        lfs.on_sent = [&](uint64_t bytes) {
-            std::lock_guard lock(progress_mutex);
-            progress.bytes_uploaded += bytes;
-            report();
-        };
-        upload_lfs_objects(http_, lfs, lfs_sources);
-        progress.files_uploaded = progress.files_total;
-        progress.bytes_uploaded = progress.bytes_total;
-        report();
-    }
+    };
+    upload_lfs_objects(http, lfs, lfs_sources);
+    progress.files_uploaded = progress.files_total;
+    progress.bytes_uploaded = progress.bytes_total;
+    report();
+}
 
-    // 4. The NDJSON body: header, then one line per operation, in the caller's order.
+std::string lfs_line(const std::string& path, const std::string& sha256, uint64_t size) {
+    return ndjson_line("lfsFile", {{"path", path}, {"algo", "sha256"}, {"oid", sha256}, {"size", size}}).dump();
+}
+
+std::string regular_line(const std::string& path, const std::string& bytes) {
+    return ndjson_line("file", {{"path", path}, {"content", base64_encode(bytes)}, {"encoding", "base64"}}).dump();
+}
+
+// A copy re-references the LFS object, or re-sends a regular file's bytes.
+std::string copy_line(HfApi& api, const Repo& repo, const CommitOperationCopy& copy, const std::string& revision) {
+    std::string source_revision = copy.src_revision.value_or(revision);
+    auto infos = api.get_paths_info(repo, {normalise_path(copy.src_path_in_repo)}, false, source_revision);
+    const RepoFile* file = infos.empty() ? nullptr : std::get_if<RepoFile>(&infos.front());
+    if (file == nullptr) {
+        throw EntryNotFoundError(
+            ErrorDetails{404, "cannot copy missing file " + copy.src_path_in_repo, {}, api.config().endpoint + repo.api_path()});
+    }
+    std::string path = normalise_path(copy.path_in_repo);
+    if (file->lfs) return lfs_line(path, file->lfs->sha256, file->lfs->size);
+    return regular_line(path, api.download_file(repo, file->path, source_revision));
+}
+
+// 4. The NDJSON body: header, then one line per operation, in the caller's order.
+std::string commit_body(HfApi& api, const Repo& repo, const std::vector<CommitOperation>& operations,
+                        const std::vector<PreparedAdd>& adds, const CommitOptions& options) {
     nlohmann::json header = {{"summary", options.commit_message}, {"description", options.commit_description}};
     if (options.parent_commit) header["parentCommit"] = *options.parent_commit;
     std::string body = ndjson_line("header", header).dump() + "\n";
@@ -143,52 +149,65 @@ CommitInfo HfApi::create_commit(const Repo& repo, const std::vector<CommitOperat
             const PreparedAdd& add = adds[next_add++];
             if (add.ignored || add.unchanged) continue;
             std::string path = normalise_path(add.operation->path_in_repo);
-            if (add.lfs) {
-                body += ndjson_line("lfsFile", {{"path", path}, {"algo", "sha256"}, {"oid", add.source.sha256()},
-                                                {"size", add.source.size()}})
-                            .dump();
-            } else {
-                body += ndjson_line("file", {{"path", path}, {"content", base64_encode(add.source.read_all())},
-                                             {"encoding", "base64"}})
-                            .dump();
-            }
+            body += add.lfs ? lfs_line(path, add.source.sha256(), add.source.size())
+                            : regular_line(path, add.source.read_all());
         } else if (const auto* remove = std::get_if<CommitOperationDelete>(&operation)) {
-            std::string path = normalise_path(remove->path_in_repo);
-            if (remove->is_folder) {
-                body += ndjson_line("deletedFolder", {{"path", path}}).dump();
-            } else {
-                body += ndjson_line("deletedFile", {{"path", path}}).dump();
-            }
+            body += ndjson_line(remove->is_folder ? "deletedFolder" : "deletedFile",
+                                {{"path", normalise_path(remove->path_in_repo)}})
+                        .dump();
         } else {
-            // A copy re-references the LFS object, or re-sends a regular file's bytes.
-            const auto& copy = std::get<CommitOperationCopy>(operation);
-            std::string source_revision = copy.src_revision.value_or(revision);
-            auto infos = get_paths_info(repo, {normalise_path(copy.src_path_in_repo)}, false, source_revision);
-            const RepoFile* file = infos.empty() ? nullptr : std::get_if<RepoFile>(&infos.front());
-            if (file == nullptr) {
-                throw EntryNotFoundError(ErrorDetails{404, "cannot copy missing file " + copy.src_path_in_repo, {},
-                                                      api_url(repo)});
-            }
-            std::string path = normalise_path(copy.path_in_repo);
-            if (file->lfs) {
-                body += ndjson_line("lfsFile", {{"path", path}, {"algo", "sha256"}, {"oid", file->lfs->sha256},
-                                                {"size", file->lfs->size}})
-                            .dump();
-            } else {
-                std::string bytes = download_file(repo, file->path, source_revision);
-                body += ndjson_line("file", {{"path", path}, {"content", base64_encode(bytes)}, {"encoding", "base64"}})
-                            .dump();
-            }
+            body += copy_line(api, repo, std::get<CommitOperationCopy>(operation), options.revision);
         }
         body += "\n";
     }
+    return body;
+}
+
+}  // namespace
+
+std::vector<GitCommitInfo> HfApi::list_repo_commits(const Repo& repo, const std::optional<std::string>& revision,
+                                                    bool formatted) {
+    std::string url = api_url(repo, "/commits/" + percent_encode(revision.value_or("main")));
+    if (formatted) url += "?expand%5B%5D=formatted";
+    return PagedList<GitCommitInfo>(JsonPager(http_, url), &parse_git_commit).to_vector();
+}
+
+CommitInfo HfApi::create_commit(const Repo& repo, const std::vector<CommitOperation>& operations,
+                                const CommitOptions& options) {
+    // The steps: hash (1), preupload (2), LFS upload (3), the NDJSON body (4), the commit (5).
+    if (options.commit_message.empty()) throw std::invalid_argument("create_commit: commit_message is required");
+    const std::string& revision = options.revision;
+    const std::string pr_query = options.create_pr ? "?create_pr=1" : "";
+
+    std::vector<PreparedAdd> adds = hash_adds(operations);
+    std::string preupload_url = api_url(repo, "/preupload/" + percent_encode(revision) + pr_query);
+    std::string head_commit =
+        preupload([&](const nlohmann::json& body) { return send_json("POST", preupload_url, body); }, adds);
+    std::vector<std::string> ignored = ignored_paths(adds);
+    if (only_unchanged_adds(adds, operations) && !options.create_pr && !head_commit.empty()) {
+        // No empty commit: the answer is the current head.
+        CommitInfo info;
+        info.oid = head_commit;
+        info.commit_url = config().endpoint + "/" + std::string(repo.url_prefix()) + repo.id + "/commit/" + head_commit;
+        info.commit_message = options.commit_message;
+        info.commit_description = options.commit_description;
+        info.ignored = std::move(ignored);
+        return info;
+    }
+
+    LfsUploadRequest lfs;
+    lfs.batch_url = config().endpoint + "/" + std::string(repo.url_prefix()) + percent_encode_path(repo.id) +
+                    ".git/info/lfs/objects/batch";
+    if (!options.create_pr) lfs.ref_name = revision;
+    lfs.max_in_flight = options.max_uploads_in_flight;
+    upload_lfs_content(http_, std::move(lfs), options, adds);
 
     // 5. The commit itself is not blindly retried: a lost answer may hide a commit that exists.
     HttpRequest request;
     request.method = "POST";
     request.url = api_url(repo, "/commit/" + percent_encode(revision) + pr_query);
     request.headers.emplace_back("Content-Type", "application/x-ndjson");
-    request.body = std::move(body);
+    request.body = commit_body(*this, repo, operations, adds, options);
     request.idempotent = false;
     HttpResponse response = http_.send(request);
     expect_ok(response);

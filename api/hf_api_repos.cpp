@@ -8,9 +8,13 @@ namespace hubfs::api {
 
 namespace {
 
-std::string info_suffix(const std::optional<std::string>& revision, bool files_metadata) {
+std::string info_suffix(const std::optional<std::string>& revision, bool files_metadata,
+                        const std::vector<std::string>& expand) {
     std::string suffix = revision ? "/revision/" + percent_encode(*revision) : "";
-    if (files_metadata) suffix += "?blobs=true";
+    std::vector<std::pair<std::string, std::string>> query;
+    if (files_metadata) query.emplace_back("blobs", "true");
+    for (const auto& property : expand) query.emplace_back("expand", property);
+    if (!query.empty()) suffix += "?" + build_query(query);
     return suffix;
 }
 
@@ -23,18 +27,19 @@ void parse_info(const nlohmann::json& j, RepoInfo& out) { parse_repo_info(j, out
 
 template <class Info>
 Info HfApi::typed_repo_info(RepoType type, const std::string& repo_id, const std::optional<std::string>& revision,
-                            bool files_metadata) {
+                            bool files_metadata, const std::vector<std::string>& expand) {
     Repo repo(repo_id, type);
     nlohmann::json body;
-    get_json(api_url(repo, info_suffix(revision, files_metadata)), body);
+    get_json(api_url(repo, info_suffix(revision, files_metadata, expand)), body);
     Info info;
     info.type = type;
     parse_info(body, info);
     return info;
 }
 
-RepoInfo HfApi::repo_info(const Repo& repo, const std::optional<std::string>& revision, bool files_metadata) {
-    return typed_repo_info<RepoInfo>(repo.type, repo.id, revision, files_metadata);
+RepoInfo HfApi::repo_info(const Repo& repo, const std::optional<std::string>& revision, bool files_metadata,
+                          const std::vector<std::string>& expand) {
+    return typed_repo_info<RepoInfo>(repo.type, repo.id, revision, files_metadata, expand);
 }
 
 ModelInfo HfApi::model_info(const std::string& repo_id, const std::optional<std::string>& revision,

@@ -3,6 +3,7 @@
 // many ranged GETs at once on curl's multi interface.
 #pragma once
 
+#include "attempt_engine.hpp"
 #include "config.hpp"
 #include "connection_pool.hpp"
 #include "easy_transfer.hpp"
@@ -17,6 +18,8 @@
 #include <vector>
 
 namespace hubfs::api {
+
+class RangeReceiver;
 
 // One GET of download_all(): bytes [offset, offset + length) of `request.url` into `sink`.
 struct RangeDownload {
@@ -61,11 +64,15 @@ public:
 
 private:
     struct MultiJob;
+    class MultiRun;
 
-    HttpResponse send_with_retries(const HttpRequest& request, const ResponseSink& sink);
-    std::unique_ptr<EasyTransfer> follow_redirects(const HttpRequest& request, const ResponseSink& sink);
-    std::unique_ptr<EasyTransfer> start_transfer(const HttpRequest& request, const std::string& method,
-                                                 const std::string& url, bool send_body, const ResponseSink& sink);
+    // The attempt rules for `request` (throws OfflineError when offline).
+    AttemptEngine attempt_engine(const HttpRequest& request, bool resumable) const;
+    // send() and download(): one transfer at a time, hops and attempts as the engine decides;
+    // `receiver` (ranged GETs) asks each fresh attempt for the bytes still missing.
+    HttpResponse run(const HttpRequest& request, const ResponseSink& sink, RangeReceiver* receiver);
+    std::unique_ptr<EasyTransfer> start_transfer(const HttpRequest& request, const Hop& hop, const ResponseSink& sink,
+                                                 std::string range);
     void sleep_for(std::chrono::milliseconds delay) const;
     // The circuit breaker (config_.health): throws NetworkError if `url`'s host is taken as
     // down; else returns a token for report().
@@ -82,8 +89,5 @@ private:
     std::vector<CurlMulti> idle_multis_;
     std::atomic<bool> cancelled_{false};
 };
-
-// Transport errors after which a fresh attempt may succeed.
-bool is_transient_transport_error(CURLcode code);
 
 }  // namespace hubfs::api

@@ -13,6 +13,15 @@ std::string_view to_string(RepoType type) {
     return "model";
 }
 
+const char* type_plural(RepoType type) {
+    switch (type) {
+        case RepoType::model: return "models";
+        case RepoType::dataset: return "datasets";
+        case RepoType::space: return "spaces";
+    }
+    return "models";
+}
+
 std::optional<RepoType> repo_type_from_string(std::string_view text) {
     if (text == "model" || text == "models") return RepoType::model;
     if (text == "dataset" || text == "datasets") return RepoType::dataset;
@@ -20,7 +29,7 @@ std::optional<RepoType> repo_type_from_string(std::string_view text) {
     return std::nullopt;
 }
 
-std::string Repo::api_path() const { return "/api/" + std::string(to_string(type)) + "s/" + percent_encode_path(id); }
+std::string Repo::api_path() const { return std::string("/api/") + type_plural(type) + "/" + percent_encode_path(id); }
 
 std::string_view Repo::url_prefix() const {
     switch (type) {

@@ -10,7 +10,8 @@ namespace hubfs::api {
 enum class RepoType { model, dataset, space };
 
 std::string_view to_string(RepoType type);                    // "model"
-std::optional<RepoType> repo_type_from_string(std::string_view text);
+const char* type_plural(RepoType type);                       // "models": URL and mount folder names
+std::optional<RepoType> repo_type_from_string(std::string_view text);  // singular or plural
 
 struct Repo {
     std::string id;  // "namespace/name" (or a canonical "name")

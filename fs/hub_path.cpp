@@ -4,19 +4,9 @@
 
 namespace hubfs::fs {
 
-const char* type_plural(RepoType t) {
-    switch (t) {
-        case RepoType::model: return "models";
-        case RepoType::dataset: return "datasets";
-        case RepoType::space: return "spaces";
-    }
-    return "models";
-}
-
 std::optional<RepoType> type_from_plural(std::string_view s) {
-    if (s == "models") return RepoType::model;
-    if (s == "datasets") return RepoType::dataset;
-    if (s == "spaces") return RepoType::space;
+    auto type = api::repo_type_from_string(s);
+    if (type && s == type_plural(*type)) return type;
     return std::nullopt;
 }
 

@@ -5,9 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/errors.hpp"
-#include "api/hub_json.hpp"
 #include "api/paged_list.hpp"
-#include "api/repo.hpp"
 #include "api/url.hpp"
 #include "common/log.hpp"
 
@@ -19,14 +17,7 @@ constexpr auto kLocationLifetime = std::chrono::minutes(10);
 
 }  // namespace
 
-api::Repo api_repo(const RepoRef& repo) {
-    switch (repo.type) {
-        case RepoType::dataset: return api::Repo(repo.id, api::RepoType::dataset);
-        case RepoType::space: return api::Repo(repo.id, api::RepoType::space);
-        case RepoType::model: break;
-    }
-    return api::Repo(repo.id, api::RepoType::model);
-}
+api::Repo api_repo(const RepoRef& repo) { return api::Repo(repo.id, repo.type); }
 
 [[noreturn]] void rethrow_as_remote_error() {
     try {
@@ -56,13 +47,29 @@ api::Repo api_repo(const RepoRef& repo) {
     }
 }
 
+RemoteEntry remote_entry(const api::RepoTreeEntry& entry) {
+    RemoteEntry e;
+    const std::string& full = api::entry_path(entry);
+    e.name = full.substr(full.rfind('/') + 1);
+    if (const auto* folder = std::get_if<api::RepoFolder>(&entry)) {
+        e.is_dir = true;
+        e.oid = folder->tree_id;
+    } else {
+        const auto& file = std::get<api::RepoFile>(entry);
+        e.size = file.size;
+        e.oid = file.blob_id;
+        if (file.lfs) e.lfs_sha256 = file.lfs->sha256;
+    }
+    return e;
+}
+
 int64_t parse_hub_date(const std::string& iso) {
     std::tm tm{};
     if (iso.size() < 19 || !strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
     return static_cast<int64_t>(timegm(&tm));
 }
 
-HubRemote::HubRemote(api::HubConfig config) : http_(config), endpoint_(config.endpoint) {}
+HubRemote::HubRemote(api::HubConfig config) : api_(config), http_(api_.http()), endpoint_(config.endpoint) {}
 
 api::HttpRequest HubRemote::request(const std::string& url) const {
     api::HttpRequest r;
@@ -70,34 +77,25 @@ api::HttpRequest HubRemote::request(const std::string& url) const {
     return r;
 }
 
-std::string HubRemote::api_url(const RepoRef& repo) const { return endpoint_ + api_repo(repo).api_path(); }
-
 std::optional<api::User> HubRemote::verify_startup() {
     try {
-        if (http_.config().token) {
-            auto res = http_.send(request(endpoint_ + "/api/whoami-v2"));
-            if (res.status == 401)
-                throw std::runtime_error("the token was refused by " + endpoint_ + " (check --token-file or HF_TOKEN)");
-            return api::parse_user(nlohmann::json::parse(api::expect_ok(res).body));
-        } else {
-            api::expect_ok(http_.send(request(endpoint_ + "/api/models?limit=1")));
-            return std::nullopt;
-        }
+        if (http_.config().token) return api_.whoami();
+        api::expect_ok(http_.send(request(endpoint_ + "/api/models?limit=1")));
+        return std::nullopt;
     } catch (const api::HubError& e) {
+        if (e.status() == 401)
+            throw std::runtime_error("the token was refused by " + endpoint_ + " (check --token-file or HF_TOKEN)");
         throw std::runtime_error("cannot use " + endpoint_ + ": " + e.what());
-    } catch (const nlohmann::json::exception& e) {
-        throw std::runtime_error("cannot use " + endpoint_ + ": whoami: " + e.what());
     }
 }
 
 Revision HubRemote::resolve(const RepoRef& repo, const std::string& rev) {
     try {
-        std::string url = api_url(repo);
-        if (!rev.empty()) url += "/revision/" + api::percent_encode(rev);
-        url += "?expand=sha&expand=lastModified";
-        auto res = http_.send(request(url));
-        auto j = nlohmann::json::parse(api::expect_ok(res).body);
-        Revision out{j.at("sha").get<std::string>(), parse_hub_date(j.value("lastModified", ""))};
+        std::optional<std::string> revision;
+        if (!rev.empty()) revision = rev;
+        auto info = api_.repo_info(api_repo(repo), revision, false, {"sha", "lastModified"});
+        if (!info.sha) throw api::InvalidResponseError(api::ErrorDetails{0, "repo info without sha", {}, repo.key()});
+        Revision out{*info.sha, parse_hub_date(info.last_modified.value_or(""))};
         HUBFS_LOG(debug, "%s@%s is %s", repo.key().c_str(), rev.empty() ? "(default)" : rev.c_str(), out.commit.c_str());
         return out;
     } catch (...) {
@@ -108,21 +106,10 @@ Revision HubRemote::resolve(const RepoRef& repo, const std::string& rev) {
 std::vector<RemoteEntry> HubRemote::list_folder(const RepoRef& repo, const std::string& commit,
                                                 const std::string& path) {
     try {
-        std::string url = api_url(repo) + "/tree/" + commit;
-        if (!path.empty()) url += "/" + api::percent_encode_path(path);
-        url += "?recursive=false&expand=false";
+        auto listing = api_.list_repo_tree(
+            api_repo(repo), {.path_in_repo = path, .recursive = false, .expand = false, .revision = commit});
         std::vector<RemoteEntry> out;
-        api::JsonPager pages(http_, url);
-        while (auto j = pages.next()) {
-            RemoteEntry e;
-            std::string full = j->at("path").get<std::string>();
-            e.name = full.substr(full.rfind('/') + 1);
-            e.is_dir = j->at("type").get<std::string>() == "directory";
-            e.size = j->value("size", uint64_t(0));
-            e.oid = j->value("oid", "");
-            if (j->contains("lfs") && (*j)["lfs"].is_object()) e.lfs_sha256 = (*j)["lfs"].value("oid", "");
-            out.push_back(std::move(e));
-        }
+        while (auto entry = listing.next()) out.push_back(remote_entry(*entry));
         return out;
     } catch (...) {
         rethrow_as_remote_error();
@@ -133,17 +120,17 @@ std::optional<std::vector<RemoteEntry>> HubRemote::list_all_files(const RepoRef&
     // Repo info with blobs=true lists every file with its size and LFS id in one answer.
     constexpr size_t kMaxFiles = 200000;
     try {
-        auto res = http_.send(request(api_url(repo) + "/revision/" + commit + "?blobs=true"));
-        auto j = nlohmann::json::parse(api::expect_ok(res).body);
-        if (!j.contains("siblings") || !j["siblings"].is_array() || j["siblings"].size() > kMaxFiles) return std::nullopt;
+        api::RepoInfo info = api_.repo_info(api_repo(repo), commit, true);
+        auto siblings = info.raw.find("siblings");
+        if (siblings == info.raw.end() || !siblings->is_array() || info.siblings.size() > kMaxFiles) return std::nullopt;
         std::vector<RemoteEntry> out;
-        for (const auto& s : j["siblings"]) {
-            if (!s.contains("size")) return std::nullopt;  // blobs=true not honoured: no sizes
+        for (const auto& s : info.siblings) {
+            if (!s.size) return std::nullopt;  // blobs=true not honoured: no sizes
             RemoteEntry e;
-            e.name = s.at("rfilename").get<std::string>();
-            e.size = s.at("size").get<uint64_t>();
-            e.oid = s.value("blobId", "");
-            if (s.contains("lfs") && s["lfs"].is_object()) e.lfs_sha256 = s["lfs"].value("sha256", "");
+            e.name = s.rfilename;
+            e.size = *s.size;
+            e.oid = s.blob_id.value_or("");
+            if (s.lfs) e.lfs_sha256 = s.lfs->sha256;
             out.push_back(std::move(e));
         }
         return out;

@@ -1,6 +1,7 @@
-// The filesystem's Remote over the api/ HTTP client: revisions, folder listings, repo lists and
-// ranged reads. Remembers where an LFS file's bytes live (the storage host a resolve redirects
-// to) so that reads after the first go there directly: one request per range, not two.
+// The filesystem's Remote over api/HfApi: revisions and file lists (repo_info), folder listings
+// (list_repo_tree), repo lists and ranged reads (its HTTP client). Remembers where an LFS
+// file's bytes live (the storage host a resolve redirects to) so that reads after the first go
+// there directly: one request per range, not two.
 #pragma once
 
 #include <chrono>
@@ -10,9 +11,7 @@
 #include <string>
 
 #include "api/config.hpp"
-#include "api/http_client.hpp"
-#include "api/repo.hpp"
-#include "api/user.hpp"
+#include "api/hf_api.hpp"
 #include "remote.hpp"
 
 namespace hubfs::fs {
@@ -38,10 +37,10 @@ public:
     std::string file_url(const RepoRef& repo, const std::string& commit, const std::string& path) override;
 
 private:
-    std::string api_url(const RepoRef& repo) const;
     api::HttpRequest request(const std::string& url) const;
 
-    api::HttpClient http_;
+    api::HfApi api_;
+    api::HttpClient& http_;  // api_'s
     std::string endpoint_;
     struct Location {
         std::string url;
@@ -52,6 +51,9 @@ private:
 };
 
 api::Repo api_repo(const RepoRef& repo);
+
+// A tree listing's entry as the filesystem sees it.
+RemoteEntry remote_entry(const api::RepoTreeEntry& entry);
 
 // The one translation of api/ errors (the exception being handled) into RemoteError kinds.
 [[noreturn]] void rethrow_as_remote_error();

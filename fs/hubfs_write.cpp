@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "common/log.hpp"
+#include "common/write_all.hpp"
 #include "errno_map.hpp"
 #include "hubfs.hpp"
 
@@ -18,19 +19,6 @@ namespace hubfs::fs {
 namespace {
 
 [[noreturn]] void fail_errno(const std::string& what) { throw std::system_error(errno, std::generic_category(), what); }
-
-void write_all(int fd, const char* data, size_t size, off_t off) {
-    while (size > 0) {
-        ssize_t n = ::pwrite(fd, data, size, off);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            fail_errno("write staged file");
-        }
-        data += n;
-        size -= static_cast<size_t>(n);
-        off += n;
-    }
-}
 
 // Names the Hub would refuse in a commit are refused when made, so one never blocks the rest
 // of a commit. (A `.git` or `.cache` folder is allowed: it stays local, scratch_files.hpp.)
@@ -151,7 +139,7 @@ std::string HubFs::materialize(const RepoRef& repo, const Revision& base, const 
         if (e.size > cs) fetcher_.prefetch(src, 1, (e.size - 1) / cs);  // parallel ranged GETs
         for (uint64_t i = 0; i * cs < e.size; ++i) {
             auto chunk = fetcher_.get(src, i);
-            write_all(fd.get(), chunk->data(), chunk->size(), static_cast<off_t>(i * cs));
+            write_all(fd.get(), *chunk, i * cs, "write staged file");
         }
         return blob;
     } catch (...) {
@@ -456,7 +444,7 @@ void HubFs::write(fuse_req_t req, const char* buf, size_t size, off_t off, fuse_
         if (!f->branch) throw FsError(EBADF, "not open for writing");
         std::shared_lock gate(f->branch->gate);  // waits while a commit of the branch runs
         note_change(req, *f);
-        write_all(f->staged.get(), buf, size, off);
+        write_all(f->staged.get(), std::string_view(buf, size), static_cast<uint64_t>(off), "write staged file");
         fuse_reply_write(req, size);
     } catch (...) {
         fuse_reply_err(req, errno_from_current_exception("write"));

@@ -9,11 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "api/repo.hpp"
+
 namespace hubfs::fs {
 
-enum class RepoType { model, dataset, space };
-
-const char* type_plural(RepoType t);  // "models", "datasets", "spaces"
+// The Hub's repository kinds, one table for the client and the mount (api/repo.hpp).
+using RepoType = api::RepoType;
+using api::type_plural;  // "models", "datasets", "spaces"
 
 struct RepoRef {
     RepoType type = RepoType::model;

@@ -1,5 +1,7 @@
 #include "blob_file.hpp"
 
+#include "common/write_all.hpp"
+
 #include <cerrno>
 #include <fcntl.h>
 #include <string>
@@ -59,15 +61,7 @@ std::optional<BlobFile> BlobFile::open_for_read(const std::filesystem::path& pat
 }
 
 void BlobFile::write_all(std::string_view data, uint64_t offset) {
-    size_t done = 0;
-    while (done < data.size()) {
-        ssize_t n = ::pwrite(fd_.get(), data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw std::system_error(errno, std::generic_category(), "hubfs cache: pwrite");
-        }
-        done += static_cast<size_t>(n);
-    }
+    hubfs::write_all(fd_.get(), data, offset, "hubfs cache: pwrite");
 }
 
 void BlobFile::datasync() const {

@@ -13,7 +13,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 
@@ -62,16 +61,6 @@ private:
     int fd_;
 };
 
-std::string read_token_file(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw std::runtime_error("cannot read token file " + path);
-    std::string token;
-    std::getline(in, token);
-    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
-    if (token.empty()) throw std::runtime_error("token file " + path + " is empty");
-    return token;
-}
-
 void check_mountpoint(const std::string& mp, bool nonempty) {
     struct stat st {};
     if (::stat(mp.c_str(), &st) != 0) {
@@ -101,7 +90,10 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     api::HubConfig config = api::HubConfig::from_environment();
     if (o.endpoint) config.endpoint = *o.endpoint;
     while (!config.endpoint.empty() && config.endpoint.back() == '/') config.endpoint.pop_back();
-    if (o.token_file) config.token = read_token_file(*o.token_file);
+    if (o.token_file) {
+        config.token = api::read_token_file(*o.token_file);
+        if (!config.token) throw std::runtime_error("cannot read a token from " + *o.token_file + " (missing or empty)");
+    }
     config.offline = config.offline || o.offline;
     // A reader waits on these: fail within seconds when the Hub is down, not after minutes.
     config.retry.max_retries = 3;

@@ -1,0 +1,133 @@
+// ChunkFetcher against a fake Remote (no FUSE, no HTTP): one fetch per chunk however many
+// readers wait for it, and prefetch held to its memory budget.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "fake_remote.hpp"
+#include "fs/chunk_fetcher.hpp"
+
+using namespace hubfs::fs;
+using hubfs::fs::testing::FakeRemote;
+namespace stdfs = std::filesystem;
+
+namespace {
+
+constexpr uint32_t kChunk = 4096;
+
+struct TempCache {
+    stdfs::path dir;
+    hubfs::cache::Cache cache;
+    TempCache() : dir(make_dir()), cache(hubfs::cache::CacheOptions{.dir = dir, .chunk_size = kChunk}) {}
+    ~TempCache() { stdfs::remove_all(dir); }
+    static stdfs::path make_dir() {
+        char tmpl[] = "/tmp/hubfs-fetcher-XXXXXX";
+        return ::mkdtemp(tmpl);
+    }
+};
+
+std::string pattern(size_t size) {
+    std::string s(size, '\0');
+    for (size_t i = 0; i < size; ++i) s[i] = static_cast<char>('a' + (i * 7 + i / 4096) % 26);
+    return s;
+}
+
+FileSource file_of(FakeRemote& remote, const std::string& path, size_t size, char id_digit) {
+    remote.set_content(path, pattern(size));
+    FileSource src;
+    src.repo = RepoRef{RepoType::model, "ns/repo"};
+    src.commit = std::string(40, 'c');
+    src.path = path;
+    src.entry.name = path;
+    src.entry.size = size;
+    src.entry.oid = std::string(40, 'f');
+    src.entry.lfs_sha256 = std::string(64, id_digit);
+    return src;
+}
+
+FetcherOptions small_options() {
+    FetcherOptions o;
+    o.workers = 4;
+    o.cache_writers = 1;
+    o.max_request = kChunk;  // one chunk per request: each request is one visible read
+    return o;
+}
+
+}  // namespace
+
+TEST_CASE("single flight: readers of a chunk in flight wait for the one fetch") {
+    FakeRemote remote;
+    TempCache tc;
+    FileSource src = file_of(remote, "w.bin", 3 * kChunk, '1');
+    ChunkFetcher fetcher(remote, tc.cache, small_options());
+
+    remote.close_gate();
+    auto first = std::async(std::launch::async, [&] { return fetcher.get(src, 1); });
+    REQUIRE(remote.wait_for_reads(1));
+    // While the fetch hangs at the Hub, more readers come: a callback and a blocking reader.
+    std::promise<ChunkFetcher::Chunk> async_result;
+    fetcher.get_async(src, 1, [&](ChunkFetcher::Chunk c, std::exception_ptr) { async_result.set_value(c); });
+    auto async_future = async_result.get_future();
+    CHECK(async_future.wait_for(std::chrono::milliseconds(0)) == std::future_status::timeout);
+    auto second = std::async(std::launch::async, [&] { return fetcher.get(src, 1); });
+    remote.open_gate();
+
+    std::string expected = pattern(3 * kChunk).substr(kChunk, kChunk);
+    CHECK(*first.get() == expected);
+    CHECK(*second.get() == expected);
+    CHECK(*async_future.get() == expected);
+    auto reads = remote.reads();
+    REQUIRE(reads.size() == 1);
+    CHECK(reads[0].offset == kChunk);
+    CHECK(reads[0].length == kChunk);
+
+    // Later readers are served from memory or disk, without the Hub.
+    CHECK(*fetcher.get(src, 1) == expected);
+    CHECK(remote.reads().size() == 1);
+}
+
+TEST_CASE("the last chunk is short; a chunk past the end is empty") {
+    FakeRemote remote;
+    TempCache tc;
+    FileSource src = file_of(remote, "odd.bin", 2 * kChunk + 10, '2');
+    ChunkFetcher fetcher(remote, tc.cache, small_options());
+    CHECK(*fetcher.get(src, 2) == pattern(2 * kChunk + 10).substr(2 * kChunk));
+    REQUIRE(remote.reads().size() == 1);
+    CHECK(remote.reads()[0].length == 10);
+}
+
+TEST_CASE("prefetch stops at the memory budget and goes on once it is free") {
+    FakeRemote remote;
+    TempCache tc;
+    FileSource src = file_of(remote, "big.bin", 100 * kChunk, '3');
+    FetcherOptions options = small_options();
+    options.memory_budget = 3 * kChunk;
+    ChunkFetcher fetcher(remote, tc.cache, options);
+
+    remote.close_gate();
+    fetcher.prefetch(src, 0, 99);
+    REQUIRE(remote.wait_for_reads(3));
+    // With three chunks in flight the budget is spent: asking for more starts nothing.
+    fetcher.prefetch(src, 3, 99);
+    remote.open_gate();
+    for (uint64_t i = 0; i < 3; ++i) CHECK(*fetcher.get(src, i) == pattern(100 * kChunk).substr(i * kChunk, kChunk));
+    auto reads = remote.reads();
+    REQUIRE(reads.size() == 3);
+    uint64_t asked = 0;
+    for (const auto& r : reads) asked += r.length;
+    CHECK(asked == 3 * kChunk);
+
+    // The budget comes back as the fetches end; then prefetch goes on.
+    for (int i = 0; i < 200 && remote.reads().size() < 6; ++i) {
+        fetcher.prefetch(src, 3, 5);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK(remote.reads().size() == 6);
+    for (uint64_t i = 3; i < 6; ++i) CHECK(*fetcher.get(src, i) == pattern(100 * kChunk).substr(i * kChunk, kChunk));
+    CHECK(remote.reads().size() == 6);
+}

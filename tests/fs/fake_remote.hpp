@@ -1,0 +1,111 @@
+// A Remote in memory for tests of the fs/ core without FUSE or HTTP: revisions, folders and file
+// bytes set by the test, a count of every call, and a gate that holds reads until opened.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "fs/remote.hpp"
+
+namespace hubfs::fs::testing {
+
+class FakeRemote final : public Remote {
+public:
+    struct Read {
+        std::string path;
+        uint64_t offset = 0, length = 0;
+    };
+
+    // What the Hub knows; tests change these between calls.
+    void set_revision(const RepoRef& repo, const std::string& rev, Revision at) {
+        std::lock_guard lock(mutex_);
+        revisions_[repo.key() + "@" + rev] = at;
+    }
+    void set_files(const std::string& commit, std::vector<RemoteEntry> files) {
+        std::lock_guard lock(mutex_);
+        files_[commit] = std::move(files);
+    }
+    void set_content(const std::string& path, std::string bytes) {
+        std::lock_guard lock(mutex_);
+        contents_[path] = std::move(bytes);
+    }
+
+    // Reads wait while the gate is closed.
+    void close_gate() {
+        std::lock_guard lock(mutex_);
+        gate_open_ = false;
+    }
+    void open_gate() {
+        {
+            std::lock_guard lock(mutex_);
+            gate_open_ = true;
+        }
+        changed_.notify_all();
+    }
+    // Waits until `n` reads have started (true), or gives up after a bound for hangs.
+    bool wait_for_reads(size_t n) {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_for(lock, std::chrono::seconds(20), [&] { return reads_.size() >= n; });
+    }
+
+    size_t resolve_calls() const { return count(resolves_); }
+    size_t listing_calls() const { return count(listings_); }
+    std::vector<Read> reads() const {
+        std::lock_guard lock(mutex_);
+        return reads_;
+    }
+
+    Revision resolve(const RepoRef& repo, const std::string& rev) override {
+        std::lock_guard lock(mutex_);
+        ++resolves_;
+        auto it = revisions_.find(repo.key() + "@" + rev);
+        if (it == revisions_.end()) throw RemoteError(RemoteError::Kind::not_found, repo.key() + "@" + rev);
+        return it->second;
+    }
+    std::vector<RemoteEntry> list_folder(const RepoRef&, const std::string&, const std::string&) override {
+        throw RemoteError(RemoteError::Kind::other, "the fake lists whole commits only");
+    }
+    std::optional<std::vector<RemoteEntry>> list_all_files(const RepoRef&, const std::string& commit) override {
+        std::lock_guard lock(mutex_);
+        ++listings_;
+        auto it = files_.find(commit);
+        if (it == files_.end()) throw RemoteError(RemoteError::Kind::not_found, commit);
+        return it->second;
+    }
+    std::vector<std::string> list_repos(RepoType, const std::string&) override { return {}; }
+    void read_range(const RepoRef&, const std::string&, const std::string& path, const RemoteEntry&,
+                    uint64_t offset, uint64_t length, const std::function<void(const char*, size_t)>& sink) override {
+        std::string bytes;
+        {
+            std::unique_lock lock(mutex_);
+            reads_.push_back({path, offset, length});
+            changed_.notify_all();
+            changed_.wait(lock, [&] { return gate_open_; });
+            bytes = contents_.at(path).substr(offset, length);
+        }
+        sink(bytes.data(), bytes.size());
+    }
+    std::string file_url(const RepoRef& repo, const std::string& commit, const std::string& path) override {
+        return "fake://" + repo.key() + "/" + commit + "/" + path;
+    }
+
+private:
+    size_t count(const size_t& counter) const {
+        std::lock_guard lock(mutex_);
+        return counter;
+    }
+
+    mutable std::mutex mutex_;
+    std::condition_variable changed_;
+    std::map<std::string, Revision> revisions_;
+    std::map<std::string, std::vector<RemoteEntry>> files_;
+    std::map<std::string, std::string> contents_;
+    std::vector<Read> reads_;
+    size_t resolves_ = 0, listings_ = 0;
+    bool gate_open_ = true;
+};
+
+}  // namespace hubfs::fs::testing
