@@ -174,6 +174,9 @@ private:
     // (when the handle changed them, or `always` when the file has no seal yet).
     void seal_written(OpenFile& f, bool always);
     void flush(fuse_req_t req, fuse_file_info* fi);
+    // The node a new file `name` of `parent` is (create, mknod, symlink), once the name passes
+    // the checks every name made in a repository passes.
+    Node new_file_node(const Node& parent, const char* name);
     // A node made whole at once (mknod, symlink): `content` is its bytes (a symlink's target).
     void make_node(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev, const std::string& content);
     // Stages the bytes `path` will have when opened for writing (the caller holds the gate),

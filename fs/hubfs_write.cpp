@@ -314,17 +314,22 @@ void HubFs::stage_move(const Node& from_node, const BranchPtr& b, const std::str
     apply_remove(*b, from, folder, from_in_base);
 }
 
+Node HubFs::new_file_node(const Node& parent, const char* name) {
+    check_name(name);
+    if (parent.kind != NodeKind::repo_dir && parent.kind != NodeKind::folder) throw FsError(EPERM, "files live in repositories");
+    if (parent.kind == NodeKind::repo_dir && name == std::string(kControlFileName)) throw FsError(EEXIST, "control file");
+    Node n = parent;
+    n.kind = NodeKind::file;
+    n.path = join_path(parent.path, name);
+    return n;
+}
+
 void HubFs::create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
     auto p = inodes_.get(parent);
     if (!p) return (void)fuse_reply_err(req, ENOENT);
     try {
-        check_name(name);
-        if (p->kind != NodeKind::repo_dir && p->kind != NodeKind::folder) throw FsError(EPERM, "files live in repositories");
-        if (p->kind == NodeKind::repo_dir && name == std::string(kControlFileName)) throw FsError(EEXIST, "control file");
+        Node n = new_file_node(*p, name);
         auto b = writable_branch(*p);
-        Node n = *p;
-        n.kind = NodeKind::file;
-        n.path = join_path(p->path, name);
         auto f = std::make_unique<OpenFile>();
         bool made = false;
         {
@@ -368,13 +373,8 @@ void HubFs::make_node(fuse_req_t req, fuse_ino_t parent, const char* name, mode_
                       const std::string& content) {
     auto p = inodes_.get(parent);
     if (!p) return (void)fuse_reply_err(req, ENOENT);
-    check_name(name);
-    if (p->kind != NodeKind::repo_dir && p->kind != NodeKind::folder) throw FsError(EPERM, "files live in repositories");
-    if (p->kind == NodeKind::repo_dir && name == std::string(kControlFileName)) throw FsError(EEXIST, "control file");
+    Node n = new_file_node(*p, name);
     auto b = writable_branch(*p);
-    Node n = *p;
-    n.kind = NodeKind::file;
-    n.path = join_path(p->path, name);
     {
         std::shared_lock gate(b->gate);
         if (find(p->repo, branch_view(b), n.path)) throw FsError(EEXIST, n.path + " exists");
