@@ -385,7 +385,7 @@ void HubFs::make_node(fuse_req_t req, fuse_ino_t parent, const char* name, mode_
         try {
             UniqueFd fd(::open(writes_->staging.blob_path(blob).c_str(), O_WRONLY | O_CLOEXEC));
             if (!fd) fail_errno("open staged file");
-            write_all(fd.get(), content.data(), content.size(), 0);
+            write_all(fd.get(), content, 0, "write staged node");
             f.seal = writes_->staging.measure(blob);  // complete once made
         } catch (...) {
             writes_->staging.remove_blob(blob);
