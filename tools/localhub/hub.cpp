@@ -4,6 +4,7 @@
 #include <set>
 
 #include "api_support.hpp"
+#include "job_service.hpp"
 #include "url.hpp"
 
 namespace localhub {
@@ -89,6 +90,8 @@ void Hub::route_api(HttpRequest& req, HttpResponse& res, const Segments& seg) {
         if (seg[2] == "delete" && m == "DELETE") return delete_repo(req, res);
         if (seg[2] == "move" && m == "POST") return move_repo(req, res);
     }
+    // issue 16: Jobs (Spaces runtime and Inference Endpoints to follow here)
+    if (jobs_ && seg.size() >= 3 && (seg[1] == "jobs" || seg[1] == "scheduled-jobs")) return jobs_->handle(req, res, seg);
     if (seg.size() >= 2) {
         if (auto type = repo_type_from_plural(seg[1])) {
             if (seg.size() == 2 && m == "GET") return list_repos(req, res, *type);

@@ -18,6 +18,8 @@
 
 namespace localhub {
 
+class JobService;  // job_service.hpp (issue 16)
+
 struct HubOptions {
     uint64_t max_body = 1ull << 30;
     uint64_t multipart_threshold = 20ull << 20;
@@ -29,6 +31,7 @@ class Hub {
 public:
     Hub(RepoStore& repos, LfsStore& lfs, Access& access, const UrlSigner& signer, HubOptions options);
     void set_blob_url(std::string url) { options_.blob_url = std::move(url); }
+    void set_jobs(JobService* jobs) { jobs_ = jobs; }  // issue 16: /api/jobs, /api/scheduled-jobs
 
     void handle_api(HttpRequest& req, HttpResponse& res);
     void handle_blob(HttpRequest& req, HttpResponse& res);
@@ -96,6 +99,7 @@ private:
     Access& access_;
     const UrlSigner& signer_;
     HubOptions options_;
+    JobService* jobs_ = nullptr;  // issue 16
 };
 
 // Answers a single "Range: bytes=..." for a body of `total` bytes: sets status 200/206/416 and

@@ -8,6 +8,7 @@
 #include "access.hpp"
 #include "http_server.hpp"
 #include "hub.hpp"
+#include "job_service.hpp"
 #include "options.hpp"
 
 using namespace localhub;
@@ -44,6 +45,8 @@ int main(int argc, char** argv) {
         Hub hub(repos, lfs, access, signer,
                 HubOptions{opts.max_body, opts.multipart_threshold, opts.multipart_chunk, ""});
         if (opts.samples) hub.create_samples();
+        JobService jobs(std::filesystem::path(opts.data_dir) / "jobs", access, JobOptions{opts.job_minute_seconds, opts.job_timeout_s});
+        hub.set_jobs(&jobs);
 
         HttpServer api("api", [&](HttpRequest& q, HttpResponse& r) { hub.handle_api(q, r); }, opts.emulation, opts.limits, faults,
                        log);
@@ -74,6 +77,7 @@ int main(int argc, char** argv) {
             }
             break;
         }
+        jobs.stop_streams();
         api.stop();
         blob.stop();
     } catch (const std::exception& e) {

@@ -25,6 +25,8 @@ struct Options {
     uint64_t multipart_chunk = 8ull << 20;
     int url_lifetime_s = 3600;  // signed storage URLs
     bool samples = false;
+    int job_minute_seconds = 60;  // issue 16: real seconds per cron minute
+    int job_timeout_s = 1800;     // issue 16: a job's timeout when its spec gives none
 };
 
 // Throws std::invalid_argument with a message for the user; exits on --help.
