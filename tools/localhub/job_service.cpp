@@ -104,6 +104,8 @@ JobService::JobService(std::filesystem::path dir, const Access& access, JobOptio
     : dir_(std::move(dir)), access_(access), options_(options) {
     std::filesystem::create_directories(dir_ / "logs");
     load();
+    std::fprintf(stderr, "localhub: jobs run %s\n",
+                 jobs_isolated_from_network() ? "without network (own network namespace)" : "WITH network (no namespace allowed)");
     scheduler_ = std::thread([this] { scheduler_loop(); });
 }
 
