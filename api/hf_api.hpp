@@ -11,6 +11,7 @@
 #include "git_commit_info.hpp"
 #include "git_refs.hpp"
 #include "http_client.hpp"
+#include "job_info.hpp"
 #include "lfs_file_info.hpp"
 #include "paged_list.hpp"
 #include "repo.hpp"
@@ -146,7 +147,27 @@ public:
                                                             const std::optional<std::string>& revision = {});
     SafetensorsRepoMetadata get_safetensors_metadata(const Repo& repo, const std::optional<std::string>& revision = {});
 
+    // jobs (hf_api_jobs.cpp, issue 16); `ns` defaults to the token's user
+    JobInfo run_job(const JobSpec& spec, const std::optional<std::string>& ns = {});
+    JobInfo run_uv_job(const UvJobSpec& spec, const std::optional<std::string>& ns = {});
+    std::vector<JobInfo> list_jobs(const ListJobsOptions& options = {}, const std::optional<std::string>& ns = {});
+    JobInfo inspect_job(const std::string& job_id, const std::optional<std::string>& ns = {});
+    // Calls on_line per log line as the Hub streams it; returns when the stream ends (the job ended).
+    void fetch_job_logs(const std::string& job_id, const std::function<void(const JobLogLine&)>& on_line,
+                        const std::optional<std::string>& ns = {});
+    void cancel_job(const std::string& job_id, const std::optional<std::string>& ns = {});
+    ScheduledJobInfo create_scheduled_job(const JobSpec& spec, const std::string& schedule, bool suspend = false,
+                                          bool concurrency = false, const std::optional<std::string>& ns = {});
+    ScheduledJobInfo create_scheduled_uv_job(const UvJobSpec& spec, const std::string& schedule, bool suspend = false,
+                                             bool concurrency = false, const std::optional<std::string>& ns = {});
+    std::vector<ScheduledJobInfo> list_scheduled_jobs(const std::optional<std::string>& ns = {});
+    ScheduledJobInfo inspect_scheduled_job(const std::string& scheduled_job_id, const std::optional<std::string>& ns = {});
+    void suspend_scheduled_job(const std::string& scheduled_job_id, const std::optional<std::string>& ns = {});
+    void resume_scheduled_job(const std::string& scheduled_job_id, const std::optional<std::string>& ns = {});
+    void delete_scheduled_job(const std::string& scheduled_job_id, const std::optional<std::string>& ns = {});
+
 private:
+    std::string jobs_namespace(const std::optional<std::string>& ns);  // issue 16
     std::string api_url(const Repo& repo, const std::string& suffix = "") const;
     HttpResponse get_json(const std::string& url, nlohmann::json& out);
     HttpResponse send_json(const std::string& method, const std::string& url, const nlohmann::json& body,

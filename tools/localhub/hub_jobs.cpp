@@ -66,7 +66,7 @@ void JobService::stream_logs(HttpRequest& req, HttpResponse& res, const std::str
                 lock.lock();
             }
             if (job.finished || streams_stopped_) return true;
-            if (!changed_.wait_for(lock, std::chrono::seconds(30), [&] {
+            if (!changed_.wait_for(lock, std::chrono::seconds(10), [&] {
                     return streams_stopped_ || jobs_.at(id).finished || jobs_.at(id).logs.size() > sent;
                 })) {
                 lock.unlock();
