@@ -120,6 +120,7 @@ void Hub::route_repo_api(HttpRequest& req, HttpResponse& res, RepoType type, con
     bool writes = m != "GET" && m != "HEAD" && action != "paths-info" && action != "auth-check";
     // Preupload and commit with create_pr=1 only need read access (pull requests).
     if ((action == "preupload" || action == "commit") && truthy(req.param("create_pr"))) writes = false;
+    if (type == RepoType::space && action == "duplicate") writes = false;  // issue 16: needs read on the source only
     auto ctx = open_repo(req, id, writes);
 
     std::string rev;
@@ -167,6 +168,7 @@ void Hub::route_repo_api(HttpRequest& req, HttpResponse& res, RepoType type, con
         return super_squash(req, res, ctx, rev);
     }
     if (action == "settings" && m == "PUT") return update_settings(req, res, ctx);
+    if (space_api(req, res, ctx, action)) return;  // issue 16: Spaces runtime
     if (action == "auth-check" && m == "GET") {
         if (seg.size() > i + 1 && seg[i + 1] == "write" && !access_.can_write(ctx.caller, ctx.id))
             throw HubError(403, "You don't have the rights to write to " + ctx.id.id());

@@ -9,6 +9,7 @@
 #include "http_server.hpp"
 #include "hub.hpp"
 #include "job_service.hpp"
+#include "space_runtime.hpp"
 #include "options.hpp"
 
 using namespace localhub;
@@ -47,6 +48,8 @@ int main(int argc, char** argv) {
         if (opts.samples) hub.create_samples();
         JobService jobs(std::filesystem::path(opts.data_dir) / "jobs", access, JobOptions{opts.job_minute_seconds, opts.job_timeout_s});
         hub.set_jobs(&jobs);
+        SpaceRuntimes spaces(std::filesystem::path(opts.data_dir) / "spaces-runtime", opts.space_build_seconds);
+        hub.set_spaces(&spaces);
 
         HttpServer api("api", [&](HttpRequest& q, HttpResponse& r) { hub.handle_api(q, r); }, opts.emulation, opts.limits, faults,
                        log);
