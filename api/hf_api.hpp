@@ -12,6 +12,7 @@
 #include "git_refs.hpp"
 #include "http_client.hpp"
 #include "job_info.hpp"
+#include "space_runtime.hpp"
 #include "lfs_file_info.hpp"
 #include "paged_list.hpp"
 #include "repo.hpp"
@@ -166,7 +167,28 @@ public:
     void resume_scheduled_job(const std::string& scheduled_job_id, const std::optional<std::string>& ns = {});
     void delete_scheduled_job(const std::string& scheduled_job_id, const std::optional<std::string>& ns = {});
 
+    // Spaces runtime (hf_api_spaces.cpp, issue 16)
+    SpaceRuntime get_space_runtime(const std::string& repo_id);
+    SpaceRuntime restart_space(const std::string& repo_id, bool factory_reboot = false);
+    SpaceRuntime pause_space(const std::string& repo_id);
+    SpaceRuntime request_space_hardware(const std::string& repo_id, const std::string& hardware,
+                                        std::optional<int64_t> sleep_time = {});
+    SpaceRuntime set_space_sleep_time(const std::string& repo_id, int64_t sleep_time);  // -1: never sleep
+    SpaceRuntime request_space_storage(const std::string& repo_id, const std::string& storage);
+    SpaceRuntime delete_space_storage(const std::string& repo_id);
+    void add_space_secret(const std::string& repo_id, const std::string& key, const std::string& value,
+                          const std::optional<std::string>& description = {});
+    void delete_space_secret(const std::string& repo_id, const std::string& key);
+    std::map<std::string, SpaceVariable> get_space_variables(const std::string& repo_id);
+    std::map<std::string, SpaceVariable> add_space_variable(const std::string& repo_id, const std::string& key,
+                                                            const std::string& value,
+                                                            const std::optional<std::string>& description = {});
+    std::map<std::string, SpaceVariable> delete_space_variable(const std::string& repo_id, const std::string& key);
+    RepoUrl duplicate_space(const std::string& from_id, const DuplicateSpaceOptions& options = {});
+
 private:
+    SpaceRuntime space_runtime_call(const std::string& repo_id, const std::string& method, const std::string& suffix,
+                                    const std::optional<nlohmann::json>& body);  // issue 16
     std::string jobs_namespace(const std::optional<std::string>& ns);  // issue 16
     std::string api_url(const Repo& repo, const std::string& suffix = "") const;
     HttpResponse get_json(const std::string& url, nlohmann::json& out);
