@@ -4,6 +4,7 @@
 #include <set>
 
 #include "api_support.hpp"
+#include "endpoint_service.hpp"
 #include "job_service.hpp"
 #include "url.hpp"
 
@@ -68,6 +69,7 @@ void Hub::handle_api(HttpRequest& req, HttpResponse& res) {
     try {
         auto seg = split_path(req.raw_path);
         if (!seg) throw HubError(400, "malformed percent-encoding in URL");
+        if (endpoints_ && endpoints_->handle(req, res, *seg)) return;  // issue 16: Inference Endpoints
         if (!seg->empty() && (*seg)[0] == "api") route_api(req, res, *seg);
         else route_web(req, res, *seg);
     } catch (const HubError& e) {

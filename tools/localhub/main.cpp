@@ -8,6 +8,7 @@
 #include "access.hpp"
 #include "http_server.hpp"
 #include "hub.hpp"
+#include "endpoint_service.hpp"
 #include "job_service.hpp"
 #include "space_runtime.hpp"
 #include "options.hpp"
@@ -50,6 +51,9 @@ int main(int argc, char** argv) {
         hub.set_jobs(&jobs);
         SpaceRuntimes spaces(std::filesystem::path(opts.data_dir) / "spaces-runtime", opts.space_build_seconds);
         hub.set_spaces(&spaces);
+        EndpointService endpoints(std::filesystem::path(opts.data_dir) / "endpoints", access, repos, opts.endpoints_prefix,
+                                  opts.endpoint_step_seconds);
+        hub.set_endpoints(&endpoints);
 
         HttpServer api("api", [&](HttpRequest& q, HttpResponse& r) { hub.handle_api(q, r); }, opts.emulation, opts.limits, faults,
                        log);

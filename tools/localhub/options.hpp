@@ -27,6 +27,8 @@ struct Options {
     bool samples = false;
     int job_minute_seconds = 60;  // issue 16: real seconds per cron minute
     int job_timeout_s = 1800;     // issue 16: a job's timeout when its spec gives none
+    std::string endpoints_prefix = "/endpoints-api/v2";  // issue 16
+    int endpoint_step_seconds = 2;  // issue 16: pending -> initializing -> running steps
     int space_build_seconds = 5;  // issue 16: how long a Space stays BUILDING after a (re)start
 };
 
