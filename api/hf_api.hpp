@@ -11,6 +11,7 @@
 #include "git_commit_info.hpp"
 #include "git_refs.hpp"
 #include "http_client.hpp"
+#include "inference_endpoint.hpp"
 #include "job_info.hpp"
 #include "space_runtime.hpp"
 #include "lfs_file_info.hpp"
@@ -186,7 +187,27 @@ public:
     std::map<std::string, SpaceVariable> delete_space_variable(const std::string& repo_id, const std::string& key);
     RepoUrl duplicate_space(const std::string& from_id, const DuplicateSpaceOptions& options = {});
 
+    // Inference Endpoints (hf_api_endpoints.cpp, issue 16); `ns` defaults to the token's user
+    std::vector<InferenceEndpoint> list_inference_endpoints(const std::optional<std::string>& ns = {});
+    InferenceEndpoint get_inference_endpoint(const std::string& name, const std::optional<std::string>& ns = {});
+    InferenceEndpoint create_inference_endpoint(const InferenceEndpointSpec& spec, const std::optional<std::string>& ns = {});
+    InferenceEndpoint update_inference_endpoint(const std::string& name, const InferenceEndpointUpdate& update,
+                                                const std::optional<std::string>& ns = {});
+    InferenceEndpoint pause_inference_endpoint(const std::string& name, const std::optional<std::string>& ns = {});
+    InferenceEndpoint resume_inference_endpoint(const std::string& name, bool running_ok = true,
+                                                const std::optional<std::string>& ns = {});
+    InferenceEndpoint scale_to_zero_inference_endpoint(const std::string& name, const std::optional<std::string>& ns = {});
+    void delete_inference_endpoint(const std::string& name, const std::optional<std::string>& ns = {});
+    std::vector<std::string> list_inference_catalog();
+    InferenceEndpoint create_inference_endpoint_from_catalog(const std::string& repo_id,
+                                                             const std::optional<std::string>& name = {},
+                                                             const std::optional<std::string>& accelerator = {},
+                                                             const std::optional<std::string>& ns = {});
+
 private:
+    std::string endpoint_url(const std::string& ns, const std::string& name = "", const std::string& action = "");
+    InferenceEndpoint endpoint_call(const std::string& method, const std::string& url, const std::string& ns,
+                                    const std::optional<nlohmann::json>& body);  // issue 16
     SpaceRuntime space_runtime_call(const std::string& repo_id, const std::string& method, const std::string& suffix,
                                     const std::optional<nlohmann::json>& body);  // issue 16
     std::string jobs_namespace(const std::optional<std::string>& ns);  // issue 16
