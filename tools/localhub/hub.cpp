@@ -92,8 +92,12 @@ void Hub::route_api(HttpRequest& req, HttpResponse& res, const Segments& seg) {
         if (seg[2] == "delete" && m == "DELETE") return delete_repo(req, res);
         if (seg[2] == "move" && m == "POST") return move_repo(req, res);
     }
-    // issue 16: Jobs (Spaces runtime and Inference Endpoints to follow here)
+    // issue 16: Jobs; duplicating a Space needs read access to it only
     if (jobs_ && seg.size() >= 3 && (seg[1] == "jobs" || seg[1] == "scheduled-jobs")) return jobs_->handle(req, res, seg);
+    if (spaces_ && seg.size() == 5 && seg[1] == "spaces" && seg[4] == "duplicate" && m == "POST") {
+        auto ctx = open_repo(req, RepoId{RepoType::space, seg[2], seg[3]}, false);  // read on the source is enough
+        if (space_api(req, res, ctx, "duplicate")) return;
+    }
     if (seg.size() >= 2) {
         if (auto type = repo_type_from_plural(seg[1])) {
             if (seg.size() == 2 && m == "GET") return list_repos(req, res, *type);
@@ -122,7 +126,6 @@ void Hub::route_repo_api(HttpRequest& req, HttpResponse& res, RepoType type, con
     bool writes = m != "GET" && m != "HEAD" && action != "paths-info" && action != "auth-check";
     // Preupload and commit with create_pr=1 only need read access (pull requests).
     if ((action == "preupload" || action == "commit") && truthy(req.param("create_pr"))) writes = false;
-    if (type == RepoType::space && action == "duplicate") writes = false;  // issue 16: needs read on the source only
     auto ctx = open_repo(req, id, writes);
 
     std::string rev;
