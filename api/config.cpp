@@ -73,6 +73,7 @@ HubConfig HubConfig::from_environment(const EnvLookup& env) {
         config.endpoint = value;
     }
     if (auto url = non_empty(env, "HF_INFERENCE_ENDPOINTS_URL")) config.inference_endpoints_url = *url;
+    if (auto url = non_empty(env, "HF_INFERENCE_CATALOG_URL")) config.inference_catalog_url = *url;
     config.offline = is_truthy(env("HF_HUB_OFFLINE"));
 
     std::string home = hf_home(env);

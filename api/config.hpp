@@ -33,6 +33,7 @@ std::string default_user_agent();  // "hubfs/<version>"
 struct HubConfig {
     std::string endpoint = "https://huggingface.co";
     std::string inference_endpoints_url = "https://api.endpoints.huggingface.cloud/v2";
+    std::string inference_catalog_url = "https://endpoints.huggingface.co/api/catalog";  // HF_INFERENCE_CATALOG_URL
     // Never logged or printed.
     std::optional<std::string> token;
     bool offline = false;

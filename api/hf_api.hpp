@@ -12,6 +12,9 @@
 #include "git_commit_info.hpp"
 #include "git_refs.hpp"
 #include "http_client.hpp"
+#include "inference_endpoint.hpp"
+#include "job_info.hpp"
+#include "space_runtime.hpp"
 #include "lfs_file_info.hpp"
 #include "paged_list.hpp"
 #include "preupload_info.hpp"
@@ -176,7 +179,68 @@ public:
                                                             const std::optional<std::string>& revision = {});
     SafetensorsRepoMetadata get_safetensors_metadata(const Repo& repo, const std::optional<std::string>& revision = {});
 
+    // jobs (hf_api_jobs.cpp, issue 16); `ns` defaults to the token's user
+    JobInfo run_job(const JobSpec& spec, const std::optional<std::string>& ns = {});
+    JobInfo run_uv_job(const UvJobSpec& spec, const std::optional<std::string>& ns = {});
+    std::vector<JobInfo> list_jobs(const ListJobsOptions& options = {}, const std::optional<std::string>& ns = {});
+    JobInfo inspect_job(const std::string& job_id, const std::optional<std::string>& ns = {});
+    // Calls on_line per log line as the Hub streams it; returns when the stream ends (the job ended).
+    void fetch_job_logs(const std::string& job_id, const std::function<void(const JobLogLine&)>& on_line,
+                        const std::optional<std::string>& ns = {});
+    void cancel_job(const std::string& job_id, const std::optional<std::string>& ns = {});
+    ScheduledJobInfo create_scheduled_job(const JobSpec& spec, const std::string& schedule, bool suspend = false,
+                                          bool concurrency = false, const std::optional<std::string>& ns = {});
+    ScheduledJobInfo create_scheduled_uv_job(const UvJobSpec& spec, const std::string& schedule, bool suspend = false,
+                                             bool concurrency = false, const std::optional<std::string>& ns = {});
+    std::vector<ScheduledJobInfo> list_scheduled_jobs(const std::optional<std::string>& ns = {});
+    ScheduledJobInfo inspect_scheduled_job(const std::string& scheduled_job_id, const std::optional<std::string>& ns = {});
+    void suspend_scheduled_job(const std::string& scheduled_job_id, const std::optional<std::string>& ns = {});
+    void resume_scheduled_job(const std::string& scheduled_job_id, const std::optional<std::string>& ns = {});
+    void delete_scheduled_job(const std::string& scheduled_job_id, const std::optional<std::string>& ns = {});
+
+    // Spaces runtime (hf_api_spaces.cpp, issue 16)
+    SpaceRuntime get_space_runtime(const std::string& repo_id);
+    SpaceRuntime restart_space(const std::string& repo_id, bool factory_reboot = false);
+    SpaceRuntime pause_space(const std::string& repo_id);
+    SpaceRuntime request_space_hardware(const std::string& repo_id, const std::string& hardware,
+                                        std::optional<int64_t> sleep_time = {});
+    SpaceRuntime set_space_sleep_time(const std::string& repo_id, int64_t sleep_time);  // -1: never sleep
+    SpaceRuntime request_space_storage(const std::string& repo_id, const std::string& storage);
+    SpaceRuntime delete_space_storage(const std::string& repo_id);
+    void add_space_secret(const std::string& repo_id, const std::string& key, const std::string& value,
+                          const std::optional<std::string>& description = {});
+    void delete_space_secret(const std::string& repo_id, const std::string& key);
+    std::map<std::string, SpaceVariable> get_space_variables(const std::string& repo_id);
+    std::map<std::string, SpaceVariable> add_space_variable(const std::string& repo_id, const std::string& key,
+                                                            const std::string& value,
+                                                            const std::optional<std::string>& description = {});
+    std::map<std::string, SpaceVariable> delete_space_variable(const std::string& repo_id, const std::string& key);
+    RepoUrl duplicate_space(const std::string& from_id, const DuplicateSpaceOptions& options = {});
+
+    // Inference Endpoints (hf_api_endpoints.cpp, issue 16); `ns` defaults to the token's user
+    std::vector<InferenceEndpoint> list_inference_endpoints(const std::optional<std::string>& ns = {});
+    InferenceEndpoint get_inference_endpoint(const std::string& name, const std::optional<std::string>& ns = {});
+    InferenceEndpoint create_inference_endpoint(const InferenceEndpointSpec& spec, const std::optional<std::string>& ns = {});
+    InferenceEndpoint update_inference_endpoint(const std::string& name, const InferenceEndpointUpdate& update,
+                                                const std::optional<std::string>& ns = {});
+    InferenceEndpoint pause_inference_endpoint(const std::string& name, const std::optional<std::string>& ns = {});
+    InferenceEndpoint resume_inference_endpoint(const std::string& name, bool running_ok = true,
+                                                const std::optional<std::string>& ns = {});
+    InferenceEndpoint scale_to_zero_inference_endpoint(const std::string& name, const std::optional<std::string>& ns = {});
+    void delete_inference_endpoint(const std::string& name, const std::optional<std::string>& ns = {});
+    std::vector<std::string> list_inference_catalog();
+    InferenceEndpoint create_inference_endpoint_from_catalog(const std::string& repo_id,
+                                                             const std::optional<std::string>& name = {},
+                                                             const std::optional<std::string>& accelerator = {},
+                                                             const std::optional<std::string>& ns = {});
+
 private:
+    std::string endpoint_url(const std::string& ns, const std::string& name = "", const std::string& action = "");
+    InferenceEndpoint endpoint_call(const std::string& method, const std::string& url, const std::string& ns,
+                                    const std::optional<nlohmann::json>& body);  // issue 16
+    SpaceRuntime space_runtime_call(const std::string& repo_id, const std::string& method, const std::string& suffix,
+                                    const std::optional<nlohmann::json>& body);  // issue 16
+    std::string jobs_namespace(const std::optional<std::string>& ns);  // issue 16
     std::string api_url(const Repo& repo, const std::string& suffix = "") const;
     HttpResponse get_json(const std::string& url, nlohmann::json& out);
     HttpResponse send_json(const std::string& method, const std::string& url, const nlohmann::json& body,

@@ -52,6 +52,7 @@ struct FileRegion {
 struct StreamBody {
     uint64_t length = 0;
     std::function<bool(const std::function<bool(const char*, size_t)>& sink)> produce;
+    bool until_close = false;  // length unknown (a log followed live): no Content-Length, the connection closes at the end
 };
 
 struct HttpResponse {

@@ -552,11 +552,12 @@ void HttpServer::serve(int fd) {
         }
         if (!res.file) body_len = res.stream ? res.stream->length : res.body.size();
         bool head_only = req.method == "HEAD";
-        bool keep = conn.ready_for_next() && !stopping_;
+        bool until_close = res.stream && res.stream->until_close;
+        bool keep = conn.ready_for_next() && !stopping_ && !until_close;
 
         std::string head = "HTTP/1.1 " + std::to_string(res.status) + " " + std::string(reason_phrase(res.status)) + "\r\n";
         for (const auto& [k, v] : res.headers) head += k + ": " + v + "\r\n";
-        if (res.header("Content-Length").empty()) head += "Content-Length: " + std::to_string(body_len) + "\r\n";
+        if (res.header("Content-Length").empty() && !until_close) head += "Content-Length: " + std::to_string(body_len) + "\r\n";
         head += keep ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
 
         BodyPlan plan = faultable && !head_only ? faults_.draw_body(listener_, req.method, res.status) : BodyPlan{};

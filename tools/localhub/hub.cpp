@@ -4,6 +4,8 @@
 #include <set>
 
 #include "api_support.hpp"
+#include "endpoint_service.hpp"
+#include "job_service.hpp"
 #include "url.hpp"
 
 namespace localhub {
@@ -67,6 +69,7 @@ void Hub::handle_api(HttpRequest& req, HttpResponse& res) {
     try {
         auto seg = split_path(req.raw_path);
         if (!seg) throw HubError(400, "malformed percent-encoding in URL");
+        if (endpoints_ && endpoints_->handle(req, res, *seg)) return;  // issue 16: Inference Endpoints
         if (!seg->empty() && (*seg)[0] == "api") route_api(req, res, *seg);
         else route_web(req, res, *seg);
     } catch (const HubError& e) {
@@ -88,6 +91,12 @@ void Hub::route_api(HttpRequest& req, HttpResponse& res, const Segments& seg) {
         if (seg[2] == "create" && m == "POST") return create_repo(req, res);
         if (seg[2] == "delete" && m == "DELETE") return delete_repo(req, res);
         if (seg[2] == "move" && m == "POST") return move_repo(req, res);
+    }
+    // issue 16: Jobs; duplicating a Space needs read access to it only
+    if (jobs_ && seg.size() >= 3 && (seg[1] == "jobs" || seg[1] == "scheduled-jobs")) return jobs_->handle(req, res, seg);
+    if (spaces_ && seg.size() == 5 && seg[1] == "spaces" && seg[4] == "duplicate" && m == "POST") {
+        auto ctx = open_repo(req, RepoId{RepoType::space, seg[2], seg[3]}, false);  // read on the source is enough
+        if (space_api(req, res, ctx, "duplicate")) return;
     }
     if (seg.size() >= 2) {
         if (auto type = repo_type_from_plural(seg[1])) {
@@ -171,6 +180,7 @@ void Hub::route_repo_api(HttpRequest& req, HttpResponse& res, RepoType type, con
     }
     if (action == "discussions") return discussions(req, res, ctx, seg, i + 1);
     if (action == "settings" && m == "PUT") return update_settings(req, res, ctx);
+    if (space_api(req, res, ctx, action)) return;  // issue 16: Spaces runtime
     if (action == "auth-check" && m == "GET") {
         if (seg.size() > i + 1 && seg[i + 1] == "write" && !access_.can_write(ctx.caller, ctx.id))
             throw HubError(403, "You don't have the rights to write to " + ctx.id.id());

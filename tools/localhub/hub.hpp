@@ -18,6 +18,10 @@
 
 namespace localhub {
 
+class JobService;     // job_service.hpp (issue 16)
+class SpaceRuntimes;  // space_runtime.hpp (issue 16)
+class EndpointService;  // endpoint_service.hpp (issue 16)
+
 struct HubOptions {
     uint64_t max_body = 1ull << 30;
     uint64_t multipart_threshold = 20ull << 20;
@@ -29,6 +33,9 @@ class Hub {
 public:
     Hub(RepoStore& repos, LfsStore& lfs, Access& access, const UrlSigner& signer, HubOptions options);
     void set_blob_url(std::string url) { options_.blob_url = std::move(url); }
+    void set_jobs(JobService* jobs) { jobs_ = jobs; }  // issue 16: /api/jobs, /api/scheduled-jobs
+    void set_spaces(SpaceRuntimes* spaces) { spaces_ = spaces; }  // issue 16: /api/spaces/{id}/runtime...
+    void set_endpoints(EndpointService* endpoints) { endpoints_ = endpoints; }  // issue 16
 
     void handle_api(HttpRequest& req, HttpResponse& res);
     void handle_blob(HttpRequest& req, HttpResponse& res);
@@ -115,6 +122,12 @@ private:
     Access& access_;
     const UrlSigner& signer_;
     HubOptions options_;
+    JobService* jobs_ = nullptr;  // issue 16
+    SpaceRuntimes* spaces_ = nullptr;  // issue 16
+    EndpointService* endpoints_ = nullptr;  // issue 16
+    // hub_spaces.cpp (issue 16): false when the action is not a Spaces runtime one
+    bool space_api(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const std::string& action);
+    std::optional<std::string> space_runtime_error(const RepoContext& ctx) const;
 };
 
 // Answers a single "Range: bytes=..." for a body of `total` bytes: sets status 200/206/416 and

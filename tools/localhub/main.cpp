@@ -8,6 +8,9 @@
 #include "access.hpp"
 #include "http_server.hpp"
 #include "hub.hpp"
+#include "endpoint_service.hpp"
+#include "job_service.hpp"
+#include "space_runtime.hpp"
 #include "options.hpp"
 
 using namespace localhub;
@@ -44,6 +47,13 @@ int main(int argc, char** argv) {
         Hub hub(repos, lfs, access, signer,
                 HubOptions{opts.max_body, opts.multipart_threshold, opts.multipart_chunk, ""});
         if (opts.samples) hub.create_samples();
+        JobService jobs(std::filesystem::path(opts.data_dir) / "jobs", access, JobOptions{opts.job_minute_seconds, opts.job_timeout_s});
+        hub.set_jobs(&jobs);
+        SpaceRuntimes spaces(std::filesystem::path(opts.data_dir) / "spaces-runtime", opts.space_build_seconds);
+        hub.set_spaces(&spaces);
+        EndpointService endpoints(std::filesystem::path(opts.data_dir) / "endpoints", access, repos, opts.endpoints_prefix,
+                                  opts.endpoint_step_seconds);
+        hub.set_endpoints(&endpoints);
 
         HttpServer api("api", [&](HttpRequest& q, HttpResponse& r) { hub.handle_api(q, r); }, opts.emulation, opts.limits, faults,
                        log);
@@ -74,6 +84,7 @@ int main(int argc, char** argv) {
             }
             break;
         }
+        jobs.stop_streams();
         api.stop();
         blob.stop();
     } catch (const std::exception& e) {

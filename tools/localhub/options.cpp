@@ -25,6 +25,11 @@ A Hugging Face Hub compatible server: repositories are bare git repositories in 
                               close=1,close-after=N; host=api|blob; armed=0|1 (SIGUSR1 arms, SIGUSR2 disarms)
   --fault-paths REGEX         faults apply only to requests whose path matches (POSIX extended regex)
   --max-body BYTES            largest API request body (default 1 GiB)
+  --job-minute-seconds N      real seconds a cron minute of a scheduled job lasts (default 60)
+  --endpoints-prefix PATH     where the Inference Endpoints API is served (default /endpoints-api/v2)
+  --endpoint-step-seconds S   each step of pending -> initializing -> running (default 2)
+  --space-build-seconds S     how long a Space stays BUILDING after a (re)start (default 5)
+  --job-timeout SECONDS       a job's timeout when its spec sets none (default 1800)
   --multipart-threshold BYTES LFS objects this big get multipart uploads (default 20 MiB)
   --multipart-chunk BYTES     multipart part size (default 8 MiB)
   --max-connections N         open connections per listener (default 512); more get 503
@@ -87,6 +92,11 @@ Options parse_options(int argc, char** argv) {
         else if (flag == "--idle-timeout") o.limits.idle_timeout_s = seconds(flag, v);
         else if (flag == "--url-lifetime") o.url_lifetime_s = seconds(flag, v);
         else if (flag == "--send-timeout") o.limits.send_timeout_s = seconds(flag, v);
+        else if (flag == "--job-minute-seconds") o.job_minute_seconds = std::max<int>(1, static_cast<int>(to_number(flag, v)));
+        else if (flag == "--endpoints-prefix") o.endpoints_prefix = v;
+        else if (flag == "--endpoint-step-seconds") o.endpoint_step_seconds = static_cast<int>(to_number(flag, v));
+        else if (flag == "--space-build-seconds") o.space_build_seconds = static_cast<int>(to_number(flag, v));
+        else if (flag == "--job-timeout") o.job_timeout_s = std::max<int>(1, static_cast<int>(to_number(flag, v)));
         else if (flag == "--max-body") o.max_body = to_number(flag, v);
         else if (flag == "--multipart-threshold") o.multipart_threshold = to_number(flag, v);
         else if (flag == "--multipart-chunk") o.multipart_chunk = std::max<uint64_t>(1, to_number(flag, v));

@@ -25,6 +25,11 @@ struct Options {
     uint64_t multipart_chunk = 8ull << 20;
     int url_lifetime_s = 3600;  // signed storage URLs
     bool samples = false;
+    int job_minute_seconds = 60;  // issue 16: real seconds per cron minute
+    int job_timeout_s = 1800;     // issue 16: a job's timeout when its spec gives none
+    std::string endpoints_prefix = "/endpoints-api/v2";  // issue 16
+    int endpoint_step_seconds = 2;  // issue 16: pending -> initializing -> running steps
+    int space_build_seconds = 5;  // issue 16: how long a Space stays BUILDING after a (re)start
 };
 
 // Throws std::invalid_argument with a message for the user; exits on --help.
