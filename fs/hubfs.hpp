@@ -24,6 +24,7 @@
 #include "inode_table.hpp"
 #include "kernel_invalidator.hpp"
 #include "local_attrs.hpp"
+#include "parked_requests.hpp"
 #include "pending_read.hpp"
 #include "staging_area.hpp"
 #include "common/unique_fd.hpp"
@@ -60,10 +61,12 @@ public:
     void attach_session(fuse_session* se) { invalidator_.attach(se); }
     void detach_session() {
         pending_.abandon_all();  // no reply may reach a session that is gone
+        parked_.abandon_all();
         invalidator_.detach();
     }
 
-    size_t pending_reads() { return pending_.size(); }  // reads answered when a fetch lands
+    // Reads answered when a fetch lands, and metadata requests waiting for the Hub.
+    size_t pending_reads() { return pending_.size() + parked_.size(); }
 
     void init(fuse_conn_info* conn);
     void lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
@@ -206,6 +209,7 @@ private:
     LocalAttrs local_attrs_;        // modes, owners, times: kept for this mount only
     KernelInvalidator invalidator_;
     PendingReads pending_;
+    ParkedRequests parked_;  // last member: its threads are joined first, while the rest is alive
 };
 
 }  // namespace hubfs::fs
