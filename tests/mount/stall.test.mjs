@@ -149,8 +149,9 @@ test("a stalled Hub: cold lookups and listings hold no FUSE thread; cached files
   const { client } = await fillRepo(hub);
   // Commits this mount never saw: each `r@SHA` is a name to resolve and a tree to list.
   const NCOLD = 32, NSTAT = 24;  // more stats than the mount's 16 FUSE threads
+  const KILLED = NCOLD + NSTAT;    // one more, for a caller killed while its lookup waits
   const shas = [];
-  for (let i = 0; i < NCOLD + NSTAT; i++) {
+  for (let i = 0; i <= KILLED; i++) {
     const c = await client.commit("alice/r", [{ path: `cold/c${i}.txt`, data: Buffer.from(`cold ${i}\n`) }], { summary: `cold ${i}` });
     shas.push(c.commitOid);
   }
@@ -171,6 +172,8 @@ test("a stalled Hub: cold lookups and listings hold no FUSE thread; cached files
     const cold = [];
     for (let i = 0; i < NCOLD; i++) cold.push(runAsync(`ls ${at(i)}/cold`, 120));
     for (let i = NCOLD; i < NCOLD + NSTAT; i++) cold.push(runAsync(`stat ${at(i)}/config.json`, 120));
+    const victim = spawn("ls", [`${at(KILLED)}/cold`], { stdio: "ignore" });
+    const exited = new Promise((r) => victim.on("exit", () => r(Date.now())));
     await sleep(1500);
     for (const cmd of [`cat ${dir}/config.json`, `ls ${dir}/data`, `stat ${dir}/data/f05.txt`, `ls -l ${dir}`]) {
       const r = run(cmd, 30);
@@ -178,6 +181,13 @@ test("a stalled Hub: cold lookups and listings hold no FUSE thread; cached files
       t.diagnostic(`${cmd.split(" ")[0]} ${cmd.split("/").pop()}: ${r.ms} ms`);
       assert.ok(r.ms < 2000, `${cmd} answered in ${r.ms} ms while cold lookups and listings were stuck`);
     }
+    // A caller killed while its lookup waits for the Hub exits at once (EINTR), not when the fetch ends.
+    const killedAt = Date.now();
+    victim.kill("SIGKILL");
+    const gone = await Promise.race([exited, sleep(20000).then(() => 0)]);
+    assert.ok(gone, "the killed caller exited");
+    t.diagnostic(`killed caller exited after ${gone - killedAt} ms`);
+    assert.ok(gone - killedAt < 2000, `the killed caller took ${gone - killedAt} ms to exit`);
     const results = await Promise.all(cold);
     results.forEach((r, i) => r.status === 0 && t.diagnostic(`#${i} succeeded after ${r.ms} ms`));
     for (const r of results) {
