@@ -152,6 +152,10 @@ HttpResponse HttpClient::download(const HttpRequest& request, uint64_t offset, s
     ResponseSink on_chunk = [&receiver](long status, const HeaderMap& headers, std::string_view chunk) {
         receiver.receive(status, headers, chunk);
     };
+    // Drops after a mere trickle (a body that stops every few bytes, or crawls below the low
+    // speed limit) count against the retry budget: they must end in an error, not resume for hours.
+    constexpr uint64_t kSubstantialProgress = 64 * 1024;
+    int thin_drops = 0;
     while (true) {
         HttpRequest ranged = request;
         ranged.method = "GET";
@@ -163,8 +167,11 @@ HttpResponse HttpClient::download(const HttpRequest& request, uint64_t offset, s
         } catch (const NetworkError&) {
             // A drop after new bytes resumes at once from the next byte; a failure without
             // progress has already spent send_with_retries' budget.
-            if (receiver.done() > before) continue;
-            throw;
+            uint64_t got = receiver.done() - before;
+            if (got == 0) throw;
+            if (got >= kSubstantialProgress) thin_drops = 0;
+            else if (++thin_drops > config_.retry.max_retries) throw;
+            continue;
         }
     }
 }
