@@ -55,8 +55,13 @@ void ParkedRequests::answer(fuse_req_t req, uint64_t id, const Reply& reply) {
     std::lock_guard lock(mutex_);
     auto it = parked_.find(req);
     if (it == parked_.end() || it->second.id != id) return;  // answered already (interrupted)
+    std::string what = std::move(it->second.what);
     parked_.erase(it);
-    reply(req);
+    try {
+        reply(req);
+    } catch (...) {  // before its fuse_reply (an allocation): nothing was sent yet
+        fuse_reply_err(req, errno_from_current_exception(what));
+    }
 }
 
 void ParkedRequests::on_interrupt(fuse_req_t req, void* self) {
