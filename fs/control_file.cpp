@@ -1,6 +1,7 @@
 // A branch's control file, .hubfs-commit: reading it tells what is staged and how commits go;
 // writing a line to it sets the next commit's message or commits, to the branch, a new pull
-// request or a new branch. The format is in the README.
+// request or a new branch. The format is in the README. Also: control nodes as the framework's
+// files and folders (control/control_entry.hpp), for the FUSE operations.
 #include <sstream>
 
 #include "common/log.hpp"
@@ -40,7 +41,7 @@ std::string HubFs::control_text(const Node& node) {
     std::string local;
     for (const auto& [path, f] : c.files) {
         if (!f.dirty) continue;
-        if (std::string why = writes_->committer.scratch().reason(path); !why.empty()) {
+        if (std::string why = writes_->committer.scratch().reason(path, f); !why.empty()) {
             std::error_code ec;
             uint64_t size = f.is_copy() ? f.source.size : std::filesystem::file_size(writes_->staging.blob_path(f.blob), ec);
             local += "  local " + path + " " + std::to_string(size) + " (" + why + ")\n";
@@ -117,18 +118,67 @@ void HubFs::forget_in_kernel(const Node& repo_node, const std::vector<std::strin
     }
 }
 
+ControlFile HubFs::control_file(const Node& node) {
+    if (node.kind == NodeKind::area_file) {
+        auto entry = control_areas_.find(node.path);
+        if (!entry || !std::holds_alternative<ControlFile>(*entry)) throw FsError(ENOENT, node.path + " is gone");
+        return std::get<ControlFile>(std::move(*entry));
+    }
+    if (node.kind != NodeKind::control) throw FsError(EINVAL, "not a control file");
+    ControlFile f;
+    f.mode = 0644;
+    f.render = [this, node] { return control_text(node); };
+    f.act = [this, node](std::string_view text) {
+        for (size_t start = 0; start < text.size();) {  // one command a line
+            size_t end = text.find('\n', start);
+            if (end == std::string_view::npos) end = text.size();
+            std::string line(text.substr(start, end - start));
+            if (!line.empty()) control_command(node, line);
+            start = end + 1;
+        }
+    };
+    f.check_write = [this, node] { writable_branch(node); };  // EROFS for what is not a branch
+    return f;
+}
+
+ControlFolder HubFs::area_folder(const Node& node) {
+    auto entry = control_areas_.find(node.path);
+    if (!entry || !std::holds_alternative<ControlFolder>(*entry)) throw FsError(ENOENT, node.path + " is gone");
+    return std::get<ControlFolder>(std::move(*entry));
+}
+
+void HubFs::remove_in_area(fuse_req_t req, const Node& folder, const std::string& name) {
+    ControlFolder f = area_folder(folder);
+    if (!f.child || !f.child(name)) throw FsError(ENOENT, join_path(folder.path, name));
+    if (!f.remove) throw FsError(EPERM, join_path(folder.path, name) + " cannot be removed");
+    f.remove(name);
+    Node gone = folder;
+    gone.path = join_path(folder.path, name);
+    for (NodeKind kind : {NodeKind::area_file, NodeKind::area_dir}) {
+        gone.kind = kind;
+        inodes_.detach(gone);
+    }
+    fuse_reply_err(req, 0);
+}
+
 void HubFs::open_control(fuse_req_t req, const Node& node, fuse_file_info* fi) {
     try {
         auto f = std::make_unique<OpenFile>();
-        f->control = true;
-        f->node = std::make_shared<const Node>(node);
-        if ((fi->flags & O_ACCMODE) != O_WRONLY) f->control_text = control_text(node);
-        else writable_branch(node);  // EROFS for what is not a branch
+        f->control = std::make_shared<const ControlFile>(control_file(node));
+        const int access = fi->flags & O_ACCMODE;
+        if (access != O_WRONLY) {
+            if (!f->control->render) throw FsError(EACCES, node.path + " is write-only");
+            f->control_text = f->control->render();
+        }
+        if (access != O_RDONLY) {
+            if (!f->control->act) throw FsError(EACCES, node.path + " is read-only");
+            if (f->control->check_write) f->control->check_write();
+        }
         fi->direct_io = 1;  // the text changes all the time: no page cache, no size needed
         fi->fh = reinterpret_cast<uint64_t>(f.release());
         if (fuse_reply_open(req, fi) != 0) release(nullptr, fi);
     } catch (...) {
-        fuse_reply_err(req, errno_from_current_exception("open " + node.repo.key() + "/" + kControlFileName));
+        fuse_reply_err(req, errno_from_current_exception("open " + node.repo.key() + "/" + node.path));
     }
 }
 

@@ -102,6 +102,8 @@ std::optional<HubFs::Found> HubFs::find(const RepoRef& repo, const View& v, cons
             out.entry.name = path.substr(path.rfind('/') + 1);
             out.blob = f->blob;
             out.copy_from = f->copy_from;
+            out.special = f->special;
+            out.rdev = f->rdev;
             return out;
         }
         if (c.is_staged_dir(path)) {
@@ -137,6 +139,15 @@ HubFs::Resolved HubFs::resolve(const Node& node) {
             r.attr = file_attr(RemoteEntry{}, mount_time_);
             r.attr.st_size = 4096;  // read with direct I/O: the size only has to let readers start
             break;
+        case NodeKind::area_dir:
+            r.attr = dir_attr(mount_time_);
+            r.attr.st_mode = S_IFDIR | area_folder(node).mode;
+            return r;
+        case NodeKind::area_file:
+            r.attr = file_attr(RemoteEntry{}, mount_time_);
+            r.attr.st_mode = S_IFREG | control_file(node).mode;
+            r.attr.st_size = 4096;  // as .hubfs-commit: direct I/O
+            return r;
         case NodeKind::folder:
         case NodeKind::file: {
             View v = view(node);
@@ -181,13 +192,19 @@ HubFs::Resolved HubFs::resolved(const Node& node, const Revision& rev, const Fou
             throw std::system_error(errno, std::generic_category(), "stat staged " + node.path);
         r.entry->size = static_cast<uint64_t>(st.st_size);
         r.attr = file_attr(*r.entry, st.st_mtim.tv_sec);
-        r.attr.st_mtim = st.st_mtim;  // writes move them
+        r.attr.st_atim = st.st_atim;  // writes and utimens move them
+        r.attr.st_mtim = st.st_mtim;
         r.attr.st_ctim = st.st_ctim;
+        if (found.special) {  // a symlink's size is its target's length, as on a local disk
+            r.attr.st_mode = found.special | (found.special == S_IFLNK ? 0777 : 0644);
+            r.attr.st_rdev = static_cast<dev_t>(found.rdev);
+        }
     } else {
         r.attr = file_attr(*r.entry, rev.time);
     }
-    if (may_write(node)) r.attr.st_mode |= S_IWUSR | (found.entry.is_dir ? S_IXUSR : 0);
+    if (may_write(node) && !found.special) r.attr.st_mode |= S_IWUSR | (found.entry.is_dir ? S_IXUSR : 0);
     if (auto a = local_attrs_.get(attr_key(node))) {
+        if (found.special == S_IFLNK) a->mode = std::nullopt;  // a symlink's mode is always 0777
         if (!found.blob.empty()) {
             // A staged file's bytes carry its times (writes and utimens move them); a later
             // chmod, chown or rename moves its ctime.
@@ -204,6 +221,11 @@ std::optional<Node> HubFs::child(const Node& parent, const std::string& name) {
     Node n;
     switch (parent.kind) {
         case NodeKind::root: {
+            if (control_areas_.has_area(name)) {
+                n.kind = NodeKind::area_dir;
+                n.path = name;
+                return n;
+            }
             auto t = type_from_plural(name);
             if (!t) return std::nullopt;
             n.kind = NodeKind::type_dir;
@@ -270,8 +292,17 @@ std::optional<Node> HubFs::child(const Node& parent, const std::string& name) {
             n.path = path;
             return n;
         }
+        case NodeKind::area_dir: {
+            std::string path = join_path(parent.path, name);
+            auto entry = control_areas_.find(path);
+            if (!entry) return std::nullopt;
+            n.kind = std::holds_alternative<ControlFolder>(*entry) ? NodeKind::area_dir : NodeKind::area_file;
+            n.path = path;
+            return n;
+        }
         case NodeKind::file:
-        case NodeKind::control: return std::nullopt;
+        case NodeKind::control:
+        case NodeKind::area_file: return std::nullopt;
     }
     return std::nullopt;
 }
@@ -286,6 +317,8 @@ std::vector<HubFs::DirEntry> HubFs::list(const Node& dir) {
                 n.type = t;
                 out.push_back({type_plural(t), n, resolve(n)});
             }
+            for (const auto& name : control_areas_.area_names())
+                if (auto n = child(dir, name)) out.push_back({name, *n, resolve(*n)});
             break;
         case NodeKind::type_dir: break;  // the Hub's authors cannot be listed; look them up by name
         case NodeKind::ns_dir:
@@ -328,8 +361,16 @@ std::vector<HubFs::DirEntry> HubFs::list(const Node& dir) {
             }
             break;
         }
+        case NodeKind::area_dir: {
+            ControlFolder folder = area_folder(dir);
+            if (folder.names)
+                for (const auto& name : folder.names())
+                    if (auto n = child(dir, name)) out.push_back({name, *n, resolve(*n)});
+            break;
+        }
         case NodeKind::file:
-        case NodeKind::control: break;
+        case NodeKind::control:
+        case NodeKind::area_file: break;
     }
     return out;
 }
@@ -390,10 +431,42 @@ void HubFs::lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     });
 }
 
+void HubFs::remember_removed(const Node& file) {
+    fuse_ino_t ino = inodes_.peek(file);
+    if (!ino) return;
+    Resolved r = resolve(file);
+    r.attr.st_ino = ino;
+    r.attr.st_nlink = 0;
+    std::lock_guard lock(removed_mutex_);
+    removed_[ino] = Removed{r.attr, r.blob};
+}
+
+void HubFs::forget(fuse_ino_t ino, uint64_t n) {
+    inodes_.forget(ino, n);
+    if (inodes_.get(ino)) return;
+    std::lock_guard lock(removed_mutex_);
+    removed_.erase(ino);
+}
+
 void HubFs::getattr(fuse_req_t req, fuse_ino_t ino) {
     auto n = inodes_.get(ino);
     if (!n) return (void)fuse_reply_err(req, ENOENT);
     parked_.run(req, "getattr " + n->repo.key() + "/" + n->path, [this, n, ino]() -> ParkedRequests::Reply {
+        if (n->detached()) {
+            std::unique_lock lock(removed_mutex_);
+            auto it = removed_.find(ino);
+            if (it == removed_.end()) throw FsError(ENOENT, "removed");
+            struct stat attr = it->second.attr;
+            std::string blob = it->second.blob;
+            lock.unlock();
+            struct stat st {};
+            if (writes_ && !blob.empty() && ::stat(writes_->staging.blob_path(blob).c_str(), &st) == 0) {  // written on since
+                attr.st_size = st.st_size;
+                attr.st_blocks = st.st_blocks;
+                attr.st_mtim = st.st_mtim;
+            }
+            return [attr](fuse_req_t req) { fuse_reply_attr(req, &attr, 0); };
+        }
         Resolved r = resolve(*n);
         r.attr.st_ino = ino;
         return [attr = r.attr, timeout = timeout_for(*n)](fuse_req_t req) { fuse_reply_attr(req, &attr, timeout); };
@@ -403,7 +476,8 @@ void HubFs::getattr(fuse_req_t req, fuse_ino_t ino) {
 void HubFs::opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     auto n = inodes_.get(ino);
     if (!n) return (void)fuse_reply_err(req, ENOENT);
-    if (n->kind == NodeKind::file || n->kind == NodeKind::control) return (void)fuse_reply_err(req, ENOTDIR);
+    if (n->kind == NodeKind::file || n->kind == NodeKind::control || n->kind == NodeKind::area_file)
+        return (void)fuse_reply_err(req, ENOTDIR);
     // The kernel's file info lives only as long as this call: the answer gets a copy.
     parked_.run(req, "opendir " + n->repo.key() + "/" + n->path, [this, n, info = *fi]() -> ParkedRequests::Reply {
         auto h = std::make_shared<DirHandle>();
@@ -466,7 +540,7 @@ void HubFs::releasedir(fuse_req_t req, fuse_file_info* fi) {
 void HubFs::open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     auto n = inodes_.get(ino);
     if (!n) return (void)fuse_reply_err(req, ENOENT);
-    if (n->kind == NodeKind::control) return open_control(req, *n, fi);
+    if (n->kind == NodeKind::control || n->kind == NodeKind::area_file) return open_control(req, *n, fi);
     if (n->kind != NodeKind::file) return (void)fuse_reply_err(req, EISDIR);
     const bool for_writing = (fi->flags & O_ACCMODE) != O_RDONLY;
     try {
@@ -741,10 +815,15 @@ const fuse_lowlevel_ops& HubFs::operations() {
         o.fsyncdir = [](fuse_req_t r, fuse_ino_t i, int, fuse_file_info*) {
             guarded(r, "fsyncdir", [&](HubFs& fs) { fs.fsync(r, i, nullptr); });
         };
-        // The Hub stores regular files only: links, fifos and devices are not permitted (not ENOSYS).
-        o.symlink = [](fuse_req_t r, const char*, fuse_ino_t, const char*) { fuse_reply_err(r, EPERM); };
+        o.mknod = [](fuse_req_t r, fuse_ino_t p, const char* n, mode_t m, dev_t d) {
+            guarded(r, "mknod", [&](HubFs& fs) { fs.mknod(r, p, n, m, d); });
+        };
+        o.symlink = [](fuse_req_t r, const char* t, fuse_ino_t p, const char* n) {
+            guarded(r, "symlink", [&](HubFs& fs) { fs.symlink(r, t, p, n); });
+        };
+        o.readlink = [](fuse_req_t r, fuse_ino_t i) { guarded(r, "readlink", [&](HubFs& fs) { fs.readlink(r, i); }); };
+        // A hard link would be two names of one file; the Hub stores each path's bytes apart.
         o.link = [](fuse_req_t r, fuse_ino_t, fuse_ino_t, const char*) { fuse_reply_err(r, EPERM); };
-        o.mknod = [](fuse_req_t r, fuse_ino_t, const char*, mode_t, dev_t) { fuse_reply_err(r, EPERM); };
         return o;
     }();
     return ops;

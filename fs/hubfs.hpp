@@ -18,6 +18,7 @@
 #include "catalog.hpp"
 #include "chunk_fetcher.hpp"
 #include "committer.hpp"
+#include "control/control_tree.hpp"
 #include "deferred_syncs.hpp"
 #include "hub_path.hpp"
 #include "hub_writer.hpp"
@@ -57,6 +58,8 @@ public:
     HubFs(Catalog& catalog, ChunkFetcher& fetcher, cache::Cache& cache, Remote& remote, FsOptions opts,
           std::optional<WriteSupport> writes = std::nullopt);
     static const fuse_lowlevel_ops& operations();  // userdata must be a HubFs*
+    // The control areas shown at the root; areas are added before the session starts.
+    ControlTree& control_areas() { return control_areas_; }
     // The session, for telling the kernel what changed behind its back (discarded changes).
     void attach_session(fuse_session* se) { invalidator_.attach(se); }
     void detach_session() {
@@ -70,7 +73,7 @@ public:
 
     void init(fuse_conn_info* conn);
     void lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
-    void forget(fuse_ino_t ino, uint64_t n) { inodes_.forget(ino, n); }
+    void forget(fuse_ino_t ino, uint64_t n);
     void getattr(fuse_req_t req, fuse_ino_t ino);
     void opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
     void readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi, bool plus);
@@ -92,6 +95,10 @@ public:
     void rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
                 unsigned flags);
     void fsync(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+    // Symlinks, FIFOs, sockets and devices live in the mount only (StagedFile::special).
+    void mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev);
+    void symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name);
+    void readlink(fuse_req_t req, fuse_ino_t ino);
 
 private:
     using BranchPtr = std::shared_ptr<StagingArea::Branch>;
@@ -107,6 +114,8 @@ private:
         std::string blob;       // staged bytes ("" for the base's or a copy's)
         std::string copy_from;  // a staged copy: the base path of its bytes
         bool staged = false;
+        uint32_t special = 0;   // a local symlink, FIFO, socket or device (StagedFile::special)
+        uint64_t rdev = 0;
     };
     struct Resolved {  // a node with its current attributes
         struct stat attr {};
@@ -133,9 +142,8 @@ private:
         // Who last wrote through it (thread, and its process): a close by another process (a
         // child closing inherited descriptors at exec) does not seal the file mid-write.
         std::atomic<pid_t> writer_thread{0}, writer_process{0};
-        bool control = false;       // the control file: what it showed when opened, and its node
+        std::shared_ptr<const ControlFile> control;  // a control file: it, and what it showed when opened
         std::string control_text;
-        std::shared_ptr<const Node> node;
         std::mutex mutex;
         uint64_t next_offset = 0;   // where a sequential reader goes on
         uint64_t window = 0;        // current read-ahead window, 0 = random access
@@ -169,6 +177,8 @@ private:
     // (when the handle changed them, or `always` when the file has no seal yet).
     void seal_written(OpenFile& f, bool always);
     void flush(fuse_req_t req, fuse_file_info* fi);
+    // A node made whole at once (mknod, symlink): `content` is its bytes (a symlink's target).
+    void make_node(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev, const std::string& content);
     // Stages the bytes `path` will have when opened for writing (the caller holds the gate),
     // returns the staged file; a writer is counted until its handle is released.
     std::string stage_for_write(const Node& node, const BranchPtr& b, bool truncate, bool as_writer);
@@ -184,7 +194,16 @@ private:
     // The control file (.hubfs-commit): its text, and a command written to it.
     std::string control_text(const Node& node);
     void control_command(const Node& node, const std::string& line);
+    // A control node as the framework's file or folder (control/control_entry.hpp): the
+    // branch's .hubfs-commit, or an entry of an area; throws ENOENT when it is gone.
+    ControlFile control_file(const Node& node);
+    ControlFolder area_folder(const Node& node);
     void open_control(fuse_req_t req, const Node& node, fuse_file_info* fi);
+    // rm or rmdir in an area's folder: the folder's remove action.
+    void remove_in_area(fuse_req_t req, const Node& folder, const std::string& name);
+    // A file goes (unlink, replaced by a rename): its inode stops answering to the name, and
+    // keeps answering stat with its last attributes while a process holds it open, as on POSIX.
+    void remember_removed(const Node& file);
     // Makes the kernel drop what it caches of these paths of a repository node's revision.
     void forget_in_kernel(const Node& repo_node, const std::vector<std::string>& paths);
     std::optional<Node> child(const Node& parent, const std::string& name);
@@ -209,6 +228,13 @@ private:
     LocalAttrs local_attrs_;        // modes, owners, times: kept for this mount only
     KernelInvalidator invalidator_;
     PendingReads pending_;
+    ControlTree control_areas_;
+    struct Removed {
+        struct stat attr;  // as it was when removed, with no link left
+        std::string blob;  // its staged bytes, kept while a writer holds them
+    };
+    std::mutex removed_mutex_;
+    std::map<fuse_ino_t, Removed> removed_;  // inodes of removed files the kernel still holds
     ParkedRequests parked_;  // last member: its threads are joined first, while the rest is alive
 };
 

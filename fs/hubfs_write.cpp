@@ -268,13 +268,15 @@ void HubFs::stage_move(const Node& from_node, const BranchPtr& b, const std::str
     struct Move {
         std::string src, dst;
         std::optional<StagedFile> made;  // unset: a staged entry that moves as it is
+        bool special = false;            // a local node (StagedFile::special): never committed
+        bool replaces_base = false;      // lands on a file of the base commit
     };
     std::vector<Move> moves;
     try {
         auto plan = [&](const std::string& src, const std::string& dst) {
             auto f = src == from ? found : find(repo, v, src);
             if (!f) return;
-            Move m{src, dst, std::nullopt};
+            Move m{src, dst, std::nullopt, f->special != 0};
             if (!f->staged) {
                 // A committed file: an LFS file is referenced again (no upload); a small one is copied.
                 StagedFile made;
@@ -299,6 +301,8 @@ void HubFs::stage_move(const Node& from_node, const BranchPtr& b, const std::str
     }
     bool from_in_base = in_base(repo, b, from, folder);
     bool to_in_base = replaces_folder && in_base(repo, b, to, true);
+    // A local node is never committed: the base's file it replaces must go by a deletion.
+    for (auto& m : moves) m.replaces_base = m.special && in_base(repo, b, m.dst, false);
     // ...then every change of the rename as one journal transaction: a crash keeps all or none.
     std::lock_guard lock(b->mutex);
     StagingArea::Batch batch(staging, *b);
@@ -306,6 +310,7 @@ void HubFs::stage_move(const Node& from_node, const BranchPtr& b, const std::str
     for (auto& m : moves) {
         if (m.made) staging.put_file(*b, m.dst, std::move(*m.made));
         else staging.move_file(*b, m.src, m.dst);
+        if (m.replaces_base) staging.put_deleted(*b, m.dst, false);
     }
     if (folder) {
         std::vector<std::string> dirs;
@@ -367,18 +372,81 @@ void HubFs::create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t m
     }
 }
 
+void HubFs::make_node(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev,
+                      const std::string& content) {
+    auto p = inodes_.get(parent);
+    if (!p) return (void)fuse_reply_err(req, ENOENT);
+    check_name(name);
+    if (p->kind != NodeKind::repo_dir && p->kind != NodeKind::folder) throw FsError(EPERM, "files live in repositories");
+    if (p->kind == NodeKind::repo_dir && name == std::string(kControlFileName)) throw FsError(EEXIST, "control file");
+    auto b = writable_branch(*p);
+    Node n = *p;
+    n.kind = NodeKind::file;
+    n.path = join_path(p->path, name);
+    {
+        std::shared_lock gate(b->gate);
+        if (find(p->repo, branch_view(b), n.path)) throw FsError(EEXIST, n.path + " exists");
+        std::string blob = writes_->staging.new_blob();
+        StagedFile f{blob, {}, {}, true, {}};
+        f.special = S_ISREG(mode) ? 0 : (mode & S_IFMT);
+        f.rdev = rdev;
+        try {
+            UniqueFd fd(::open(writes_->staging.blob_path(blob).c_str(), O_WRONLY | O_CLOEXEC));
+            if (!fd) fail_errno("open staged file");
+            write_all(fd.get(), content.data(), content.size(), 0);
+            f.seal = writes_->staging.measure(blob);  // complete once made
+        } catch (...) {
+            writes_->staging.remove_blob(blob);
+            throw;
+        }
+        std::lock_guard lock(b->mutex);
+        writes_->staging.put_file(*b, n.path, std::move(f));
+    }
+    set_created(req, n, mode);
+    touch_folder(*p);
+    fuse_entry_param e = entry_param(n, resolve(n), true);
+    if (fuse_reply_entry(req, &e) != 0) inodes_.forget(e.ino, 1);
+}
+
+void HubFs::mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
+    try {
+        if (!S_ISREG(mode) && !S_ISFIFO(mode) && !S_ISSOCK(mode) && !S_ISCHR(mode) && !S_ISBLK(mode))
+            throw FsError(EINVAL, std::string("mknod of an unknown file type: ") + name);
+        make_node(req, parent, name, mode, rdev, "");
+    } catch (...) {
+        fuse_reply_err(req, errno_from_current_exception(std::string("mknod ") + name));
+    }
+}
+
+void HubFs::symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
+    try {
+        make_node(req, parent, name, S_IFLNK | 0777, 0, target);
+    } catch (...) {
+        fuse_reply_err(req, errno_from_current_exception(std::string("symlink ") + name));
+    }
+}
+
+void HubFs::readlink(fuse_req_t req, fuse_ino_t ino) {
+    auto n = inodes_.get(ino);
+    if (!n) return (void)fuse_reply_err(req, ENOENT);
+    try {
+        Resolved r = resolve(*n);
+        if (!S_ISLNK(r.attr.st_mode)) throw FsError(EINVAL, n->path + " is not a symlink");
+        std::ifstream in(writes_->staging.blob_path(r.blob), std::ios::binary);
+        if (!in) fail_errno("open symlink " + n->path);
+        std::string target((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        fuse_reply_readlink(req, target.c_str());
+    } catch (...) {
+        fuse_reply_err(req, errno_from_current_exception("readlink " + n->path));
+    }
+}
+
 void HubFs::write(fuse_req_t req, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
     auto* f = reinterpret_cast<OpenFile*>(fi->fh);
     try {
-        if (f->control) {
-            std::string text(buf, size);
-            for (size_t start = 0; start < text.size();) {
-                size_t end = text.find('\n', start);
-                if (end == std::string::npos) end = text.size();
-                std::string line = text.substr(start, end - start);
-                if (!line.empty()) control_command(*f->node, line);
-                start = end + 1;
-            }
+        if (f->control) {  // a write is one action, its errno the outcome
+            if (!f->control->act) throw FsError(EBADF, "not open for writing");
+            f->control->act(std::string_view(buf, size));
             return (void)fuse_reply_write(req, size);
         }
         if (!f->branch) throw FsError(EBADF, "not open for writing");
@@ -395,7 +463,7 @@ void HubFs::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_se
     auto n = inodes_.get(ino);
     if (!n) return (void)fuse_reply_err(req, ENOENT);
     try {
-        if (n->kind == NodeKind::control) {
+        if (n->kind == NodeKind::control || n->kind == NodeKind::area_file) {  // `echo > FILE` truncates first
             Resolved r = resolve(*n);
             r.attr.st_ino = ino;
             return (void)fuse_reply_attr(req, &r.attr, 0);
@@ -459,16 +527,18 @@ void HubFs::unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
     if (!p) return (void)fuse_reply_err(req, ENOENT);
     try {
         if (p->kind == NodeKind::repo_dir && name == std::string(kControlFileName)) throw FsError(EPERM, "control file");
+        if (p->kind == NodeKind::area_dir) return remove_in_area(req, *p, name);
         auto b = writable_branch(*p);
         std::shared_lock gate(b->gate);
         std::string path = join_path(p->path, name);
         auto found = find(p->repo, branch_view(b), path);
         if (!found) throw FsError(ENOENT, path);
         if (found->entry.is_dir) throw FsError(EISDIR, path + " is a folder");
-        stage_remove(p->repo, b, path, false);
         Node n = *p;
         n.kind = NodeKind::file;
         n.path = path;
+        remember_removed(n);
+        stage_remove(p->repo, b, path, false);
         local_attrs_.erase(attr_key(n));
         touch_folder(*p);
         inodes_.detach(n);
@@ -530,6 +600,7 @@ void HubFs::rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
     auto p = inodes_.get(parent);
     if (!p) return (void)fuse_reply_err(req, ENOENT);
     try {
+        if (p->kind == NodeKind::area_dir) return remove_in_area(req, *p, name);
         if (!writes_) throw FsError(EROFS, "the mount is read-only");
         auto n = child(*p, name);
         if (!n) throw FsError(ENOENT, name);
@@ -594,6 +665,7 @@ void HubFs::rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino
             target.path = to;
             if (dst->entry.is_dir && !list(target).empty()) throw FsError(ENOTEMPTY, to);
             replaces_folder = dst->entry.is_dir;
+            if (!replaces_folder) remember_removed(target);
             inodes_.detach(target);
         }
         stage_move(*p, b, from, to, replaces_folder);

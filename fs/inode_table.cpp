@@ -63,7 +63,7 @@ void InodeTable::detach_locked(const std::string& key) {
     by_key_.erase(it);
     auto& entry = by_ino_[ino];
     Node gone = *entry.node;
-    gone.path = std::string("\x1f") + "detached" + std::to_string(ino);  // a key nothing else can have
+    gone.path = std::string(1, Node::kDetachedMark) + "detached" + std::to_string(ino);  // a key nothing else can have
     entry.node = std::make_shared<const Node>(gone);
     by_key_[gone.key()] = ino;
 }

@@ -15,6 +15,8 @@ enum class NodeKind {
     folder,     // a folder inside a repository
     file,       // a file inside a repository
     control,    // a branch's .hubfs-commit
+    area_dir,   // a folder of a control area (/discussions/...): path is its path from the root
+    area_file,  // a file of a control area
 };
 
 inline constexpr const char* kControlFileName = ".hubfs-commit";
@@ -30,6 +32,9 @@ struct Node {
     bool in_repo() const {
         return kind == NodeKind::repo_dir || kind == NodeKind::folder || kind == NodeKind::file || kind == NodeKind::control;
     }
+    // Removed (or replaced) while the kernel held its inode: it answers to no name any more.
+    static constexpr char kDetachedMark = '\x1f';
+    bool detached() const { return path.starts_with(kDetachedMark); }
     // Identity: the same key always maps to the same inode while it is known to the kernel.
     std::string key() const;
 };

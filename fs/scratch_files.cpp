@@ -1,6 +1,7 @@
 #include "scratch_files.hpp"
 
 #include <fnmatch.h>
+#include <sys/stat.h>
 
 namespace hubfs::fs {
 namespace {
@@ -55,10 +56,20 @@ std::string ScratchFiles::reason(const std::string& path) const {
     return "";
 }
 
+std::string ScratchFiles::reason(const std::string& path, const StagedFile& f) const {
+    switch (f.special) {
+        case 0: return reason(path);
+        case S_IFLNK: return "a symlink: the Hub stores regular files only";
+        case S_IFIFO: return "a FIFO: the Hub stores regular files only";
+        case S_IFSOCK: return "a socket: the Hub stores regular files only";
+        default: return "a device node: the Hub stores regular files only";
+    }
+}
+
 StagedBranch ScratchFiles::committable(const StagedBranch& changes) const {
     StagedBranch out = changes;
     for (auto it = out.files.begin(); it != out.files.end();)
-        it = matches(it->first) ? out.files.erase(it) : std::next(it);
+        it = !reason(it->first, it->second).empty() ? out.files.erase(it) : std::next(it);
     for (auto it = out.dirs.begin(); it != out.dirs.end();)
         it = matches(*it) ? out.dirs.erase(it) : std::next(it);
     return out;
@@ -66,7 +77,7 @@ StagedBranch ScratchFiles::committable(const StagedBranch& changes) const {
 
 size_t ScratchFiles::committable_count(const StagedBranch& changes) const {
     size_t n = changes.deleted.size();
-    for (const auto& [path, f] : changes.files) n += f.dirty && !matches(path) ? 1 : 0;
+    for (const auto& [path, f] : changes.files) n += f.dirty && reason(path, f).empty() ? 1 : 0;
     return n;
 }
 

@@ -1,6 +1,7 @@
 // Files that stay local: the scratch files editors and tools make next to the files a user
 // edits (vim swap files, emacs autosaves, backups, Finder metadata, temp files of an atomic
-// save), and the folders the Hub refuses (a `.git` or `.cache` path segment). They are staged
+// save), the folders the Hub refuses (a `.git` or `.cache` path segment), and the nodes it cannot
+// hold (symlinks, FIFOs, sockets, devices: StagedFile::special). They are staged
 // and shown in the mount like any file, but a commit never carries them and an fsync of one
 // never makes a commit.
 //
@@ -26,6 +27,8 @@ public:
     // Why a repository path stays local ("" when it is committed like any file).
     std::string reason(const std::string& path) const;
     bool matches(const std::string& path) const { return !reason(path).empty(); }
+    // Why a staged entry stays local: its path, or a kind of node the Hub cannot hold.
+    std::string reason(const std::string& path, const StagedFile& f) const;
     const std::vector<std::string>& patterns() const { return patterns_; }
 
     // The changes a commit of the branch carries: without staged files and mkdir'd folders

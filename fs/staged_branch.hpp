@@ -33,6 +33,10 @@ struct StagedFile {
     RemoteEntry source;     // the copied entry (size, oid, LFS sha256)
     bool dirty = true;      // false once committed while a writer still holds it open
     std::optional<Seal> seal = std::nullopt;  // unset while being written for the first time, or torn by a crash
+    // A node the Hub cannot hold (S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK or S_IFLNK; 0 for a regular
+    // file): it lives in the mount only and is never committed. A symlink's blob holds its target.
+    uint32_t special = 0;
+    uint64_t rdev = 0;  // a device's number
     bool is_copy() const { return blob.empty(); }
     bool ready() const { return is_copy() || seal.has_value(); }  // a commit may take it
 };

@@ -45,6 +45,7 @@ RemoteEntry entry_from(const nlohmann::json& j, const std::string& path) {
 nlohmann::json file_json(const std::string& path, const StagedFile& f) {
     nlohmann::json j{{"path", path}, {"blob", f.blob}, {"copy_from", f.copy_from}, {"source", entry_json(f.source)}, {"dirty", f.dirty}};
     if (f.seal) j["seal"] = {{"size", f.seal->size}, {"xxh3", f.seal->xxh3}};
+    if (f.special) j["special"] = {{"type", f.special}, {"rdev", f.rdev}};
     return j;
 }
 
@@ -110,6 +111,10 @@ void StagingArea::load() {
             f.source = entry_from(j.value("source", nlohmann::json::object()), path);
             f.dirty = j.value("dirty", true);
             f.seal = seal_from(j.value("seal", nlohmann::json()));
+            if (auto sp = j.value("special", nlohmann::json()); sp.is_object()) {
+                f.special = sp.value("type", uint32_t{0});
+                f.rdev = sp.value("rdev", uint64_t{0});
+            }
             if (!f.dirty) {  // already on the Hub: only kept while a writer had it open
                 dropped.emplace_back(key, std::nullopt);
                 continue;

@@ -10,7 +10,8 @@ export const b64 = (buf) => Buffer.from(buf).toString("base64");
 
 /**
  * fetch against the hub. `path` is appended to hub.url unless it is absolute.
- * opts: token, method, body (string|Buffer|object → JSON), headers, redirect.
+ * opts: token, method, body (string|Buffer|object → JSON), headers, redirect, timeoutMs.
+ * Every request is bounded (default 30 s): a server that hangs fails the test, it never waits.
  */
 export async function api(hub, path, opts = {}) {
   const url = /^https?:\/\//.test(path) ? path : hub.url + path;
@@ -21,7 +22,13 @@ export async function api(hub, path, opts = {}) {
     body = JSON.stringify(body);
     headers["Content-Type"] ??= "application/json";
   }
-  return fetch(url, { method: opts.method ?? (body !== undefined ? "POST" : "GET"), headers, body, redirect: opts.redirect });
+  return fetch(url, {
+    method: opts.method ?? (body !== undefined ? "POST" : "GET"),
+    headers,
+    body,
+    redirect: opts.redirect,
+    signal: AbortSignal.timeout(opts.timeoutMs ?? 30000),
+  });
 }
 
 /** Response (or a promise of one) → {status, headers, text, json (or undefined)}, body consumed. */

@@ -200,6 +200,28 @@ export async function waitForLog(logFile, pred = () => true, count = 1, timeoutM
 }
 
 /**
+ * Waits until the log has taken no new line for `quietMs` (hubfs prefetches in the background,
+ * and localhub logs a request once its body is sent): counts read after this include the late
+ * requests. Returns the lines; throws if the log never settles within `timeoutMs`.
+ */
+export async function settleLog(logFile, { quietMs = 1500, timeoutMs = 30000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let lines = readLog(logFile);
+  let since = Date.now();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = readLog(logFile);
+    if (now.length !== lines.length) {
+      lines = now;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) {
+      return lines;
+    }
+    if (Date.now() > deadline) throw new Error(`the request log of ${logFile} did not settle within ${timeoutMs} ms`);
+  }
+}
+
+/**
  * node:test helper: start one localhub for the whole file (before) and stop it (after).
  * Returns a holder object whose fields are filled in by the before hook.
  */

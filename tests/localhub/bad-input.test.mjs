@@ -67,7 +67,8 @@ test("malformed JSON bodies → 400 with a JSON error", async () => {
   assert.deepEqual(refs.json.branches.map((b) => b.name), ["main"]);
   // no repo was created
   const list = await read(await api(hub, "/api/models?author=alice", { token: ALICE }));
-  if (list.status === 200) assert.deepEqual(list.json.map((m) => m.id), [REPO]);
+  assert.equal(list.status, 200, describe(list, "list alice's models"));
+  assert.deepEqual(list.json.map((m) => m.id), [REPO]);
 });
 
 test("JSON of the wrong shape → 400", async () => {
@@ -204,7 +205,7 @@ test("path traversal and invalid paths in commit operations → 400/422, repo un
 test("paths-info and tree with traversal paths do not escape", async () => {
   const r = await read(await api(hub, `/api/models/${REPO}/paths-info/main`, { token: ALICE, body: { paths: ["../../etc/passwd", "/etc/passwd"] } }));
   assert.ok([200, 400, 422].includes(r.status), describe(r, "paths-info traversal"));
-  if (r.status === 200) assert.deepEqual(r.json, []);
+  if (r.status === 200) assert.deepEqual(r.json, []);  // either refused or nothing found: never a leak
   const t = await read(await api(hub, `/api/models/${REPO}/tree/main/..%2F..%2F..`, { token: ALICE }));
   assert.ok([400, 404].includes(t.status), describe(t, "tree ../../.."));
   const res = await read(await api(hub, `/${REPO}/resolve/main/..%2F..%2Flocalhub.json`, { token: ALICE }));
@@ -236,9 +237,8 @@ test("over-long and invalid repo names → 400, nothing created", async () => {
   const g = await read(await api(hub, `/api/models/alice/${"q".repeat(3000)}`, { token: ALICE }));
   assert.ok([400, 404].includes(g.status), describe(g, "GET an over-long repo id"));
   const listing = await read(await api(hub, "/api/models?author=alice", { token: ALICE }));
-  if (listing.status === 200) {
-    assert.deepEqual(listing.json.map((m) => m.id).sort(), [REPO, `alice/${longest}`].sort());
-  }
+  assert.equal(listing.status, 200, describe(listing, "list alice's models"));
+  assert.deepEqual(listing.json.map((m) => m.id).sort(), [REPO, `alice/${longest}`].sort());
 });
 
 test("an over-long path in a commit is rejected", async () => {

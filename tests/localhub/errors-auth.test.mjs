@@ -110,9 +110,11 @@ test("private repo: 401 anonymous, 404 RepoNotFound for another user, 200 for th
   await expectError("/api/models/alice/private/paths-info/main", { token: BOB, body: { paths: ["a.txt"] }, status: 404, code: "RepoNotFound" });
   // not listed to others
   const listing = await read(await api(hub, "/api/models?author=alice", { token: BOB }));
-  if (listing.status === 200) assert.deepEqual(listing.json.map((m) => m.id), ["alice/public"]);
+  assert.equal(listing.status, 200, describe(listing, "bob lists alice's models"));
+  assert.deepEqual(listing.json.map((m) => m.id), ["alice/public"]);
   const anon = await read(await api(hub, "/api/models?author=alice"));
-  if (anon.status === 200) assert.deepEqual(anon.json.map((m) => m.id), ["alice/public"]);
+  assert.equal(anon.status, 200, describe(anon, "anonymous lists alice's models"));
+  assert.deepEqual(anon.json.map((m) => m.id), ["alice/public"]);
   // org members read org-private repos (rita's read token included)
   const rita = await read(await api(hub, "/api/models/acme/team-private", { token: RITA }));
   assert.equal(rita.status, 200, describe(rita, "org member reads org-private repo"));
@@ -211,11 +213,10 @@ test("existing repo and branch: 409; stale parentCommit: 412", async () => {
   assert.equal(r.json?.url, `${hub.url}/alice/public`, describe(r, "409 body carries the repo url"));
   assert.equal(typeof r.json?.error, "string");
   r = await read(await api(hub, "/api/repos/create", { token: ALICE, body: { name: "alice/private", type: "dataset" } }));
-  if (r.status === 200) {
-    r = await read(await api(hub, "/api/repos/create", { token: ALICE, body: { name: "alice/private", type: "dataset" } }));
-    assert.equal(r.status, 409, describe(r, "create existing dataset"));
-    assert.equal(r.json?.url, `${hub.url}/datasets/alice/private`, describe(r, "409 url of a dataset"));
-  }
+  assert.equal(r.status, 200, describe(r, "create a dataset named like a model"));
+  r = await read(await api(hub, "/api/repos/create", { token: ALICE, body: { name: "alice/private", type: "dataset" } }));
+  assert.equal(r.status, 409, describe(r, "create existing dataset"));
+  assert.equal(r.json?.url, `${hub.url}/datasets/alice/private`, describe(r, "409 url of a dataset"));
   r = await read(await api(hub, "/api/models/alice/public/branch/main", { token: ALICE, body: {} }));
   assert.equal(r.status, 409, describe(r, "create existing branch"));
   const first = await read(await api(hub, "/api/models/alice/public/commits/main", { token: ALICE }));

@@ -56,7 +56,7 @@ async function stillAlive(what) {
 
 const statusOf = (resp) => Number(/^HTTP\/1\.[01] (\d{3})/.exec(resp)?.[1] ?? 0);
 
-test("malformed request lines and headers get a 4xx (or a closed connection), never a crash", async () => {
+test("malformed request lines and headers get a 4xx answer within 3 s, never a crash or a silent close", async () => {
   const cases = {
     garbage: "this is not http\r\n\r\n",
     "bad method": "FLY /api/whoami-v2 HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -76,7 +76,8 @@ test("malformed request lines and headers get a 4xx (or a closed connection), ne
     const resp = await raw(bytes);
     const status = statusOf(resp);
     if (process.env.DEBUG_HTTP) console.log(what, status, Date.now() - t0, "ms");
-    assert.ok(status === 0 || (status >= 400 && status < 500), `${what}: answered ${resp.slice(0, 200)}`);
+    // A 4xx answer, within the bound: a closed or silent connection (status 0) is not an answer.
+    assert.ok(status >= 400 && status < 500, `${what}: answered ${JSON.stringify(resp.slice(0, 200))} after ${Date.now() - t0} ms`);
     await stillAlive(what);
   }
 });
@@ -169,11 +170,11 @@ test("100 concurrent requests are all answered", async () => {
   assert.deepEqual([...new Set(rs.map((r) => r.status))], [200]);
 });
 
-test("SIGTERM stops localhub cleanly", async () => {
+test("SIGTERM stops localhub cleanly: it takes the signal and exits 0 (main.cpp's sigwait)", async () => {
   const other = await startLocalhub({ users: [`alice:${ALICE}:write`] });
   const exit = new Promise((r) => other.child.once("exit", (code, signal) => r({ code, signal })));
   other.child.kill("SIGTERM");
   const { code, signal } = await exit;
-  assert.ok(code === 0 || signal === "SIGTERM", `exit code ${code}, signal ${signal}`);
+  assert.deepEqual({ code, signal }, { code: 0, signal: null }, "exit 0, not death by the signal");
   await other.stop();
 });

@@ -104,11 +104,35 @@ test("single ranges on a regular file: 206, Content-Range, 416 past EOF", async 
     const { res } = await get("text.txt", { Range: range });
     assert.equal(res.status, 416, `${range}: status`);
     const cr = res.headers.get("content-range");
-    if (cr !== null) assert.equal(cr, `bytes */${n}`);
+    assert.equal(cr, `bytes */${n}`, `${range}: Content-Range of a 416`);
   }
   // A HEAD with a range describes the partial response
   const { res: hr } = await get("text.txt", { Range: "bytes=0-0" }, { method: "HEAD" });
   assert.ok([200, 206].includes(hr.status));
+});
+
+test("odd ranges, on the API host and the blob host: suffix 206; reversed, garbage and multi-range the whole file (200)", async () => {
+  // hub-protocol.md §12.6: a single range is honoured; an invalid one is ignored as RFC 9110 §14.2
+  // and S3 do (200 with the whole body); several ranges are answered in full (localhub's
+  // hub_resolve.cpp: "several ranges: answer in full", a multipart answer is never sent).
+  for (const [file, buf] of [["text.txt", text], ["weights/model.bin", lfsBuf]]) {
+    const n = buf.length;
+    const suffix = await get(file, { Range: "bytes=-7" });
+    assert.equal(suffix.res.status, 206, `${file} bytes=-7`);
+    assert.equal(suffix.res.headers.get("content-range"), `bytes ${n - 7}-${n - 1}/${n}`, `${file} bytes=-7`);
+    assert.ok(suffix.body.equals(buf.subarray(n - 7)), `${file} bytes=-7: the last 7 bytes`);
+    const longSuffix = await get(file, { Range: `bytes=-${n + 100}` });
+    assert.equal(longSuffix.res.status, 206, `${file} suffix longer than the file`);
+    assert.equal(longSuffix.res.headers.get("content-range"), `bytes 0-${n - 1}/${n}`);
+    assert.ok(longSuffix.body.equals(buf));
+    for (const range of ["bytes=9-3", "bytes=abc", "bytes=1-x", "items=0-5", "bytes=", "bytes=0-3,10-12", "bytes=-3,0-1"]) {
+      const { res, body } = await get(file, { Range: range });
+      assert.equal(res.status, 200, `${file} ${range}: status`);
+      assert.equal(res.headers.get("content-range"), null, `${file} ${range}: no Content-Range`);
+      assert.equal(res.headers.get("content-length"), String(n), `${file} ${range}: Content-Length`);
+      assert.ok(body.equals(buf), `${file} ${range}: the whole file`);
+    }
+  }
 });
 
 test("LFS resolve: 302 to the blob host with X-Linked-Etag, X-Linked-Size, X-Repo-Commit", async () => {

@@ -140,7 +140,11 @@ test("uploads need a signed URL and stop at the announced size", async () => {
       res.resume();
       resolve(res.statusCode);
     });
-    req.on("error", () => resolve(0));
+    req.on("error", () => resolve(0));  // the server cut the body off: a reset is a refusal too
+    req.setTimeout(30000, () => {  // a server that never answers is not
+      req.destroy();
+      resolve(-1);
+    });
     let sent = 0;
     const pump = () => {
       while (sent < 64 << 20) {

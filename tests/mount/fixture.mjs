@@ -5,6 +5,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Worker } from "node:worker_threads";
 import { repoRoot } from "../harness/localhub.mjs";
 
 export const hubfsBin = process.env.HUBFS_BIN || path.join(repoRoot, "build", "src", "hubfs", "hubfs");
@@ -14,13 +15,72 @@ export function sha256(data) {
 }
 
 export function sha256File(file) {
-  const h = crypto.createHash("sha256");
-  const fd = fs.openSync(file, "r");
-  const buf = Buffer.alloc(8 << 20);
-  let n;
-  while ((n = fs.readSync(fd, buf, 0, buf.length, null)) > 0) h.update(buf.subarray(0, n));
-  fs.closeSync(fd);
-  return h.digest("hex");
+  return blocking(300000, () => {
+    const h = crypto.createHash("sha256");
+    const fd = fs.openSync(file, "r");
+    const buf = Buffer.alloc(8 << 20);
+    let n;
+    while ((n = fs.readSync(fd, buf, 0, buf.length, null)) > 0) h.update(buf.subarray(0, n));
+    fs.closeSync(fd);
+    return h.digest("hex");
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The watchdog. A synchronous call into a hung mount (fs.readFileSync, execFileSync of a
+// program that reads it) blocks node's main thread: no per-test timeout fires and no exit
+// handler runs. A worker thread watches the main thread's heartbeat; once it has been blocked
+// longer than allowed (DEFAULT_BLOCK_MS, or what blocking() declared for the call), the worker
+// kills this process's hubfs daemons. The kernel then fails the pending FUSE requests
+// (ENOTCONN), the blocked call returns with an error, the test fails at once and the clean-up
+// (unmount, exit handlers) runs.
+// ---------------------------------------------------------------------------------------------
+
+const DEFAULT_BLOCK_MS = Number(process.env.HUBFS_TEST_BLOCK_MS) || 90000;  // the env: to try the watchdog quickly
+const beat = new Float64Array(new SharedArrayBuffer(16));  // [0] last heartbeat (ms), [1] allowed block (ms)
+let watchdog = null;
+
+function startWatchdog() {
+  if (watchdog) return;
+  beat[0] = Date.now();
+  beat[1] = DEFAULT_BLOCK_MS;
+  setInterval(() => (beat[0] = Date.now()), 250).unref();
+  watchdog = new Worker(
+    `const { workerData, parentPort } = require("node:worker_threads");
+     const fs = require("node:fs");
+     const beat = workerData.beat;
+     const daemons = new Map();  // pid -> mountpoint
+     parentPort.on("message", (m) => (m.add ? daemons.set(m.pid, m.mountpoint) : daemons.delete(m.pid)));
+     setInterval(() => {
+       const blocked = Date.now() - beat[0];
+       if (blocked <= beat[1] || daemons.size === 0) return;
+       for (const [pid, mp] of daemons) {
+         // Written with a direct syscall: the worker's console goes through the blocked thread.
+         fs.writeSync(2, "watchdog: the test's main thread is blocked for " + Math.round(blocked / 1000) +
+           " s (allowed " + Math.round(beat[1] / 1000) + " s): killing hubfs " + pid + " of " + mp + "\\n");
+         try { process.kill(pid, "SIGKILL"); } catch {}
+       }
+       daemons.clear();
+     }, 1000);`,
+    { eval: true, workerData: { beat } },
+  );
+  watchdog.unref();
+}
+
+/**
+ * Runs fn (synchronous, may block on the mount) allowing the main thread to be blocked for
+ * `ms` (plus a margin) before the watchdog kills the mounts. Calls with their own timeout
+ * (execFileSync's) declare it here, so the watchdog only steps in when that timeout cannot.
+ */
+export function blocking(ms, fn) {
+  const before = beat[1];
+  beat[1] = Math.max(before, ms + 15000);
+  try {
+    return fn();
+  } finally {
+    beat[1] = before;
+    beat[0] = Date.now();
+  }
 }
 
 export class HubClient {
@@ -32,27 +92,38 @@ export class HubClient {
     return { Authorization: `Bearer ${this.token}`, ...extra };
   }
   async json(method, p, body) {
-    const res = await fetch(`${this.url}${p}`, {
-      method,
-      headers: this.headers({ "Content-Type": "application/json" }),
-      body: body === undefined ? undefined : JSON.stringify(body),
+    const send = () =>
+      fetch(`${this.url}${p}`, {
+        method,
+        headers: this.headers({ "Content-Type": "application/json" }),
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    // A kept-alive connection localhub closed while the test hashed a large file (its idle
+    // timeout) fails before the request is sent: send it once more, on a new connection.
+    const res = await send().catch((e) => {
+      if (e?.cause?.code !== "UND_ERR_SOCKET") throw e;
+      return send();
     });
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
     return text ? JSON.parse(text) : null;
   }
+  // opts.type: "model" (default), "dataset" or "space".
   async createRepo(id, opts = {}) {
     const [ns, name] = id.split("/");
-    return this.json("POST", "/api/repos/create", { name, organization: ns, private: !!opts.private });
+    const body = { name, organization: ns, private: !!opts.private };
+    if (opts.type && opts.type !== "model") body.type = opts.type;
+    return this.json("POST", "/api/repos/create", body);
   }
   // files: [{path, data: Buffer, lfs?: bool}] or [{path, file: localPath, lfs: true}]; ops: deletions.
-  async commit(id, files, { summary = "commit", revision = "main", createPr = false, deletions = [] } = {}) {
+  async commit(id, files, { summary = "commit", revision = "main", createPr = false, deletions = [], type = "model" } = {}) {
+    const prefix = type === "model" ? "" : `${type}s/`;
     const lines = [JSON.stringify({ key: "header", value: { summary } })];
     for (const f of files) {
       if (f.lfs) {
         const oid = f.file ? sha256File(f.file) : sha256(f.data);
         const size = f.file ? fs.statSync(f.file).size : f.data.length;
-        const batch = await this.json("POST", `/${id}.git/info/lfs/objects/batch`, {
+        const batch = await this.json("POST", `/${prefix}${id}.git/info/lfs/objects/batch`, {
           operation: "upload",
           transfers: ["basic"],
           objects: [{ oid, size }],
@@ -71,7 +142,7 @@ export class HubClient {
     }
     for (const d of deletions) lines.push(JSON.stringify({ key: "deletedFile", value: { path: d } }));
     const q = createPr ? "?create_pr=1" : "";
-    const res = await fetch(`${this.url}/api/models/${id}/commit/${encodeURIComponent(revision)}${q}`, {
+    const res = await fetch(`${this.url}/api/${type}s/${id}/commit/${encodeURIComponent(revision)}${q}`, {
       method: "POST",
       headers: this.headers({ "Content-Type": "application/x-ndjson" }),
       body: lines.join("\n"),
@@ -102,7 +173,20 @@ export function filesOf(dir, prefix = "") {
 
 const mounted = new Set();
 function unmountSync(mp) {
-  spawnSync("fusermount3", ["-u", "-z", mp], { stdio: "ignore" });
+  spawnSync("fusermount3", ["-u", "-z", mp], { stdio: "ignore", timeout: 30000 });
+}
+
+export function isMounted(mountpoint) {
+  return fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n").some((l) => l.split(" ")[4] === mountpoint);
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 process.on("exit", () => {
   for (const m of mounted) {
@@ -132,16 +216,23 @@ function ownerPid(mountpoint) {
   return 0;
 }
 
-/** Mounts hubfs in the background (as a user would) and returns {mountpoint, cacheDir, unmount}. */
-export function mountHubfs(hubUrl, { token, args = [], cacheDir } = {}) {
+/**
+ * Mounts hubfs in the background (as a user would) and returns {mountpoint, cacheDir, unmount}.
+ * `fstab`: a list of `key=value` options; the mount is then made in the form mount(8) uses for
+ * fstab entries, `hubfs hub MOUNTPOINT -o OPTIONS` (endpoint, cache and log options included).
+ */
+export function mountHubfs(hubUrl, { token, args = [], cacheDir, fstab } = {}) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "hubfs-mount-"));
   const mountpoint = path.join(work, "mnt");
   fs.mkdirSync(mountpoint);
   cacheDir = cacheDir || path.join(work, "cache");
-  const fullArgs = ["mount", mountpoint, "--endpoint", hubUrl, "--cache-dir", cacheDir, "--log-file", path.join(work, "hubfs.log"), "--log-level", "debug", ...args];
+  const fullArgs = fstab
+    ? ["hub", mountpoint, "-o", [`endpoint=${hubUrl}`, `cache_dir=${cacheDir}`, `log_file=${path.join(work, "hubfs.log")}`, "log_level=debug", ...fstab].join(",")]
+    : ["mount", mountpoint, "--endpoint", hubUrl, "--cache-dir", cacheDir, "--log-file", path.join(work, "hubfs.log"), "--log-level", "debug", ...args];
   const env = { ...process.env, HF_TOKEN: token ?? "", HF_HOME: path.join(work, "hfhome") };
   if (!token) delete env.HF_TOKEN;
-  const r = spawnSync(hubfsBin, fullArgs, { env, encoding: "utf8", timeout: 90000 });
+  startWatchdog();
+  const r = blocking(90000, () => spawnSync(hubfsBin, fullArgs, { env, encoding: "utf8", timeout: 90000 }));
   if (r.status !== 0) {
     fs.rmSync(work, { recursive: true, force: true });
     const err = new Error(`hubfs mount failed (${r.status}): ${r.stderr}`);
@@ -155,21 +246,41 @@ export function mountHubfs(hubUrl, { token, args = [], cacheDir } = {}) {
     throw new Error(`hubfs mounted ${mountpoint} but registered no process in ${registryDir()}`);
   }
   mounted.add(m);
+  watchdog.postMessage({ add: true, pid: m.pid, mountpoint });
+  const forget = () => {
+    mounted.delete(m);
+    watchdog.postMessage({ add: false, pid: m.pid });
+  };
   return {
     mountpoint,
     cacheDir,
     logFile: path.join(work, "hubfs.log"),
     pid: m.pid,
-    unmount() {
-      if (!mounted.has(m)) return;
-      const u = spawnSync(hubfsBin, ["unmount", mountpoint], { encoding: "utf8", timeout: 60000 });
-      if (u.status !== 0) unmountSync(mountpoint);
-      mounted.delete(m);
-      try {
-        process.kill(m.pid, 0);
-        process.kill(m.pid, "SIGKILL");
-      } catch {}
+    /**
+     * `hubfs unmount` (bounded by `timeout` seconds). Its exit status must be `status` (0 unless
+     * a test expects the unmount to refuse): otherwise this throws, after the fallback
+     * (fusermount3 -u -z, SIGKILL of the daemon) has cleaned up. Returns {status, stderr}.
+     */
+    unmount({ timeout = 60, status = 0 } = {}) {
+      if (!mounted.has(m)) return { status: 0, stderr: "" };
+      let u = { status: 0, stderr: "" };
+      if (isMounted(mountpoint)) {
+        u = blocking(timeout * 1000 + 30000, () =>
+          spawnSync(hubfsBin, ["unmount", mountpoint, "--timeout", String(timeout)], { encoding: "utf8", timeout: timeout * 1000 + 30000 }),
+        );
+      }
+      const failed = u.status !== status;
+      if (failed || isMounted(mountpoint)) unmountSync(mountpoint);
+      forget();
+      // A daemon that outlives its unmount is stopped; it has had its chance to commit.
+      for (let i = 0; i < 100 && alive(m.pid); i++) spawnSync("sleep", ["0.05"]);
+      if (alive(m.pid)) process.kill(m.pid, "SIGKILL");
       fs.rmSync(work, { recursive: true, force: true });
+      if (failed) {
+        const why = u.error ? u.error.message : `exit status ${u.status}, signal ${u.signal}`;
+        throw new Error(`hubfs unmount ${mountpoint}: ${why} (expected exit ${status})\n${u.stderr ?? ""}`);
+      }
+      return { status: u.status, stderr: u.stderr };
     },
     // For crash tests: kill -9 the daemon, then clear the dead mount.
     kill9() {
@@ -177,13 +288,31 @@ export function mountHubfs(hubUrl, { token, args = [], cacheDir } = {}) {
         process.kill(m.pid, "SIGKILL");
       } catch {}
       unmountSync(mountpoint);
-      mounted.delete(m);
+      forget();
     },
   };
 }
 
+/**
+ * For a mount a test made itself (not through mountHubfs): the watchdog and the exit handlers
+ * take care of its daemon too. Returns forget(), to call once it is unmounted.
+ */
+export function watchMount(mountpoint) {
+  startWatchdog();
+  const m = { mountpoint, pid: ownerPid(mountpoint) };
+  if (!(m.pid > 0)) throw new Error(`no hubfs process registered for ${mountpoint}`);
+  mounted.add(m);
+  watchdog.postMessage({ add: true, pid: m.pid, mountpoint });
+  return () => {
+    mounted.delete(m);
+    watchdog.postMessage({ add: false, pid: m.pid });
+  };
+}
+
+/** bash -c CMD, bounded (default 120 s, opts.timeout to change): a hung mount fails the call. */
 export function sh(cmd, opts = {}) {
-  return execFileSync("bash", ["-c", cmd], { encoding: "utf8", maxBuffer: 256 << 20, ...opts });
+  const timeout = opts.timeout ?? 120000;
+  return blocking(timeout, () => execFileSync("bash", ["-c", cmd], { encoding: "utf8", maxBuffer: 256 << 20, ...opts, timeout }));
 }
 
 export function readLog(file) {

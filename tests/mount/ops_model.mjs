@@ -9,6 +9,8 @@
 //   ftruncate P SIZE         open(P, O_RDWR), ftruncate, close
 //   syncwrite P <N bytes>    open(P, O_RDWR|O_CREAT), write, fsync, write again, close
 //   rename A B | unlink P | mkdir P | rmdir P
+//   symlink TARGET P         a symlink at P to TARGET (relative to P's folder); the mount keeps
+//                            it locally, the Hub never gets it
 //   rmtree P                 rm -r P
 //   fsync P                  open(P, O_RDONLY), fsync, close (commits everything staged)
 import crypto from "node:crypto";
@@ -83,6 +85,9 @@ export function runOp(root, o) {
       case "unlink":
         fs.unlinkSync(p(0));
         break;
+      case "symlink":
+        fs.symlinkSync(o.args[0], p(1));
+        break;
       case "mkdir":
         fs.mkdirSync(p(0));
         break;
@@ -106,7 +111,7 @@ export function runOp(root, o) {
   }
 }
 
-/** Every file and folder under root: relative path -> "dir" or "file <size> <sha256>". */
+/** Every file, folder and symlink under root: relative path -> "dir", "file <size> <sha256>" or "link <target>". */
 export function snapshot(root, skip = new Set([".hubfs-commit"])) {
   const out = new Map();
   const walk = (dir, rel) => {
@@ -114,7 +119,9 @@ export function snapshot(root, skip = new Set([".hubfs-commit"])) {
       if (skip.has(e.name)) continue;
       const r = rel ? `${rel}/${e.name}` : e.name;
       const full = path.join(dir, e.name);
-      if (e.isDirectory()) {
+      if (e.isSymbolicLink()) {
+        out.set(r, `link ${fs.readlinkSync(full)}`);
+      } else if (e.isDirectory()) {
         out.set(r, "dir");
         walk(full, r);
       } else {
@@ -158,7 +165,7 @@ export function randomOps(seed, count, modelRoot, apply) {
   const names = ["a", "b", "c", "f1.bin", "f2.txt", "f3", "keep.txt"];
   for (let i = 0; i < count; i++) {
     const existing = [...snapshot(modelRoot).entries()];
-    const files = existing.filter(([, v]) => v !== "dir").map(([k]) => k);
+    const files = existing.filter(([, v]) => v.startsWith("file")).map(([k]) => k);
     const dirs = existing.filter(([, v]) => v === "dir").map(([k]) => k);
     const anyPath = () => {
       const r = rand();
@@ -169,7 +176,7 @@ export function randomOps(seed, count, modelRoot, apply) {
     };
     const data = () => dataOf(`seed${seed}/op${i}`, pick(sizes));
     const kind = pick(["append", "write", "write", "truncate", "ftruncate", "syncwrite", "rename", "rename", "unlink",
-                       "mkdir", "mkdir", "rmdir", "rmtree", "fsync"]);
+                       "mkdir", "mkdir", "rmdir", "rmtree", "fsync", "symlink"]);
     let o;
     switch (kind) {
       case "append": o = { op: kind, args: [anyPath()], data: data() }; break;
@@ -178,6 +185,7 @@ export function randomOps(seed, count, modelRoot, apply) {
       case "ftruncate": o = { op: kind, args: [anyPath(), String(pick([0, 3, 5000, 1 << 20]))] }; break;
       case "syncwrite": o = { op: kind, args: [anyPath()], data: data() }; break;
       case "rename": o = { op: kind, args: [anyPath(), anyPath()] }; break;
+      case "symlink": o = { op: kind, args: [pick(names), anyPath()] }; break;
       case "fsync": o = { op: kind, args: [files.length ? pick(files) : anyPath()] }; break;
       default: o = { op: kind, args: [anyPath()] };
     }

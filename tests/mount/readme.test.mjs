@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { repoRoot, startLocalhub } from "../harness/localhub.mjs";
-import { HubClient, hubfsBin } from "./fixture.mjs";
+import { HubClient, blocking, hubfsBin, isMounted, watchMount } from "./fixture.mjs";
 
 const TOKEN = "hf_me_token";
 
@@ -30,11 +30,17 @@ test("every command of the README's 'Using the mount' runs as written on the dem
   for (const d of Object.values(mnt)) fs.mkdirSync(d);
   const env = { ...process.env, HF_ENDPOINT: hub.url, HF_TOKEN: TOKEN, HF_HOME: path.join(work, "hfhome"), XDG_CACHE_HOME: path.join(work, "cache") };
   const outputs = [];
+  const watched = new Map();  // README path -> forget()
   const runLine = (line) => {
     let cmd = line.replace(/\/mnt\/(hub|model)/g, (m) => mnt[m]).replace(/^hubfs /, `${hubfsBin} `);
-    const r = spawnSync("bash", ["-c", cmd], { cwd: work, env, encoding: "utf8", timeout: 120000 });
+    const r = blocking(120000, () => spawnSync("bash", ["-c", cmd], { cwd: work, env, encoding: "utf8", timeout: 120000 }));
     assert.equal(r.status, 0, `README line failed: ${line}\n${r.stdout}\n${r.stderr}`);
     outputs.push({ line, out: r.stdout });
+    // The README's mounts are watched as the fixture's are (watchdog, exit handlers).
+    const made = /^hubfs (?:mount|hub) (\S+)/.exec(line)?.[1];
+    const gone = /^hubfs unmount (\S+)/.exec(line)?.[1];
+    if (made) watched.set(made, watchMount(made.replace(/\/mnt\/(hub|model)/g, (m) => mnt[m])));
+    if (gone) watched.get(gone)?.(), watched.delete(gone);
     return r.stdout;
   };
   try {
@@ -60,11 +66,17 @@ test("every command of the README's 'Using the mount' runs as written on the dem
     assert.match(runLine("ls /mnt/hub/models/demo"), /tiny-model/);
     assert.match(runLine("hubfs --help"), /^usage:/);
   } finally {
+    for (const forget of watched.values()) forget();
+    // The fstab mount is still up: its `hubfs unmount` must succeed too (checked after clean-up).
+    const failures = [];
     for (const d of Object.values(mnt)) {
-      spawnSync(hubfsBin, ["unmount", d, "--timeout", "30"], { stdio: "ignore", timeout: 60000 });
-      spawnSync("fusermount3", ["-u", "-z", d], { stdio: "ignore" });
+      if (!isMounted(d)) continue;
+      const u = spawnSync(hubfsBin, ["unmount", d, "--timeout", "30"], { encoding: "utf8", timeout: 60000 });
+      if (u.status !== 0) failures.push(`hubfs unmount ${d}: exit ${u.status} ${u.stderr}`);
+      spawnSync("fusermount3", ["-u", "-z", d], { stdio: "ignore", timeout: 30000 });
     }
     await hub.stop();
     fs.rmSync(work, { recursive: true, force: true });
+    assert.deepEqual(failures, []);
   }
 });

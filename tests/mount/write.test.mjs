@@ -42,7 +42,7 @@ describe("committing new files", () => {
       const bigSha = randomFile(path.join(src, "data/random.bin"), 200 * MiB);
       const before = await hubCommits(env.hub);
 
-      execFileSync("cp", ["-r", src, path.join(env.root, "upload")]);
+      execFileSync("cp", ["-r", src, path.join(env.root, "upload")], { timeout: 120000 });
       assert.equal((await hubCommits(env.hub)).total, before.total, "writing alone commits nothing");
       assert.equal(sha256File(path.join(env.root, "upload/data/random.bin")), bigSha, "the mount reads the staged binary back");
       fsyncDir(env.root);
@@ -194,6 +194,21 @@ describe("editing existing files", () => {
     });
   });
 
+  mountTest("rename onto an existing file replaces it, text over text and LFS over text: one commit, the Hub has the new bytes under the old name", {}, async (env) => {
+    const r = (p) => path.join(env.root, p);
+    fs.writeFileSync(r("new-c.txt"), "the new charlie\n");
+    fs.renameSync(r("new-c.txt"), r("c.txt"));  // onto a committed text file
+    fs.renameSync(r("big.bin"), r("dir/x.txt"));  // an LFS file onto a committed text file
+    assert.equal(fs.readFileSync(r("c.txt"), "utf8"), "the new charlie\n");
+    assert.equal(sha256(fs.readFileSync(r("dir/x.txt"))), sha256(bigSeedData()));
+    assert.ok(!fs.existsSync(r("new-c.txt")) && !fs.existsSync(r("big.bin")));
+    const before = await hubCommits(env.hub);
+    fsyncDir(env.root);
+    assert.equal((await hubCommits(env.hub)).total, before.total + 1, "one commit");
+    await assertHubFiles(env.hub, { "c.txt": "the new charlie\n", "new-c.txt": null, "big.bin": null, "dir/x.txt": bigSeedData(), "a.txt": "0123456789abcdef\n" });
+    assert.equal((await hubTree(env.hub)).get("dir/x.txt")?.lfs?.oid, sha256(bigSeedData()), "dir/x.txt is the LFS object now");
+  });
+
   mountTest("a subfolder of an untouched branch lists its files (what a folder rename copies)", {}, async (env) => {
     assert.deepEqual(fs.readdirSync(path.join(env.root, "dir")).sort(), ["sub", "x.txt"]);
     assert.deepEqual(fs.readdirSync(path.join(env.root, "dir/sub")), ["y.txt"]);
@@ -298,7 +313,7 @@ describe("crashes and outages", () => {
       fs.writeFileSync(r("newdir/deep.txt"), "deep, staged before the crash\n");
       fs.appendFileSync(r("a.txt"), "appended before the crash\n");
       fs.rmSync(r("b.txt"));
-      execFileSync("cp", [path.join(env.work, "blob.bin"), r("blob.bin")]);
+      execFileSync("cp", [path.join(env.work, "blob.bin"), r("blob.bin")], { timeout: 120000 });
 
       assert.ok(env.mount.pid > 0, "the fixture knows the daemon's pid");
       const mp = env.mount.mountpoint;
@@ -344,7 +359,7 @@ describe("crashes and outages", () => {
       const url = env.hub.url;
       fs.writeFileSync(path.join(env.root, "note.txt"), "staged with the big one\n");
       const since = readLog(env.hub.logFile).length;
-      execFileSync("cp", [src, path.join(env.root, "big100.bin")]);
+      execFileSync("cp", [src, path.join(env.root, "big100.bin")], { timeout: 120000 });
 
       // fsync in a child process, so this test can kill localhub while it runs.
       const syncer = spawn("sync", [path.join(env.root, "big100.bin")], { stdio: ["ignore", "ignore", "pipe"] });
@@ -544,6 +559,28 @@ describe("repositories and branches", () => {
 
     assert.throws(() => fs.rmdirSync(env.root), { code: "EPERM" });
     assert.ok((await getJson(env.hub, `/api/models/${REPO}`)).json.id === REPO, "the repository still exists");
+  });
+});
+
+describe("branches", () => {
+  mountTest("two branches staged, then one fsync each: each commit holds only its own branch's change", {}, async (env) => {
+    await env.client.json("POST", `/api/models/${REPO}/branch/other`, {});
+    const main = env.root;
+    const other = env.branchDir(env.mount, "other");
+    fs.writeFileSync(path.join(main, "on-main.txt"), "main's change\n");
+    fs.writeFileSync(path.join(other, "on-other.txt"), "other's change\n");
+    const [mainBefore, otherBefore] = [await hubCommits(env.hub), await hubCommits(env.hub, REPO, "other")];
+    fsyncDir(main);
+    assert.equal((await hubCommits(env.hub)).total, mainBefore.total + 1, "fsync of main: one commit on main");
+    assert.equal((await hubCommits(env.hub, REPO, "other")).total, otherBefore.total, "other untouched by main's fsync");
+    await assertHubFiles(env.hub, { "on-main.txt": "main's change\n", "on-other.txt": null });
+    await assertHubFiles(env.hub, { "on-other.txt": null, "on-main.txt": null }, { rev: "other" });
+    assert.match(readControl(other).fields.staged ?? "", /^1 change/, "other's change is still staged");
+    syncFile(path.join(other, "on-other.txt"));
+    assert.equal((await hubCommits(env.hub, REPO, "other")).total, otherBefore.total + 1, "fsync of other: one commit on other");
+    assert.equal((await hubCommits(env.hub)).total, mainBefore.total + 1, "main untouched by other's fsync");
+    await assertHubFiles(env.hub, { "on-other.txt": "other's change\n", "on-main.txt": null }, { rev: "other" });
+    await assertHubFiles(env.hub, { "on-other.txt": null, "on-main.txt": "main's change\n" });
   });
 });
 

@@ -10,7 +10,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { allPages, api, headSha, read } from "../harness/hubapi.mjs";
 import { readLog, startLocalhub } from "../harness/localhub.mjs";
-import { HubClient, hubfsBin, mountHubfs, sh, sha256 } from "./fixture.mjs";
+import { HubClient, blocking, hubfsBin, isMounted, mountHubfs, sh, sha256 } from "./fixture.mjs";
 // ---------------------------------------------------------------------------------------------
 // Users, repository, seed content
 // ---------------------------------------------------------------------------------------------
@@ -77,9 +77,7 @@ export function randomFile(file, size) {
   return h.digest("hex");
 }
 
-export function isMounted(mountpoint) {
-  return fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n").some((l) => l.split(" ")[4] === mountpoint);
-}
+export { isMounted };
 
 // ---------------------------------------------------------------------------------------------
 // The Hub side: what localhub's HTTP API says (every verification goes through these)
@@ -196,7 +194,7 @@ export function fsyncDir(dir) {
 
 /** coreutils `sync FILE`: fsync of that file. */
 export function syncFile(file) {
-  execFileSync("sync", [file], { stdio: ["ignore", "ignore", "pipe"], timeout: 300000 });
+  blocking(300000, () => execFileSync("sync", [file], { stdio: ["ignore", "ignore", "pipe"], timeout: 300000 }));
 }
 
 /** Parses `cat .hubfs-commit`: {text, fields: {key: value}, changes: ["add PATH SIZE", ...]}. */
@@ -224,12 +222,14 @@ export function control(branchDir, command) {
 // ---------------------------------------------------------------------------------------------
 
 export function hubfsUnmount(m) {
-  // Bounded first (pending commits that can never succeed must not stall the run), then the
-  // fixture's own unmount, which also kills a leftover daemon and removes its folder.
-  if (isMounted(m.mountpoint)) spawnSync(hubfsBin, ["unmount", m.mountpoint, "--timeout", "20"], { stdio: "ignore", timeout: 40000 });
-  m.unmount();
-  const work = path.dirname(m.mountpoint);
-  if (!isMounted(m.mountpoint)) fs.rmSync(work, { recursive: true, force: true });  // after kill9()
+  // Bounded (pending commits that can never succeed must not stall the run); the fixture's
+  // unmount throws if `hubfs unmount` fails, after it has cleaned up.
+  try {
+    m.unmount({ timeout: 20 });
+  } finally {
+    const work = path.dirname(m.mountpoint);
+    if (!isMounted(m.mountpoint)) fs.rmSync(work, { recursive: true, force: true });  // after kill9()
+  }
 }
 
 export function keepLogs(name, env) {
@@ -259,6 +259,7 @@ export function keepLogs(name, env) {
 export async function withEnv(name, opts, fn) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "hubfs-write-"));
   const env = { work, dataDir: path.join(work, "hubdata"), mounts: [], hubs: [] };
+  let failed = false;
   env.startHub = async (o = {}) => {
     const hub = await startLocalhub({ users: USERS, dataDir: env.dataDir, ...o });
     env.hubs.push(hub);
@@ -281,20 +282,31 @@ export async function withEnv(name, opts, fn) {
     env.mount = env.mountHub({ token: opts.token ?? TOKEN, args: opts.mountArgs ?? [], cacheDir: env.cacheDir });
     env.root = env.branchDir(env.mount);
     await fn(env);
+    // Whatever the test did, no request of the mount carried the token to the storage host
+    // (LFS upload PUTs, downloads): localhub logs whether an Authorization header came.
+    const toStorage = env.hubs.flatMap((h) => readLog(h.logFile).filter((r) => r.host === "blob" && r.auth).map((r) => `${r.method} ${r.path.split("?")[0]}`));
+    assert.deepEqual(toStorage, [], "requests to the storage host carrying an Authorization header");
   } catch (e) {
+    failed = true;
     try {
       const dir = keepLogs(name, env);
       if (e && typeof e === "object") e.message = `${e.message}\n(hubfs and localhub logs kept in ${dir})`;
     } catch {}
     throw e;
   } finally {
+    // Every mount is cleaned up; a failed `hubfs unmount` fails the test (after the clean-up),
+    // unless the test failed already (its own error says more).
+    const unmountErrors = [];
     for (const m of env.mounts.reverse()) {
       try {
         hubfsUnmount(m);
-      } catch {}
+      } catch (e) {
+        unmountErrors.push(e);
+      }
     }
     for (const h of env.hubs) await h.stop();
     fs.rmSync(work, { recursive: true, force: true });
+    if (unmountErrors.length && !failed) throw unmountErrors[0];
   }
 }
 
