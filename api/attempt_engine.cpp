@@ -83,12 +83,13 @@ AttemptDecision AttemptEngine::after_response(const HttpResponse& response) {
     return retry_after(wait.value_or(backoff_delay(policy_, attempt_, unit_random_())));
 }
 
-AttemptDecision AttemptEngine::after_transport_error(CURLcode code, bool progressed) {
-    if (progressed) {
+AttemptDecision AttemptEngine::after_transport_error(CURLcode code, uint64_t progressed) {
+    if (progressed > 0) {
         // Bytes already given to the caller cannot be taken back: only a ranged GET, which
-        // asks for the rest, may go on, and its progress earns a fresh retry budget.
+        // asks for the rest, may go on; substantial progress earns a fresh retry budget.
         if (!resumable_) return {AttemptDecision::Kind::fail};
-        attempt_ = 0;
+        if (progressed >= substantial_progress) attempt_ = 0;
+        else if (++attempt_ > policy_.max_retries) return {AttemptDecision::Kind::fail};
         restart();
         return {AttemptDecision::Kind::resume};
     }

@@ -50,9 +50,9 @@ public:
 
     // After a hop that got a response. Throws InvalidResponseError after too many redirects.
     AttemptDecision after_response(const HttpResponse& response);
-    // After a hop that failed in transport. `progressed`: bytes reached the caller in this
-    // attempt (for a resumable request: new bytes of the range).
-    AttemptDecision after_transport_error(CURLcode code, bool progressed);
+    // After a hop that failed in transport. `progressed`: how many bytes reached the caller in
+    // this attempt (for a resumable request: new bytes of the range).
+    AttemptDecision after_transport_error(CURLcode code, uint64_t progressed);
 
 private:
     AttemptDecision retry_after(std::chrono::milliseconds wait);
@@ -69,6 +69,9 @@ private:
 };
 
 inline constexpr int max_redirects = 10;
+// A cut after fewer new bytes than this spends a retry: a body that stops every few bytes (or
+// crawls) must end in an error, not resume for hours. More earns a fresh retry budget.
+inline constexpr uint64_t substantial_progress = 64 * 1024;
 
 // Transport errors after which a fresh attempt may succeed.
 bool is_transient_transport_error(CURLcode code);

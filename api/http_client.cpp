@@ -80,7 +80,7 @@ HttpResponse HttpClient::run(const HttpRequest& request, const ResponseSink& sin
         report(token, hop.url, *transfer);
         if (transfer->callback_error()) std::rethrow_exception(transfer->callback_error());
         HttpResponse& response = transfer->response();
-        bool progressed = receiver ? receiver->done() > done_at_attempt : transfer->delivered() > 0;
+        uint64_t progressed = receiver ? receiver->done() - done_at_attempt : transfer->delivered();
         AttemptDecision next = transfer->code() == CURLE_OK ? engine.after_response(response)
                                                             : engine.after_transport_error(transfer->code(), progressed);
         switch (next.kind) {

@@ -131,7 +131,7 @@ void HttpClient::MultiRun::decide(MultiJob& job, EasyTransfer& transfer) {
     AttemptDecision next =
         transfer.code() == CURLE_OK
             ? job.engine.after_response(response)
-            : job.engine.after_transport_error(transfer.code(), job.receiver.done() > job.done_at_attempt);
+            : job.engine.after_transport_error(transfer.code(), job.receiver.done() - job.done_at_attempt);
     switch (next.kind) {
         case AttemptDecision::Kind::finish:
             response.body.clear();

@@ -7,6 +7,7 @@
 
 #include "common/log.hpp"
 #include "hub_path.hpp"
+#include "network_wait.hpp"
 
 namespace hubfs::fs {
 namespace {
@@ -84,6 +85,7 @@ Catalog::Catalog(Remote& remote, cache::Cache& cache, CatalogOptions opts)
     : remote_(remote), cache_(cache), opts_(opts) {}
 
 void Catalog::single_flight(const std::string& key, const std::function<void()>& fetch) {
+    may_wait_for_network();  // either this caller fetches or it waits for the one who does
     std::shared_ptr<Flight> flight;
     {
         std::unique_lock lock(mutex_);
@@ -204,6 +206,14 @@ Revision Catalog::resolve(const RepoRef& repo, const std::string& rev) {
         known = !pinned && !opts_.offline && (revisions_.count(key) || missing_.count(key));
     }
     if (known) {
+        // A name known not to exist (a namespace, looked up as a repository on every path
+        // walk) need not wait at all.
+        auto wait = opts_.refresh_wait;
+        {
+            std::lock_guard lock(mutex_);
+            if (!revisions_.count(key)) wait = std::chrono::milliseconds(0);
+        }
+        if (wait.count() > 0) may_wait_for_network();
         // Ask in the background and wait a little: a Hub that answers in time moves the name
         // now; a slow or stalled one leaves the known answer standing meanwhile.
         auto done = std::make_shared<bool>(false);  // under mutex_
@@ -218,9 +228,6 @@ Revision Catalog::resolve(const RepoRef& repo, const std::string& rev) {
             landed_.notify_all();
         });
         std::unique_lock lock(mutex_);
-        // A name known not to exist (a namespace, looked up as a repository on every path
-        // walk) need not wait at all.
-        auto wait = revisions_.count(key) ? opts_.refresh_wait : std::chrono::milliseconds(0);
         landed_.wait_for(lock, wait, [&] { return *done; });
         if (auto r = known_revision(key)) return *r;
         throw RemoteError(RemoteError::Kind::unavailable, repo.key() + "@" + rev + ": no answer from the Hub");
@@ -335,6 +342,7 @@ std::vector<std::string> Catalog::repos_of(RepoType type, const std::string& aut
     if (opts_.offline) {
         if (!from_index()) throw RemoteError(RemoteError::Kind::unavailable, "offline, and the repositories of " + author + " are not cached");
     } else {
+        may_wait_for_network();
         try {
             names = remote_.list_repos(type, author);
             cache_.put(key, nlohmann::json(names).dump());

@@ -1,6 +1,7 @@
 #include "hub_writer.hpp"
 
 #include "hub_remote.hpp"
+#include "network_wait.hpp"
 #include "common/log.hpp"
 
 namespace hubfs::fs {
@@ -30,6 +31,7 @@ bool HubWriter::is_branch(const RepoRef& repo, const std::string& rev, Lookup lo
             }
             return it->second.names.count(rev) > 0;
         }
+        may_wait_for_network();
         branches_[repo.key()].asking = true;
     }
     bool answered = fetch_refs(repo);

@@ -14,6 +14,7 @@
 
 #include "common/log.hpp"
 #include "errno_map.hpp"
+#include "network_wait.hpp"
 
 namespace hubfs::fs {
 namespace {
@@ -399,29 +400,39 @@ void HubFs::init(fuse_conn_info* conn) {
     if (conn->capable & FUSE_CAP_SPLICE_WRITE) conn->want |= FUSE_CAP_SPLICE_WRITE;
 }
 
+// lookup, getattr and opendir may need the Hub (a name to resolve, a folder never listed):
+// they run through parked_, which computes them on the FUSE thread when everything they need
+// is known and on a thread of their own otherwise (a stalled Hub holds no FUSE thread).
 void HubFs::lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     auto p = inodes_.get(parent);
     if (!p) return (void)fuse_reply_err(req, ENOENT);
     if (std::strlen(name) > kMaxNameLength) return (void)fuse_reply_err(req, ENAMETOOLONG);
-    try {
-        auto n = child(*p, name);
-        if (!n) {
-            fuse_entry_param neg{};  // negative entry, cached like the folder it is missing from
-            neg.entry_timeout = p->in_repo() ? timeout_for(*p) : 1.0;
-            return (void)fuse_reply_entry(req, &neg);
+    parked_.run(req, std::string("lookup ") + name, [this, p, name = std::string(name)]() -> ParkedRequests::Reply {
+        try {
+            auto n = child(*p, name);
+            if (!n) {
+                fuse_entry_param neg{};  // negative entry, cached like the folder it is missing from
+                neg.entry_timeout = p->in_repo() ? timeout_for(*p) : 1.0;
+                return [neg](fuse_req_t r) { fuse_reply_entry(r, &neg); };
+            }
+            Resolved r = resolve(*n);
+            // The inode's reference is taken only with the answer (a parked caller may be gone).
+            return [this, node = *n, r](fuse_req_t req) {
+                fuse_entry_param e = entry_param(node, r, true);
+                if (fuse_reply_entry(req, &e) != 0) inodes_.forget(e.ino, 1);
+            };
+        } catch (const WouldWait&) {
+            throw;
+        } catch (...) {
+            int err = errno_from_current_exception("lookup " + name);
+            if (err != ENOENT) return reply_error(err);
+            return [](fuse_req_t r) {
+                fuse_entry_param neg{};
+                neg.entry_timeout = 1.0;
+                fuse_reply_entry(r, &neg);
+            };
         }
-        Resolved r = resolve(*n);
-        fuse_entry_param e = entry_param(*n, r, true);
-        if (fuse_reply_entry(req, &e) != 0) inodes_.forget(e.ino, 1);
-    } catch (...) {
-        int err = errno_from_current_exception(std::string("lookup ") + name);
-        if (err == ENOENT) {
-            fuse_entry_param neg{};
-            neg.entry_timeout = 1.0;
-            return (void)fuse_reply_entry(req, &neg);
-        }
-        fuse_reply_err(req, err);
-    }
+    });
 }
 
 void HubFs::remember_removed(const Node& file) {
@@ -444,7 +455,7 @@ void HubFs::forget(fuse_ino_t ino, uint64_t n) {
 void HubFs::getattr(fuse_req_t req, fuse_ino_t ino) {
     auto n = inodes_.get(ino);
     if (!n) return (void)fuse_reply_err(req, ENOENT);
-    try {
+    parked_.run(req, "getattr " + n->repo.key() + "/" + n->path, [this, n, ino]() -> ParkedRequests::Reply {
         if (n->detached()) {
             std::unique_lock lock(removed_mutex_);
             auto it = removed_.find(ino);
@@ -458,14 +469,12 @@ void HubFs::getattr(fuse_req_t req, fuse_ino_t ino) {
                 attr.st_blocks = st.st_blocks;
                 attr.st_mtim = st.st_mtim;
             }
-            return (void)fuse_reply_attr(req, &attr, 0);
+            return [attr](fuse_req_t req) { fuse_reply_attr(req, &attr, 0); };
         }
         Resolved r = resolve(*n);
         r.attr.st_ino = ino;
-        fuse_reply_attr(req, &r.attr, timeout_for(*n));
-    } catch (...) {
-        fuse_reply_err(req, errno_from_current_exception("getattr " + n->repo.key() + "/" + n->path));
-    }
+        return [attr = r.attr, timeout = timeout_for(*n)](fuse_req_t req) { fuse_reply_attr(req, &attr, timeout); };
+    });
 }
 
 void HubFs::opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -473,16 +482,18 @@ void HubFs::opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     if (!n) return (void)fuse_reply_err(req, ENOENT);
     if (n->kind == NodeKind::file || n->kind == NodeKind::control || n->kind == NodeKind::area_file)
         return (void)fuse_reply_err(req, ENOTDIR);
-    try {
-        auto h = std::make_unique<DirHandle>();
+    // The kernel's file info lives only as long as this call: the answer gets a copy.
+    parked_.run(req, "opendir " + n->repo.key() + "/" + n->path, [this, n, info = *fi]() -> ParkedRequests::Reply {
+        auto h = std::make_shared<DirHandle>();
         h->entries = list(*n);  // a snapshot: readdir pages stay consistent
-        fi->fh = reinterpret_cast<uint64_t>(h.release());
-        fi->keep_cache = n->in_repo() && is_commit_sha(n->rev);
-        fi->cache_readdir = fi->keep_cache;
-        if (fuse_reply_open(req, fi) != 0) delete reinterpret_cast<DirHandle*>(fi->fh);
-    } catch (...) {
-        fuse_reply_err(req, errno_from_current_exception("opendir " + n->repo.key() + "/" + n->path));
-    }
+        return [h, info, pinned = n->in_repo() && is_commit_sha(n->rev)](fuse_req_t req) mutable {
+            auto owned = std::make_unique<DirHandle>(std::move(*h));
+            info.fh = reinterpret_cast<uint64_t>(owned.get());
+            info.keep_cache = pinned;
+            info.cache_readdir = pinned;
+            if (fuse_reply_open(req, &info) == 0) owned.release();
+        };
+    });
 }
 
 void HubFs::readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi, bool plus) {

@@ -25,6 +25,7 @@
 #include "inode_table.hpp"
 #include "kernel_invalidator.hpp"
 #include "local_attrs.hpp"
+#include "parked_requests.hpp"
 #include "pending_read.hpp"
 #include "staging_area.hpp"
 #include "common/unique_fd.hpp"
@@ -63,10 +64,12 @@ public:
     void attach_session(fuse_session* se) { invalidator_.attach(se); }
     void detach_session() {
         pending_.abandon_all();  // no reply may reach a session that is gone
+        parked_.abandon_all();
         invalidator_.detach();
     }
 
-    size_t pending_reads() { return pending_.size(); }  // reads answered when a fetch lands
+    // Reads answered when a fetch lands, and metadata requests waiting for the Hub.
+    size_t pending_reads() { return pending_.size() + parked_.size(); }
 
     void init(fuse_conn_info* conn);
     void lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
@@ -235,6 +238,7 @@ private:
     };
     std::mutex removed_mutex_;
     std::map<fuse_ino_t, Removed> removed_;  // inodes of removed files the kernel still holds
+    ParkedRequests parked_;  // last member: its threads are joined first, while the rest is alive
 };
 
 }  // namespace hubfs::fs

@@ -46,6 +46,8 @@ options:
   --connect-timeout SECONDS  give up a connection to the Hub after this long (default 10)
   --stall-timeout SECONDS    give up a request that received no byte for this long (default 30);
                           after two such failures the Hub counts as down until it answers a probe
+  --min-speed BYTES       a transfer slower than this many bytes a second for a whole stall
+                          timeout fails too, and is resumed or retried (default 1024)
   --allow-other           let other users see the mount (needs user_allow_other in /etc/fuse.conf)
   --uid UID, --gid GID    owner of every file (default: the mounting user)
   --offline               never contact the Hub: serve what the cache holds
@@ -106,6 +108,9 @@ bool apply(MountOptions& o, std::string name, const std::string& value, bool has
         uint32_t seconds = parse_id("--" + name, need());
         if (seconds == 0) throw std::invalid_argument("--" + name + " must be at least 1 second");
         (name == "connect-timeout" ? o.connect_timeout : o.stall_timeout) = std::chrono::seconds(seconds);
+    } else if (name == "min-speed") {
+        o.min_speed = parse_id("--min-speed", need());
+        if (o.min_speed == 0) throw std::invalid_argument("--min-speed must be at least 1 byte a second");
     } else if (name == "allow-other") o.allow_other = true;
     else if (name == "uid") o.uid = parse_id("--uid", need());
     else if (name == "gid") o.gid = parse_id("--gid", need());

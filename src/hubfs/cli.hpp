@@ -26,6 +26,7 @@ struct MountOptions {
     std::chrono::seconds revision_ttl{30};
     std::chrono::seconds connect_timeout{10};  // a connection not made by then fails (and is retried)
     std::chrono::seconds stall_timeout{30};    // a request without a byte for this long fails
+    uint32_t min_speed = 1024;                 // bytes/s: slower for a whole stall timeout fails too
     bool allow_other = false;
     std::optional<uint32_t> uid, gid;
     bool offline = false;

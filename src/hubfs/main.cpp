@@ -101,6 +101,8 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     config.retry.max_delay = std::chrono::milliseconds(2000);
     config.timeouts.connect = o.connect_timeout;
     config.timeouts.low_speed_time = o.stall_timeout;
+    // Slower than this over a whole stall timeout (a body trickling a byte a second) is stalled too.
+    config.timeouts.low_speed_bytes = o.min_speed;
     config.health = std::make_shared<api::HostHealth>();
 
     std::optional<fs::RepoSpec> single;

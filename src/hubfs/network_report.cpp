@@ -49,7 +49,7 @@ std::string NetworkReport::text() {
         std::snprintf(line, sizeof line, "in flight %6.1f s ", static_cast<double>(age) / 1000);
         out << line << r.origin << " " << r.what << "\n";
     }
-    if (size_t n = pending_reads_ ? pending_reads_() : 0) out << "reads waiting for the network: " << n << "\n";
+    if (size_t n = pending_reads_ ? pending_reads_() : 0) out << "requests waiting for the network: " << n << "\n";
     return out.str();
 }
 

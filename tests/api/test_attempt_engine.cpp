@@ -159,22 +159,22 @@ TEST_CASE("a non-idempotent POST is retried on 429 and when it never left, not o
     CHECK(engine_for(commit).after_response(answer(503)).kind == AttemptDecision::Kind::finish);
     CHECK(engine_for(commit).after_response(answer(429, {{"Retry-After", "1"}})).kind ==
           AttemptDecision::Kind::retry);
-    CHECK(engine_for(commit).after_transport_error(CURLE_COULDNT_CONNECT, false).kind ==
+    CHECK(engine_for(commit).after_transport_error(CURLE_COULDNT_CONNECT, 0).kind ==
           AttemptDecision::Kind::retry);
-    CHECK(engine_for(commit).after_transport_error(CURLE_RECV_ERROR, false).kind == AttemptDecision::Kind::fail);
+    CHECK(engine_for(commit).after_transport_error(CURLE_RECV_ERROR, 0).kind == AttemptDecision::Kind::fail);
 }
 
 TEST_CASE("transport errors: transient ones are retried until the budget is spent") {
     HttpRequest request;
     request.url = hub + "/api/x";
     auto engine = engine_for(request, 2);
-    CHECK(engine.after_transport_error(CURLE_OPERATION_TIMEDOUT, false).kind == AttemptDecision::Kind::retry);
-    CHECK(engine.after_transport_error(CURLE_RECV_ERROR, false).kind == AttemptDecision::Kind::retry);
-    CHECK(engine.after_transport_error(CURLE_RECV_ERROR, false).kind == AttemptDecision::Kind::fail);
-    CHECK(engine_for(request).after_transport_error(CURLE_SSL_CACERT_BADFILE, false).kind ==
+    CHECK(engine.after_transport_error(CURLE_OPERATION_TIMEDOUT, 0).kind == AttemptDecision::Kind::retry);
+    CHECK(engine.after_transport_error(CURLE_RECV_ERROR, 0).kind == AttemptDecision::Kind::retry);
+    CHECK(engine.after_transport_error(CURLE_RECV_ERROR, 0).kind == AttemptDecision::Kind::fail);
+    CHECK(engine_for(request).after_transport_error(CURLE_SSL_CACERT_BADFILE, 0).kind ==
           AttemptDecision::Kind::fail);
     // A body that reached the caller cannot be taken back: a plain request fails.
-    CHECK(engine_for(request).after_transport_error(CURLE_RECV_ERROR, true).kind == AttemptDecision::Kind::fail);
+    CHECK(engine_for(request).after_transport_error(CURLE_RECV_ERROR, 1).kind == AttemptDecision::Kind::fail);
 }
 
 TEST_CASE("a cut ranged download resumes at once from the next byte, with a fresh budget") {
@@ -182,34 +182,46 @@ TEST_CASE("a cut ranged download resumes at once from the next byte, with a fres
     request.url = hub + "/ns/repo/resolve/main/w.bin";
     auto engine = engine_for(request, 1, true);
     std::string got;
-    RangeReceiver receiver(1000, 100, [&](std::string_view chunk) { got.append(chunk); }, request.url);
-    CHECK(receiver.begin_attempt() == "bytes=1000-1099");
+    RangeReceiver receiver(1000, 100000, [&](std::string_view chunk) { got.append(chunk); }, request.url);
+    CHECK(receiver.begin_attempt() == "bytes=1000-100999");
 
     // The Hub redirects to storage; a failure there without progress spends the budget.
     engine.after_response(answer(302, {{"Location", "https://cdn.example/blob"}}));
-    CHECK(engine.after_transport_error(CURLE_RECV_ERROR, false).kind == AttemptDecision::Kind::retry);
+    CHECK(engine.after_transport_error(CURLE_RECV_ERROR, 0).kind == AttemptDecision::Kind::retry);
     CHECK(engine.fresh_attempt());
-    CHECK(receiver.begin_attempt() == "bytes=1000-1099");
+    CHECK(receiver.begin_attempt() == "bytes=1000-100999");
 
-    // The next attempt delivers 30 bytes, then the connection is cut.
+    // The next attempt delivers 70,000 bytes, then the connection is cut.
     engine.after_response(answer(302, {{"Location", "https://cdn.example/blob"}}));
     HeaderMap partial;
-    partial.add("Content-Range", "bytes 1000-1099/5000");
-    receiver.receive(206, partial, std::string(30, 'a'));
-    auto next = engine.after_transport_error(CURLE_PARTIAL_FILE, true);
+    partial.add("Content-Range", "bytes 1000-100999/500000");
+    receiver.receive(206, partial, std::string(70000, 'a'));
+    auto next = engine.after_transport_error(CURLE_PARTIAL_FILE, 70000);
     CHECK(next.kind == AttemptDecision::Kind::resume);
     CHECK(next.wait == 0ms);
     CHECK(engine.attempt() == 0);
     CHECK(engine.fresh_attempt());
     CHECK(engine.hop().url == request.url);  // back to the Hub: the storage URL may be signed for once
-    CHECK(receiver.begin_attempt() == "bytes=1030-1099");
+    CHECK(receiver.begin_attempt() == "bytes=71000-100999");
 
-    // The resumed 206 must start at byte 1030.
+    // The resumed 206 must start at byte 71000.
     HeaderMap rest;
-    rest.add("Content-Range", "bytes 1030-1099/5000");
-    receiver.receive(206, rest, std::string(70, 'b'));
+    rest.add("Content-Range", "bytes 71000-100999/500000");
+    receiver.receive(206, rest, std::string(30000, 'b'));
     CHECK(receiver.complete());
-    CHECK(got == std::string(30, 'a') + std::string(70, 'b'));
+    CHECK(got == std::string(70000, 'a') + std::string(30000, 'b'));
     // With a fresh budget, a failure without progress is retried again.
-    CHECK(engine.after_transport_error(CURLE_RECV_ERROR, false).kind == AttemptDecision::Kind::retry);
+    CHECK(engine.after_transport_error(CURLE_RECV_ERROR, 0).kind == AttemptDecision::Kind::retry);
+}
+
+TEST_CASE("a body cut again and again after a trickle each time spends the retry budget, then fails") {
+    HttpRequest request;
+    request.url = hub + "/ns/repo/resolve/main/w.bin";
+    auto engine = engine_for(request, 2, true);
+    CHECK(engine.after_transport_error(CURLE_PARTIAL_FILE, 10).kind == AttemptDecision::Kind::resume);
+    CHECK(engine.after_transport_error(CURLE_PARTIAL_FILE, 10).kind == AttemptDecision::Kind::resume);
+    CHECK(engine.after_transport_error(CURLE_PARTIAL_FILE, 10).kind == AttemptDecision::Kind::fail);
+    auto patient = engine_for(request, 2, true);
+    for (int i = 0; i < 10; ++i)  // substantial progress each time: resumes for as long as it lasts
+        CHECK(patient.after_transport_error(CURLE_PARTIAL_FILE, substantial_progress).kind == AttemptDecision::Kind::resume);
 }

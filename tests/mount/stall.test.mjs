@@ -144,6 +144,79 @@ test("a stalled Hub: cached files, known listings and stat answer at once; uncac
   }
 });
 
+test("a stalled Hub: cold lookups and listings hold no FUSE thread; cached files, known listings and stat answer at once; the cold ones end in EIO, then list right", async (t) => {
+  const hub = await startHub();
+  const { client } = await fillRepo(hub);
+  // Commits this mount never saw: each `r@SHA` is a name to resolve and a tree to list.
+  const NCOLD = 32, NSTAT = 24;  // more stats than the mount's 16 FUSE threads
+  const KILLED = NCOLD + NSTAT;    // one more, for a caller killed while its lookup waits
+  const shas = [];
+  for (let i = 0; i <= KILLED; i++) {
+    const c = await client.commit("alice/r", [{ path: `cold/c${i}.txt`, data: Buffer.from(`cold ${i}\n`) }], { summary: `cold ${i}` });
+    shas.push(c.commitOid);
+  }
+  // main moves on: the commits above are all older than what the mount lists below.
+  await client.commit("alice/r", [{ path: "head.txt", data: Buffer.from("head\n") }], { summary: "head" });
+  // A long stall timeout: a cold request that held a FUSE thread would hold it this long.
+  const m = mountHubfs(hub.url, { token: TOKEN, args: ["--stall-timeout", "8", "--connect-timeout", "8"] });
+  const dir = `${m.mountpoint}/models/alice/r`;
+  const at = (i) => `${m.mountpoint}/models/alice/r@${shas[i]}`;
+  try {
+    assert.equal(run(`cat ${dir}/config.json`).stdout, '{"model_type": "stall"}\n');
+    assert.equal(run(`ls ${dir}/data | wc -l`).stdout.trim(), String(NFILES));
+    // Each commit's name is known, none of its folders: the cold lookups below happen in
+    // distinct folders (the kernel serialises lookups within one folder).
+    const known = run(`for s in ${shas.join(" ")}; do stat -c %n ${m.mountpoint}/models/alice/r@$s || exit 1; done`, 60);
+    assert.equal(known.status, 0, known.stderr);
+    freeze(hub);
+    const cold = [];
+    for (let i = 0; i < NCOLD; i++) cold.push(runAsync(`ls ${at(i)}/cold`, 120));
+    for (let i = NCOLD; i < NCOLD + NSTAT; i++) cold.push(runAsync(`stat ${at(i)}/config.json`, 120));
+    const victim = spawn("ls", [`${at(KILLED)}/cold`], { stdio: "ignore" });
+    const exited = new Promise((r) => victim.on("exit", () => r(Date.now())));
+    await sleep(1500);
+    for (const cmd of [`cat ${dir}/config.json`, `ls ${dir}/data`, `stat ${dir}/data/f05.txt`, `ls -l ${dir}`]) {
+      const r = run(cmd, 30);
+      assert.equal(r.status, 0, `${cmd}: ${r.stderr}`);
+      t.diagnostic(`${cmd.split(" ")[0]} ${cmd.split("/").pop()}: ${r.ms} ms`);
+      assert.ok(r.ms < 2000, `${cmd} answered in ${r.ms} ms while cold lookups and listings were stuck`);
+    }
+    // A caller killed while its lookup waits for the Hub exits at once (EINTR), not when the fetch ends.
+    const killedAt = Date.now();
+    victim.kill("SIGKILL");
+    const gone = await Promise.race([exited, sleep(20000).then(() => 0)]);
+    assert.ok(gone, "the killed caller exited");
+    t.diagnostic(`killed caller exited after ${gone - killedAt} ms`);
+    assert.ok(gone - killedAt < 2000, `the killed caller took ${gone - killedAt} ms to exit`);
+    const results = await Promise.all(cold);
+    results.forEach((r, i) => r.status === 0 && t.diagnostic(`#${i} succeeded after ${r.ms} ms`));
+    for (const r of results) {
+      assert.notEqual(r.status, 137, "a cold lookup or listing hung (killed by the test's timeout)");
+      assert.notEqual(r.status, 0, "a cold listing cannot succeed while the Hub is stalled");
+      assert.match(r.stderr, /Input\/output error/, JSON.stringify(r));
+      assert.ok(r.ms < 60000, `a cold lookup or listing took ${r.ms} ms to fail`);
+    }
+    t.diagnostic(`cold lookups and listings failed after ${Math.min(...results.map((r) => r.ms))}-${Math.max(...results.map((r) => r.ms))} ms`);
+    thaw(hub);
+    for (const i of [0, NCOLD - 1, NCOLD, NCOLD + NSTAT - 1]) {
+      const ok = await pollUntil(() => {
+        const r = run(`ls ${at(i)}/cold`, 30);
+        return r.status === 0 && r.stdout.trim().split("\n").length === i + 1 && r.stdout.includes(`c${i}.txt`);
+      }, 30000);
+      assert.ok(ok, `r@${shas[i]}/cold lists right after the Hub resumed`);
+    }
+    for (let i = 0; i < NCOLD + NSTAT; i++) {
+      const r = run(`cat ${at(i)}/cold/c${i}.txt`, 30);
+      assert.equal(r.stdout, `cold ${i}\n`, `r@${shas[i]}/cold/c${i}.txt: ${r.stderr}`);
+    }
+  } finally {
+    thaw(hub);
+    keepLog(m, "cold");
+    m.unmount();
+    await hub.stop();
+  }
+});
+
 test("a reader killed while its read waits on a stalled fetch exits at once; unmount works while fetches are stuck", async (t) => {
   const hub = await startHub();
   await fillRepo(hub);
