@@ -36,15 +36,21 @@ bool is_transient_transport_error(CURLcode code) {
     }
 }
 
-AttemptEngine::AttemptEngine(const HttpRequest& request, std::string hub_endpoint, RetryPolicy policy,
+AttemptEngine::AttemptEngine(const HttpRequest& request, std::vector<std::string> trusted_origins, RetryPolicy policy,
                              bool resumable, std::function<double()> unit_random)
-    : request_(request), hub_endpoint_(std::move(hub_endpoint)), policy_(policy), resumable_(resumable),
+    : request_(request), trusted_origins_(std::move(trusted_origins)), policy_(policy), resumable_(resumable),
       unit_random_(unit_random ? std::move(unit_random) : own_random_source()) {
     restart();
 }
 
+bool AttemptEngine::trusted(const std::string& url) const {
+    for (const auto& origin : trusted_origins_)
+        if (!origin.empty() && same_origin(url, origin)) return true;
+    return false;
+}
+
 void AttemptEngine::restart() {
-    hop_ = Hop{request_.method, request_.url, true, same_origin(request_.url, hub_endpoint_)};
+    hop_ = Hop{request_.method, request_.url, true, trusted(request_.url)};
     hops_ = 0;
 }
 
@@ -70,7 +76,7 @@ AttemptDecision AttemptEngine::after_response(const HttpResponse& response) {
             hop_.send_body = false;
         }
         hop_.url = std::move(next);
-        hop_.with_credentials = same_origin(hop_.url, hub_endpoint_);
+        hop_.with_credentials = trusted(hop_.url);
         ++hops_;
         return {AttemptDecision::Kind::follow};
     }

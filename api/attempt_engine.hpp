@@ -13,6 +13,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace hubfs::api {
 
@@ -38,10 +39,12 @@ struct AttemptDecision {
 
 class AttemptEngine {
 public:
+    // `trusted_origins`: where the token may go (the Hub, and the Hugging Face services the
+    // client calls with it: Inference Endpoints, their catalog); every other host gets none.
     // `resumable`: the caller re-asks for the missing bytes on a fresh attempt (ranged GETs).
     // `unit_random` yields jitter in [0, 1); empty: a random source of its own.
-    AttemptEngine(const HttpRequest& request, std::string hub_endpoint, RetryPolicy policy, bool resumable,
-                  std::function<double()> unit_random = {});
+    AttemptEngine(const HttpRequest& request, std::vector<std::string> trusted_origins, RetryPolicy policy,
+                  bool resumable, std::function<double()> unit_random = {});
 
     const Hop& hop() const { return hop_; }
     // True before the first hop of an attempt: the moment to (re)build a Range header.
@@ -56,10 +59,11 @@ public:
 
 private:
     AttemptDecision retry_after(std::chrono::milliseconds wait);
+    bool trusted(const std::string& url) const;
     void restart();
 
     const HttpRequest& request_;
-    std::string hub_endpoint_;
+    std::vector<std::string> trusted_origins_;
     RetryPolicy policy_;
     bool resumable_;
     std::function<double()> unit_random_;

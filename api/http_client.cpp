@@ -61,7 +61,8 @@ void HttpClient::report(uint64_t token, const std::string& url, EasyTransfer& tr
 AttemptEngine HttpClient::attempt_engine(const HttpRequest& request, bool resumable) const {
     if (config_.offline)
         throw OfflineError(ErrorDetails{0, "HF_HUB_OFFLINE is set", {}, without_query(request.url)});
-    return AttemptEngine(request, config_.endpoint, config_.retry, resumable);
+    return AttemptEngine(request, {config_.endpoint, config_.inference_endpoints_url, config_.inference_catalog_url},
+                         config_.retry, resumable);
 }
 
 HttpResponse HttpClient::run(const HttpRequest& request, const ResponseSink& sink, RangeReceiver* receiver) {

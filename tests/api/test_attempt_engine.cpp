@@ -30,7 +30,7 @@ HttpResponse answer(long status, std::vector<std::pair<std::string, std::string>
 }
 
 AttemptEngine engine_for(const HttpRequest& request, int max_retries = 3, bool resumable = false) {
-    return AttemptEngine(request, hub, quick_policy(max_retries), resumable, [] { return 0.0; });
+    return AttemptEngine(request, {hub}, quick_policy(max_retries), resumable, [] { return 0.0; });
 }
 
 }  // namespace
@@ -224,4 +224,17 @@ TEST_CASE("a body cut again and again after a trickle each time spends the retry
     auto patient = engine_for(request, 2, true);
     for (int i = 0; i < 10; ++i)  // substantial progress each time: resumes for as long as it lasts
         CHECK(patient.after_transport_error(CURLE_PARTIAL_FILE, substantial_progress).kind == AttemptDecision::Kind::resume);
+}
+
+TEST_CASE("the token goes to every trusted origin (the Hub, the Endpoints API), never to a host they redirect to") {
+    const std::string endpoints = "https://api.endpoints.example/v2";
+    HttpRequest request;
+    request.url = endpoints + "/endpoint/alice";
+    AttemptEngine engine(request, {hub, endpoints}, quick_policy(0), false, [] { return 0.0; });
+    CHECK(engine.hop().with_credentials);
+    engine.after_response(answer(302, {{"Location", "https://storage.example/x"}}));
+    CHECK_FALSE(engine.hop().with_credentials);
+    HttpRequest elsewhere;
+    elsewhere.url = "https://api.endpoints.example.evil/v2/endpoint/alice";
+    CHECK_FALSE(AttemptEngine(elsewhere, {hub, endpoints}, quick_policy(0), false, [] { return 0.0; }).hop().with_credentials);
 }

@@ -95,12 +95,17 @@ describe("discussions as files", () => {
     });
   });
 
-  test("a pull request: new-pr, commits to refs/pr/N, diff, open, merge; the merged file reads on main", { timeout: 120000 }, async () => {
-    await withMount(ALICE, async ({ hub, client, m, dir }) => {
+  test("a pull request: new-pr, its files written into @refs%2Fpr%2FN and synced, diff, open, merge; the merged file reads on main", { timeout: 120000 }, async () => {
+    await withMount(ALICE, async ({ hub, m, dir }) => {
       assert.equal(writeTo(path.join(dir, "new-pr"), "Add notes\n\nnotes for the model\n"), "");
       assert.match(fs.readFileSync(path.join(dir, "new-pr"), "utf8"), /last opened: 1/);
       assert.equal(fs.readFileSync(path.join(dir, "1", "status"), "utf8"), "draft\n");
-      await client.commit(REPO, [{ path: "NOTES.md", data: Buffer.from("notes\n") }], { summary: "Add NOTES.md", revision: "refs/pr/1" });
+      // The author writes the pull request's files through its revision folder, and syncs.
+      const prDir = path.join(m.mountpoint, "models", `${REPO}@refs%2Fpr%2F1`);
+      fs.writeFileSync(path.join(prDir, "NOTES.md"), "notes\n");
+      fs.writeFileSync(path.join(prDir, ".hubfs-commit"), "message Add NOTES.md\n");
+      const sync = spawnSync("sync", [prDir], { encoding: "utf8", timeout: 60000 });
+      assert.equal(sync.status, 0, sync.stderr);
       assert.match(fs.readFileSync(path.join(dir, "1", "diff"), "utf8"), /NOTES\.md/);
       assert.match(fs.readFileSync(path.join(dir, "1", "thread.md"), "utf8"), /added commit [0-9a-f]{7}: Add NOTES\.md/);
       assert.equal(writeTo(path.join(dir, "1", "status"), "open\n"), "");
@@ -128,6 +133,10 @@ describe("discussions as files", () => {
       assert.equal(JSON.stringify(await details(hub, 1)), before, "discussion #1 unchanged");
       const list = await read(api(hub, `/api/models/${REPO}/discussions`, { token: ALICE }));
       assert.equal(JSON.parse(list.text).count, 1, "no discussion was opened by the bad input");
+      assert.equal(writeTo(path.join(dir, "new-pr"), "Closed PR\n"), "");
+      assert.equal(writeTo(path.join(dir, "2", "status"), "closed\n"), "");
+      assert.equal(writeTo(path.join(dir, "2", "merge"), "\n"), "EINVAL", "merge of a closed pull request");
+      assert.equal((await details(hub, 2)).status, "closed", "still closed, not merged");
     });
   });
 

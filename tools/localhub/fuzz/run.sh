@@ -17,10 +17,12 @@ flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
 common=("$src/http_parser.cpp" "$src/http_message.cpp" "$src/url.cpp")
 names=("$src/api_support.cpp" "$src/base64.cpp" "$src/lfs_pointer.cpp" "$src/repo_store.cpp" "$src/git_repo.cpp"
        "$src/time_format.cpp")
-clang++ "${flags[@]}" "$here/fuzz_http_head.cpp" "${common[@]}" -o "$work/fuzz_http_head"
-clang++ "${flags[@]}" "$here/fuzz_names.cpp" "${common[@]}" "${names[@]}" -lgit2 -o "$work/fuzz_names"
+# The three builds at once (most of this script's time is the instrumented compile).
+clang++ "${flags[@]}" "$here/fuzz_http_head.cpp" "${common[@]}" -o "$work/fuzz_http_head" & b1=$!
+clang++ "${flags[@]}" "$here/fuzz_names.cpp" "${common[@]}" "${names[@]}" -lgit2 -o "$work/fuzz_names" & b2=$!
 clang++ "${flags[@]}" "$here/fuzz_payloads.cpp" "$src/commit_payload.cpp" "$src/lfs_batch_request.cpp" "${common[@]}" \
-    "${names[@]}" -lgit2 -o "$work/fuzz_payloads"
+    "${names[@]}" -lgit2 -o "$work/fuzz_payloads" & b3=$!
+wait $b1; wait $b2; wait $b3
 status=0
 for target in fuzz_http_head fuzz_names fuzz_payloads; do
     mkdir -p "$work/corpus-$target"
