@@ -10,11 +10,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::optional<std::string> opt_string(const json& j, const char* key) {
-    if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return std::nullopt;
-    return j[key].get<std::string>();
-}
-
 }  // namespace
 
 InferenceEndpoint parse_inference_endpoint(const json& j, const std::string& ns) {

@@ -14,11 +14,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::optional<std::string> opt_string(const json& j, const char* key) {
-    if (!j.contains(key) || !j[key].is_string()) return std::nullopt;
-    return j[key].get<std::string>();
-}
-
 std::map<std::string, std::string> string_map(const json& j, const char* key) {
     std::map<std::string, std::string> out;
     if (j.contains(key) && j[key].is_object())

@@ -9,11 +9,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::optional<std::string> opt_string(const json& j, const char* key) {
-    if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return std::nullopt;
-    return j[key].get<std::string>();
-}
-
 Repo space(const std::string& repo_id) { return Repo(repo_id, RepoType::space); }
 
 json key_values(const std::vector<SpaceKeyValue>& entries) {

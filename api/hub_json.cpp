@@ -25,12 +25,6 @@ std::string require_string(const json& j, const char* key) {
     return v.get<std::string>();
 }
 
-std::optional<std::string> opt_string(const json& j, const char* key) {
-    auto it = j.find(key);
-    if (it == j.end() || !it->is_string()) return std::nullopt;
-    return it->get<std::string>();
-}
-
 std::optional<uint64_t> opt_uint(const json& j, const char* key) {
     auto it = j.find(key);
     if (it == j.end() || !it->is_number()) return std::nullopt;
@@ -68,6 +62,13 @@ std::vector<GitRefInfo> parse_ref_list(const json& j, const char* key) {
 }
 
 }  // namespace
+
+std::optional<std::string> opt_string(const nlohmann::json& j, const char* key) {
+    if (!j.is_object()) return std::nullopt;
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_string()) return std::nullopt;
+    return it->get<std::string>();
+}
 
 nlohmann::json parse_json_body(const std::string& body, const std::string& url) {
     auto j = json::parse(body, nullptr, false);

@@ -14,6 +14,9 @@
 
 namespace hubfs::api {
 
+// A string field of an object; nullopt when absent, null, not a string, or j not an object.
+std::optional<std::string> opt_string(const nlohmann::json& j, const char* key);
+
 RepoTreeEntry parse_tree_entry(const nlohmann::json& j);
 void parse_repo_info(const nlohmann::json& j, RepoType type, RepoInfo& out);
 void parse_model_info(const nlohmann::json& j, ModelInfo& out);
