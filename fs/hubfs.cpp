@@ -63,12 +63,11 @@ struct stat HubFs::file_attr(const RemoteEntry& e, int64_t mtime) const {
 
 bool HubFs::may_write(const Node& node) const {
     if (!writes_ || !node.in_repo() || is_commit_sha(node.rev)) return false;
-    if (auto pr = pull_request_number(node.rev))  // its author's and the repository's writers'
-        return writes_->staging.find(branch_id(node)) ||
-               writes_->writer.may_write_pull_request(node.repo, *pr, writes_->committer.identity());
-    if (node.rev.starts_with("refs/")) return false;
-    // A branch this mount staged changes in stays writable whatever the Hub says now.
+    // A branch (or pull request) this mount staged changes in stays writable whatever the Hub says now.
     if (writes_->staging.find(branch_id(node))) return true;
+    if (auto pr = pull_request_number(node.rev))  // its author's and the repository's writers'
+        return writes_->writer.may_write_pull_request(node.repo, *pr, writes_->committer.identity());
+    if (node.rev.starts_with("refs/")) return false;
     // Tags and short shas are read-only: only the repository's branches are writable.
     return writes_->writer.is_branch(node.repo, branch_id(node).branch, HubWriter::Lookup::cached_failure);
 }
@@ -144,14 +143,12 @@ HubFs::Resolved HubFs::resolve(const Node& node) {
             r.attr.st_size = 4096;  // read with direct I/O: the size only has to let readers start
             break;
         case NodeKind::area_dir:
-            r.attr = dir_attr(mount_time_);
-            r.attr.st_mode = S_IFDIR | area_folder(node).mode;
+        case NodeKind::area_file: {
+            auto entry = control_areas_.find(node.path);
+            if (!entry) throw FsError(ENOENT, node.path + " is gone");
+            r.attr = area_attr(*entry);
             return r;
-        case NodeKind::area_file:
-            r.attr = file_attr(RemoteEntry{}, mount_time_);
-            r.attr.st_mode = S_IFREG | control_file(node).mode;
-            r.attr.st_size = 4096;  // as .hubfs-commit: direct I/O
-            return r;
+        }
         case NodeKind::folder:
         case NodeKind::file: {
             View v = view(node);
@@ -165,6 +162,18 @@ HubFs::Resolved HubFs::resolve(const Node& node) {
     if (node.kind == NodeKind::repo_dir)
         if (auto a = local_attrs_.get(attr_key(node))) a->apply(r.attr);
     return r;
+}
+
+struct stat HubFs::area_attr(const ControlEntry& entry) const {
+    if (const auto* folder = std::get_if<ControlFolder>(&entry)) {
+        struct stat st = dir_attr(mount_time_);
+        st.st_mode = S_IFDIR | folder->mode;
+        return st;
+    }
+    struct stat st = file_attr(RemoteEntry{}, mount_time_);
+    st.st_mode = S_IFREG | std::get<ControlFile>(entry).mode;
+    st.st_size = 4096;  // as .hubfs-commit: read with direct I/O
+    return st;
 }
 
 std::string HubFs::attr_key(const Node& node) const { return branch_id(node).key() + "/" + node.path; }
@@ -366,10 +375,19 @@ std::vector<HubFs::DirEntry> HubFs::list(const Node& dir) {
             break;
         }
         case NodeKind::area_dir: {
+            // Its own children, found once (what a folder just listed exists: no check each).
             ControlFolder folder = area_folder(dir);
-            if (folder.names)
-                for (const auto& name : folder.names())
-                    if (auto n = child(dir, name)) out.push_back({name, *n, resolve(*n)});
+            if (!folder.names || !folder.child) break;
+            for (const auto& name : folder.names()) {
+                auto entry = folder.child(name);
+                if (!entry) continue;
+                Node n = dir;
+                n.kind = std::holds_alternative<ControlFolder>(*entry) ? NodeKind::area_dir : NodeKind::area_file;
+                n.path = join_path(dir.path, name);
+                Resolved r;
+                r.attr = area_attr(*entry);
+                out.push_back({name, n, r});
+            }
             break;
         }
         case NodeKind::file:

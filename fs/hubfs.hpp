@@ -201,6 +201,7 @@ private:
     // branch's .hubfs-commit, or an entry of an area; throws ENOENT when it is gone.
     ControlFile control_file(const Node& node);
     ControlFolder area_folder(const Node& node);
+    struct stat area_attr(const ControlEntry& entry) const;  // an area's file or folder as stat shows it
     void open_control(fuse_req_t req, const Node& node, fuse_file_info* fi);
     // rm or rmdir in an area's folder: the folder's remove action.
     void remove_in_area(fuse_req_t req, const Node& folder, const std::string& name);

@@ -34,6 +34,9 @@ struct ControlFolder {
     std::function<std::vector<std::string>()> names;                         // what `ls` shows
     std::function<std::optional<ControlEntry>(const std::string&)> child;    // nullopt: ENOENT
     std::function<void(const std::string&)> remove;                          // rm; unset: EPERM
+    // Asked only when this folder is the entry looked up: not when a path passes through it
+    // (the kernel looked it up first), nor when its parent lists it. Unset: it exists.
+    std::function<bool()> exists;
 };
 
 }  // namespace hubfs::fs

@@ -36,6 +36,7 @@ std::optional<ControlEntry> ControlTree::find(const std::string& path) const {
         if (!next) return std::nullopt;
         at = std::move(*next);
     }
+    if (auto* folder = std::get_if<ControlFolder>(&at); folder && folder->exists && !folder->exists()) return std::nullopt;
     return at;
 }
 

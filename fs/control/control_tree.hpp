@@ -19,7 +19,8 @@ public:
     std::vector<std::string> area_names() const;
     bool has_area(const std::string& name) const { return areas_.count(name) > 0; }
     // The entry at a path below the root ("discussions/models/ns/name/3/thread.md"); nullopt
-    // when a name on the way does not exist or a file stands where a folder is needed.
+    // when a name on the way does not exist, a file stands where a folder is needed, or the
+    // folder found says it no longer exists.
     std::optional<ControlEntry> find(const std::string& path) const;
 
 private:

@@ -158,12 +158,6 @@ ControlFolder DiscussionsArea::repo_folder(const RepoRef& repo) {
         if (name == "new-pr") return new_file(repo, true);
         auto num = number_of(name);
         if (!num) return std::nullopt;
-        try {
-            remote_.details(repo, *num, false);  // it exists
-        } catch (const RemoteError& e) {
-            if (e.kind == RemoteError::Kind::not_found) return std::nullopt;
-            throw;
-        }
         return discussion_folder(repo, *num);
     };
     return f;
@@ -171,6 +165,15 @@ ControlFolder DiscussionsArea::repo_folder(const RepoRef& repo) {
 
 ControlFolder DiscussionsArea::discussion_folder(const RepoRef& repo, int num) {
     ControlFolder f;
+    f.exists = [this, repo, num] {
+        try {
+            remote_.details(repo, num, false);
+            return true;
+        } catch (const RemoteError& e) {
+            if (e.kind == RemoteError::Kind::not_found) return false;
+            throw;
+        }
+    };
     f.names = [] { return std::vector<std::string>{"thread.md", "comment", "status", "title", "merge", "diff"}; };
     f.child = [this, repo, num](const std::string& name) -> std::optional<ControlEntry> {
         auto details = [this, repo, num](bool diff) { return remote_.details(repo, num, diff); };

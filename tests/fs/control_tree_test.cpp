@@ -73,3 +73,34 @@ TEST_CASE("a file in the middle of a path, or an unknown name, finds nothing") {
     CHECK_FALSE(tree.find("notes/missing").has_value());
     CHECK_FALSE(tree.find("").has_value());
 }
+
+TEST_CASE("a folder's existence is asked only when it is the entry looked up, not on the way through") {
+    int asked = 0;
+    bool gone = false;
+    ControlTree tree;
+    tree.add_area("area", [&] {
+        ControlFolder root;
+        root.child = [&](const std::string& name) -> std::optional<ControlEntry> {
+            if (name != "thing") return std::nullopt;
+            ControlFolder thing;
+            thing.exists = [&] {
+                ++asked;
+                return !gone;
+            };
+            thing.child = [](const std::string& n) -> std::optional<ControlEntry> {
+                if (n != "file") return std::nullopt;
+                ControlFile f;
+                f.render = [] { return std::string("x"); };
+                return f;
+            };
+            return thing;
+        };
+        return root;
+    });
+    CHECK(tree.find("area/thing").has_value());
+    CHECK(asked == 1);
+    CHECK(tree.find("area/thing/file").has_value());
+    CHECK(asked == 1);
+    gone = true;
+    CHECK_FALSE(tree.find("area/thing").has_value());
+}
