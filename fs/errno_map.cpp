@@ -1,12 +1,12 @@
-#include "errno_map.hpp"
+#include "fs/errno_map.hpp"
 
 #include <cerrno>
 #include <exception>
 #include <new>
 #include <system_error>
 
-#include "common/log.hpp"
-#include "remote.hpp"
+#include "fs/common/log.hpp"
+#include "fs/remote.hpp"
 
 namespace hubfs::fs {
 

@@ -1,4 +1,4 @@
-#include "hub_path.hpp"
+#include "fs/hub_path.hpp"
 
 #include <algorithm>
 

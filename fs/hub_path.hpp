@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "remote.hpp"
+#include "fs/remote.hpp"
 
 namespace hubfs::fs {
 

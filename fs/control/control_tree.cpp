@@ -1,4 +1,4 @@
-#include "control_tree.hpp"
+#include "fs/control/control_tree.hpp"
 
 namespace hubfs::fs {
 

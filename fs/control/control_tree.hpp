@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "control_entry.hpp"
+#include "fs/control/control_entry.hpp"
 
 namespace hubfs::fs {
 

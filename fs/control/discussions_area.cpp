@@ -1,4 +1,4 @@
-#include "discussions_area.hpp"
+#include "fs/control/discussions_area.hpp"
 
 #include <cerrno>
 #include <charconv>

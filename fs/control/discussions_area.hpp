@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "control_entry.hpp"
-#include "discussions_remote.hpp"
+#include "fs/control/control_entry.hpp"
+#include "fs/control/discussions_remote.hpp"
 
 namespace hubfs::fs {
 

@@ -22,7 +22,7 @@ struct MountOptions {
     std::string commit_message = "{summary}";
     bool public_repos = false;             // repositories made by mkdir
     std::vector<std::string> scratch;      // --scratch: more patterns of files never committed
-    bool scratch_defaults = true;          // the editors' and tools' patterns (fs/scratch_files.hpp)
+    bool scratch_defaults = true;          // the editors' and tools' patterns (fs/write/scratch_files.hpp)
     std::chrono::seconds revision_ttl{30};
     std::chrono::seconds connect_timeout{10};  // a connection not made by then fails (and is retried)
     std::chrono::seconds stall_timeout{30};    // a request without a byte for this long fails

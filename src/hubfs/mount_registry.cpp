@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/unique_fd.hpp"
+#include "fs/common/unique_fd.hpp"
 
 namespace fs = std::filesystem;
 

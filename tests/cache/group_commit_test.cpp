@@ -1,6 +1,6 @@
 // The batching helpers behind write_chunk's throughput: every item is committed exactly once, by
 // a leader that may be another thread, and a failed commit reaches every writer in its group.
-#include "cache/group_commit.hpp"
+#include "fs/cache/group_commit.hpp"
 
 #include <doctest/doctest.h>
 

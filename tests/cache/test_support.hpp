@@ -1,7 +1,7 @@
 // Helpers shared by the cache tests: private temp dirs, deterministic content, child processes.
 #pragma once
 
-#include "cache/cache.hpp"
+#include "fs/cache/cache.hpp"
 
 #include <doctest/doctest.h>
 

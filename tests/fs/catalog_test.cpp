@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "fake_remote.hpp"
-#include "fs/catalog.hpp"
+#include "fs/read/catalog.hpp"
 
 using namespace hubfs::fs;
 using hubfs::fs::testing::FakeRemote;

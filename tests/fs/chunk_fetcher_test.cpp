@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "fake_remote.hpp"
-#include "fs/chunk_fetcher.hpp"
+#include "fs/read/chunk_fetcher.hpp"
 
 using namespace hubfs::fs;
 using hubfs::fs::testing::FakeRemote;

@@ -1,7 +1,7 @@
 // InodeTable without a kernel: lookups and forgets as FUSE counts them, detach and rename.
 #include <doctest/doctest.h>
 
-#include "fs/inode_table.hpp"
+#include "fs/fuse/inode_table.hpp"
 
 using namespace hubfs::fs;
 

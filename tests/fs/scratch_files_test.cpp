@@ -1,7 +1,7 @@
 // Which files stay local: editor and tool scratch files, and folders the Hub refuses.
 #include <doctest/doctest.h>
 
-#include "fs/scratch_files.hpp"
+#include "fs/write/scratch_files.hpp"
 
 using namespace hubfs::fs;
 

@@ -1,7 +1,7 @@
 // The view staged changes make of a branch: what exists, what is hidden, what folders list.
 #include <doctest/doctest.h>
 
-#include "fs/staged_branch.hpp"
+#include "fs/write/staged_branch.hpp"
 
 using namespace hubfs::fs;
 

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "fs/staging_area.hpp"
+#include "fs/write/staging_area.hpp"
 
 using namespace hubfs::fs;
 namespace stdfs = std::filesystem;

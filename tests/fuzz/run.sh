@@ -12,7 +12,7 @@ root="$here/../.."
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-       -I"$root" -I"$root/src" $(pkg-config --cflags fuse3))
+       -I"$root" $(pkg-config --cflags fuse3))
 # The api/ library whole (its parsers use its errors and types), and the mount's path parser.
 # Objects compiled two at a time (the instrumented compile is most of this script's time).
 mkdir -p "$work/obj"

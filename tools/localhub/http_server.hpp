@@ -15,7 +15,7 @@
 #include "http_message.hpp"
 #include "request_log.hpp"
 #include "server_limits.hpp"
-#include "common/unique_fd.hpp"
+#include "fs/common/unique_fd.hpp"
 
 namespace localhub {
 

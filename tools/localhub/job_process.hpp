@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "common/unique_fd.hpp"
+#include "fs/common/unique_fd.hpp"
 
 namespace localhub {
 

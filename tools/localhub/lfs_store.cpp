@@ -10,7 +10,7 @@
 
 #include "lfs_pointer.hpp"
 #include "sha256.hpp"
-#include "common/unique_fd.hpp"
+#include "fs/common/unique_fd.hpp"
 
 namespace fs = std::filesystem;
 

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "common/unique_fd.hpp"
+#include "fs/common/unique_fd.hpp"
 
 namespace localhub {
 namespace {

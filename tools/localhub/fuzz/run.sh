@@ -13,7 +13,7 @@ root="$here/../../.."
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-       -I"$src" -I"$root" -I"$root/src")
+       -I"$src" -I"$root")
 common=("$src/http_parser.cpp" "$src/http_message.cpp" "$src/url.cpp")
 names=("$src/api_support.cpp" "$src/base64.cpp" "$src/lfs_pointer.cpp" "$src/repo_store.cpp" "$src/git_repo.cpp"
        "$src/time_format.cpp")

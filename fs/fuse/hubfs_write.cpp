@@ -1,0 +1,703 @@
+// HubFs's write operations: every change lands in the staging area of the node's branch, and
+// fsync commits the branch (committer.hpp). Tags, commit shas, pull requests and read-only
+// mounts answer EROFS.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <system_error>
+
+#include "fs/common/log.hpp"
+#include "fs/common/write_all.hpp"
+#include "fs/errno_map.hpp"
+#include "fs/fuse/hubfs.hpp"
+
+namespace hubfs::fs {
+namespace {
+
+[[noreturn]] void fail_errno(const std::string& what) { throw std::system_error(errno, std::generic_category(), what); }
+
+// Names the Hub would refuse in a commit are refused when made, so one never blocks the rest
+// of a commit. (A `.git` or `.cache` folder is allowed: it stays local, scratch_files.hpp.)
+void check_name(const char* name) {
+    if (std::strlen(name) > kMaxNameLength) throw FsError(ENAMETOOLONG, std::string("name too long: ") + name);
+    if (std::strchr(name, '\\')) {
+        HUBFS_LOG(warn, "refused the name '%s': the Hub refuses a backslash in a path", name);
+        throw FsError(EINVAL, std::string("a backslash in a name: ") + name);
+    }
+}
+
+// The process of a thread: the kernel names the calling thread in a FUSE request.
+pid_t process_of(pid_t thread) {
+    std::ifstream in("/proc/" + std::to_string(thread) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.starts_with("Tgid:")) return static_cast<pid_t>(std::atol(line.c_str() + 5));
+    return thread;
+}
+
+bool read_by_commit(StagingArea::Branch& b, const std::string& blob) {
+    std::lock_guard lock(b.mutex);
+    return b.in_flight.count(blob) > 0;
+}
+
+// Files staged under a folder (its own entries included), for removals and renames.
+std::vector<std::string> staged_files_under(const StagedBranch& c, const std::string& dir) {
+    std::vector<std::string> out;
+    std::string prefix = dir + "/";
+    for (auto it = c.files.lower_bound(prefix); it != c.files.end() && it->first.starts_with(prefix); ++it)
+        out.push_back(it->first);
+    return out;
+}
+
+}  // namespace
+
+HubFs::View HubFs::branch_view(const BranchPtr& b) {
+    std::lock_guard lock(b->mutex);
+    return View{b->changes.base, b};
+}
+
+void HubFs::note_change(fuse_req_t req, OpenFile& f) {
+    pid_t thread = fuse_req_ctx(req)->pid;
+    if (f.writer_thread.exchange(thread) != thread) f.writer_process = process_of(thread);
+    f.wrote = true;
+    StagingArea::Branch& b = *f.branch;
+    std::lock_guard lock(b.mutex);
+    if (f.marked_generation == b.generation) return;
+    // Committed since this handle last changed it: the file is a change again.
+    writes_->staging.mark_dirty(b, writes_->staging.path_of(b, f.blob));
+    f.marked_generation = b.generation;
+}
+
+void HubFs::seal_written(OpenFile& f, bool always) {
+    if (!f.branch || f.blob.empty()) return;
+    StagingArea::Branch& b = *f.branch;
+    if (!f.wrote.exchange(false)) {
+        if (!always) return;
+        std::lock_guard lock(b.mutex);
+        auto it = b.changes.files.find(writes_->staging.path_of(b, f.blob));
+        if (it == b.changes.files.end() || it->second.seal) return;
+    }
+    Seal s = writes_->staging.measure(f.blob);
+    std::lock_guard lock(b.mutex);
+    writes_->staging.seal(b, f.blob, s);
+}
+
+void HubFs::flush(fuse_req_t req, fuse_file_info* fi) {
+    try {
+        auto& f = *reinterpret_cast<OpenFile*>(fi->fh);
+        pid_t thread = fuse_req_ctx(req)->pid;
+        if (f.wrote && (thread == f.writer_thread || process_of(thread) == f.writer_process)) seal_written(f, false);
+        fuse_reply_err(req, 0);
+    } catch (...) {
+        fuse_reply_err(req, errno_from_current_exception("flush"));
+    }
+}
+
+HubFs::BranchPtr HubFs::writable_branch(const Node& node) {
+    if (!writes_) throw FsError(EROFS, "the mount is read-only (--read-only)");
+    if (!node.in_repo()) throw FsError(EPERM, "only repositories hold files");
+    auto pr = pull_request_number(node.rev);
+    if (is_commit_sha(node.rev) || (node.rev.starts_with("refs/") && !pr))
+        throw FsError(EROFS, node.repo.key() + "@" + node.rev + " is a commit or a ref: read-only");
+    if (pr && !writes_->writer.may_write_pull_request(node.repo, *pr, writes_->committer.identity()))
+        throw FsError(EROFS, node.repo.key() + " pull request #" + std::to_string(*pr) +
+                                 " is closed, merged, or someone else's: read-only");
+    if (!pr && !writes_->writer.may_write(node.repo))
+        throw FsError(EACCES, "the token of " + writes_->committer.identity() + " may not write to " + node.repo.key());
+    BranchId id = branch_id(node);
+    auto b = writes_->staging.find(id);
+    if (!b && !pr && !writes_->writer.is_branch(node.repo, id.branch, HubWriter::Lookup::retry_failure))
+        throw FsError(EROFS, node.repo.key() + "@" + id.branch + " is not a branch (a tag?): read-only");
+    Revision now = catalog_.resolve(node.repo, node.rev);
+    b = writes_->staging.get(id, now);
+    std::lock_guard lock(b->mutex);
+    StagedBranch& c = b->changes;
+    // Nothing staged over the base: new changes apply to what the branch shows now, staged by
+    // this mount's user.
+    const std::string& me = writes_->committer.identity();
+    if (!c.pins_base() && (c.base.commit != now.commit || c.owner != me)) {
+        c.base = now;
+        c.owner = me;
+        writes_->staging.save_header(*b);
+    }
+    if (writes_->committer.held(c) && node.kind != NodeKind::control)  // the control file shows them, discards them
+        throw FsError(EACCES, id.key() + " holds changes staged by " + c.owner + ", which this mount never commits");
+    return b;
+}
+
+std::string HubFs::materialize(const RepoRef& repo, const Revision& base, const std::string& path, const RemoteEntry& e) {
+    std::string blob = writes_->staging.new_blob();
+    try {
+        UniqueFd fd(::open(writes_->staging.blob_path(blob).c_str(), O_WRONLY | O_CLOEXEC));
+        if (!fd) fail_errno("open staged file");
+        FileSource src{repo, base.commit, path, e};
+        const uint64_t cs = fetcher_.chunk_size();
+        if (e.size > cs) fetcher_.prefetch(src, 1, (e.size - 1) / cs);  // parallel ranged GETs
+        for (uint64_t i = 0; i * cs < e.size; ++i) {
+            auto chunk = fetcher_.get(src, i);
+            write_all(fd.get(), *chunk, i * cs, "write staged file");
+        }
+        return blob;
+    } catch (...) {
+        writes_->staging.remove_blob(blob);
+        throw;
+    }
+}
+
+std::string HubFs::stage_for_write(const Node& node, const BranchPtr& b, bool truncate, bool as_writer) {
+    StagingArea& staging = writes_->staging;
+    View v = branch_view(b);
+    auto found = find(node.repo, v, node.path);
+    if (!found) throw FsError(ENOENT, node.path + " is gone");
+    if (found->entry.is_dir) throw FsError(EISDIR, node.path + " is a folder");
+    std::string blob;
+    std::optional<Seal> seal;
+    if (found->blob.empty()) {
+        // Committed bytes (or a renamed file's) are copied into staging before they change.
+        blob = truncate ? staging.new_blob()
+                        : materialize(node.repo, v.rev, found->copy_from.empty() ? node.path : found->copy_from,
+                                      found->entry);
+    } else if (read_by_commit(*b, found->blob)) {
+        // A running commit uploads these bytes: the writer gets a copy, never changes them under it.
+        blob = staging.new_blob();
+        if (!truncate) {
+            std::filesystem::copy_file(staging.blob_path(found->blob), staging.blob_path(blob),
+                                       std::filesystem::copy_options::overwrite_existing);
+            std::lock_guard lock(b->mutex);
+            if (const StagedFile* f = b->changes.file(node.path); f && f->blob == found->blob) seal = f->seal;
+        }
+    }
+    {
+        std::lock_guard lock(b->mutex);
+        const StagedFile* current = b->changes.file(node.path);
+        if (current && !current->blob.empty() && !b->in_flight.count(current->blob)) {  // staged already
+            if (!blob.empty()) staging.remove_blob(blob);
+            blob = current->blob;
+            if (truncate && ::truncate(staging.blob_path(blob).c_str(), 0) != 0) fail_errno("truncate staged file");
+            staging.mark_dirty(*b, node.path);
+        } else if (!blob.empty()) {
+            staging.put_file(*b, node.path, StagedFile{blob, {}, {}, true, seal});
+        }
+        if (!blob.empty()) {
+            if (as_writer) ++b->writers[blob];
+            return blob;
+        }
+    }
+    // A commit began, or the file went, between the look above and the lock: look again.
+    return stage_for_write(node, b, truncate, as_writer);
+}
+
+bool HubFs::in_base(const RepoRef& repo, const BranchPtr& b, const std::string& path, bool folder) {
+    Revision base;
+    {
+        std::lock_guard lock(b->mutex);
+        if (b->changes.hides(path)) return false;
+        base = b->changes.base;
+    }
+    auto e = catalog_.entry(repo, base, path);
+    return e && e->is_dir == folder;
+}
+
+void HubFs::apply_remove(StagingArea::Branch& b, const std::string& path, bool folder, bool in_base) {
+    StagingArea& staging = writes_->staging;
+    StagedBranch& c = b.changes;
+    if (folder) {
+        for (const auto& p : staged_files_under(c, path)) staging.erase_file(b, p);
+        std::vector<std::string> dirs, deleted;
+        for (const auto& d : c.dirs)
+            if (d == path || is_under(d, path)) dirs.push_back(d);
+        for (const auto& [p, f] : c.deleted)
+            if (is_under(p, path)) deleted.push_back(p);  // a deleted folder covers them
+        for (const auto& d : dirs) staging.erase_dir(b, d);
+        for (const auto& p : deleted) staging.erase_deleted(b, p);
+    } else {
+        staging.erase_file(b, path);
+    }
+    if (in_base) staging.put_deleted(b, path, folder);
+    // The folder it leaves stays, even empty (on the Hub a folder exists only through its files).
+    if (auto slash = path.rfind('/'); slash != std::string::npos) staging.put_dir(b, path.substr(0, slash));
+}
+
+void HubFs::stage_remove(const RepoRef& repo, const BranchPtr& b, const std::string& path, bool folder) {
+    bool deletes_base = in_base(repo, b, path, folder);
+    std::lock_guard lock(b->mutex);
+    StagingArea::Batch batch(writes_->staging, *b);
+    apply_remove(*b, path, folder, deletes_base);
+}
+
+std::vector<std::string> HubFs::files_under(const RepoRef& repo, const View& v, const std::string& dir) {
+    std::vector<std::string> out;
+    Node n;
+    n.kind = NodeKind::folder;
+    n.type = repo.type;
+    n.repo = repo;
+    n.rev = v.branch ? v.branch->changes.id.branch : "";
+    n.path = dir;
+    for (const auto& e : list(n)) {
+        if (e.node.kind == NodeKind::folder) {
+            auto below = files_under(repo, v, e.node.path);
+            out.insert(out.end(), below.begin(), below.end());
+        } else if (e.node.kind == NodeKind::file) {
+            out.push_back(e.node.path);
+        }
+    }
+    return out;
+}
+
+void HubFs::stage_move(const Node& from_node, const BranchPtr& b, const std::string& from, const std::string& to,
+                       bool replaces_folder) {
+    StagingArea& staging = writes_->staging;
+    const RepoRef& repo = from_node.repo;
+    View v = branch_view(b);
+    auto found = find(repo, v, from);
+    if (!found) throw FsError(ENOENT, from + " is gone");
+    const bool folder = found->entry.is_dir;
+    // First everything that reads the Hub or copies bytes, without the branch's lock...
+    struct Move {
+        std::string src, dst;
+        std::optional<StagedFile> made;  // unset: a staged entry that moves as it is
+        bool special = false;            // a local node (StagedFile::special): never committed
+        bool replaces_base = false;      // lands on a file of the base commit
+    };
+    std::vector<Move> moves;
+    try {
+        auto plan = [&](const std::string& src, const std::string& dst) {
+            auto f = src == from ? found : find(repo, v, src);
+            if (!f) return;
+            Move m{src, dst, std::nullopt, f->special != 0};
+            if (!f->staged) {
+                // A committed file: an LFS file is referenced again (no upload); a small one is copied.
+                StagedFile made;
+                if (!f->entry.lfs_sha256.empty()) {
+                    made.copy_from = src;
+                    made.source = f->entry;
+                } else {
+                    made.blob = materialize(repo, v.rev, src, f->entry);
+                    made.seal = staging.measure(made.blob);
+                }
+                m.made = made;
+            }
+            moves.push_back(std::move(m));
+        };
+        if (!folder) plan(from, to);
+        else
+            for (const auto& path : files_under(repo, v, from)) plan(path, to + path.substr(from.size()));
+    } catch (...) {
+        for (const auto& m : moves)
+            if (m.made) staging.remove_blob(m.made->blob);
+        throw;
+    }
+    bool from_in_base = in_base(repo, b, from, folder);
+    bool to_in_base = replaces_folder && in_base(repo, b, to, true);
+    // A local node is never committed: the base's file it replaces must go by a deletion.
+    for (auto& m : moves) m.replaces_base = m.special && in_base(repo, b, m.dst, false);
+    // ...then every change of the rename as one journal transaction: a crash keeps all or none.
+    std::lock_guard lock(b->mutex);
+    StagingArea::Batch batch(staging, *b);
+    if (replaces_folder) apply_remove(*b, to, true, to_in_base);
+    for (auto& m : moves) {
+        if (m.made) staging.put_file(*b, m.dst, std::move(*m.made));
+        else staging.move_file(*b, m.src, m.dst);
+        if (m.replaces_base) staging.put_deleted(*b, m.dst, false);
+    }
+    if (folder) {
+        std::vector<std::string> dirs;
+        for (const auto& d : b->changes.dirs)
+            if (d == from || is_under(d, from)) dirs.push_back(d);
+        for (const auto& d : dirs) staging.put_dir(*b, to + d.substr(from.size()));
+        staging.put_dir(*b, to);  // the folder exists even when empty
+    }
+    apply_remove(*b, from, folder, from_in_base);
+}
+
+Node HubFs::new_file_node(const Node& parent, const char* name) {
+    check_name(name);
+    if (parent.kind != NodeKind::repo_dir && parent.kind != NodeKind::folder) throw FsError(EPERM, "files live in repositories");
+    if (parent.kind == NodeKind::repo_dir && name == std::string(kControlFileName)) throw FsError(EEXIST, "control file");
+    Node n = parent;
+    n.kind = NodeKind::file;
+    n.path = join_path(parent.path, name);
+    return n;
+}
+
+void HubFs::create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
+    auto p = inodes_.get(parent);
+    if (!p) return (void)fuse_reply_err(req, ENOENT);
+    try {
+        Node n = new_file_node(*p, name);
+        auto b = writable_branch(*p);
+        auto f = std::make_unique<OpenFile>();
+        bool made = false;
+        {
+            std::shared_lock gate(b->gate);
+            auto existing = find(p->repo, branch_view(b), n.path);
+            made = !existing;
+            if (existing && existing->entry.is_dir) throw FsError(EISDIR, n.path + " is a folder");
+            if (existing && (fi->flags & O_EXCL)) throw FsError(EEXIST, n.path + " exists");
+            std::string blob = writes_->staging.new_blob();
+            std::lock_guard lock(b->mutex);
+            writes_->staging.put_file(*b, n.path, StagedFile{blob, {}, {}, true, {}});
+            ++b->writers[blob];
+            f->blob = blob;
+            f->branch = b;
+            f->marked_generation = b->generation;
+        }
+        f->staged.reset(::open(writes_->staging.blob_path(f->blob).c_str(), O_RDWR | O_CLOEXEC));
+        if (!f->staged) fail_errno("open staged file");
+        if (made) {
+            set_created(req, n, mode);
+            touch_folder(*p);
+        }
+        Resolved r = resolve(n);
+        fuse_entry_param e = entry_param(n, r, true);
+        {
+            std::lock_guard lock(kept_mutex_);
+            kept_content_[e.ino] = "staged:" + f->blob;
+        }
+        fi->keep_cache = 0;
+        fi->fh = reinterpret_cast<uint64_t>(f.release());
+        if (fuse_reply_create(req, &e, fi) != 0) {
+            inodes_.forget(e.ino, 1);
+            release(nullptr, fi);
+        }
+    } catch (...) {
+        fuse_reply_err(req, errno_from_current_exception(std::string("create ") + name));
+    }
+}
+
+void HubFs::make_node(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev,
+                      const std::string& content) {
+    auto p = inodes_.get(parent);
+    if (!p) return (void)fuse_reply_err(req, ENOENT);
+    Node n = new_file_node(*p, name);
+    auto b = writable_branch(*p);
+    {
+        std::shared_lock gate(b->gate);
+        if (find(p->repo, branch_view(b), n.path)) throw FsError(EEXIST, n.path + " exists");
+        std::string blob = writes_->staging.new_blob();
+        StagedFile f{blob, {}, {}, true, {}};
+        f.special = S_ISREG(mode) ? 0 : (mode & S_IFMT);
+        f.rdev = rdev;
+        try {
+            UniqueFd fd(::open(writes_->staging.blob_path(blob).c_str(), O_WRONLY | O_CLOEXEC));
+            if (!fd) fail_errno("open staged file");
+            write_all(fd.get(), content, 0, "write staged node");
+            f.seal = writes_->staging.measure(blob);  // complete once made
+        } catch (...) {
+            writes_->staging.remove_blob(blob);
+            throw;
+        }
+        std::lock_guard lock(b->mutex);
+        writes_->staging.put_file(*b, n.path, std::move(f));
+    }
+    set_created(req, n, mode);
+    touch_folder(*p);
+    fuse_entry_param e = entry_param(n, resolve(n), true);
+    if (fuse_reply_entry(req, &e) != 0) inodes_.forget(e.ino, 1);
+}
+
+void HubFs::mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
+    try {
+        if (!S_ISREG(mode) && !S_ISFIFO(mode) && !S_ISSOCK(mode) && !S_ISCHR(mode) && !S_ISBLK(mode))
+            throw FsError(EINVAL, std::string("mknod of an unknown file type: ") + name);
+        make_node(req, parent, name, mode, rdev, "");
+    } catch (...) {
+        fuse_reply_err(req, errno_from_current_exception(std::string("mknod ") + name));
+    }
+}
+
+void HubFs::symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
+    try {
+        make_node(req, parent, name, S_IFLNK | 0777, 0, target);
+    } catch (...) {
+        fuse_reply_err(req, errno_from_current_exception(std::string("symlink ") + name));
+    }
+}
+
+void HubFs::readlink(fuse_req_t req, fuse_ino_t ino) {
+    auto n = inodes_.get(ino);
+    if (!n) return (void)fuse_reply_err(req, ENOENT);
+    try {
+        Resolved r = resolve(*n);
+        if (!S_ISLNK(r.attr.st_mode)) throw FsError(EINVAL, n->path + " is not a symlink");
+        std::ifstream in(writes_->staging.blob_path(r.blob), std::ios::binary);
+        if (!in) fail_errno("open symlink " + n->path);
+        std::string target((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        fuse_reply_readlink(req, target.c_str());
+    } catch (...) {
+        fuse_reply_err(req, errno_from_current_exception("readlink " + n->path));
+    }
+}
+
+void HubFs::write(fuse_req_t req, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
+    auto* f = reinterpret_cast<OpenFile*>(fi->fh);
+    try {
+        if (f->control) {  // a write is one action, its errno the outcome
+            if (!f->control->act) throw FsError(EBADF, "not open for writing");
+            f->control->act(std::string_view(buf, size));
+            return (void)fuse_reply_write(req, size);
+        }
+        if (!f->branch) throw FsError(EBADF, "not open for writing");
+        std::shared_lock gate(f->branch->gate);  // waits while a commit of the branch runs
+        note_change(req, *f);
+        write_all(f->staged.get(), std::string_view(buf, size), static_cast<uint64_t>(off), "write staged file");
+        fuse_reply_write(req, size);
+    } catch (...) {
+        fuse_reply_err(req, errno_from_current_exception("write"));
+    }
+}
+
+void HubFs::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi) {
+    auto n = inodes_.get(ino);
+    if (!n) return (void)fuse_reply_err(req, ENOENT);
+    try {
+        if (n->kind == NodeKind::control || n->kind == NodeKind::area_file) {  // `echo > FILE` truncates first
+            Resolved r = resolve(*n);
+            r.attr.st_ino = ino;
+            return (void)fuse_reply_attr(req, &r.attr, 0);
+        }
+        if (!may_write(*n) || !writes_) throw FsError(EROFS, n->repo.key() + "@" + n->rev + " is read-only");
+        if (to_set & FUSE_SET_ATTR_SIZE) {
+            if (n->kind != NodeKind::file) throw FsError(EISDIR, n->path + " is a folder");
+            auto* f = fi ? reinterpret_cast<OpenFile*>(fi->fh) : nullptr;
+            if (f && f->branch) {
+                std::shared_lock gate(f->branch->gate);
+                note_change(req, *f);
+                if (::ftruncate(f->staged.get(), attr->st_size) != 0) fail_errno("truncate staged file");
+            } else {
+                auto b = writable_branch(*n);
+                std::shared_lock gate(b->gate);
+                std::string blob = stage_for_write(*n, b, attr->st_size == 0, false);
+                if (::truncate(writes_->staging.blob_path(blob).c_str(), attr->st_size) != 0) fail_errno("truncate staged file");
+                Seal s = writes_->staging.measure(blob);  // no handle: complete at once
+                std::lock_guard lock(b->mutex);
+                writes_->staging.seal(*b, blob, s);
+            }
+        }
+        // Modes, owners and times are kept by the mount (the kernel checked who may set them);
+        // the Hub stores none of them.
+        const timespec now = now_timespec();
+        const bool times = to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW);
+        auto time_of = [&](int set, int set_now, const timespec& given) -> std::optional<timespec> {
+            if (to_set & set_now) return now;
+            if (to_set & set) return given;
+            return std::nullopt;
+        };
+        auto atime = time_of(FUSE_SET_ATTR_ATIME, FUSE_SET_ATTR_ATIME_NOW, attr->st_atim);
+        auto mtime = time_of(FUSE_SET_ATTR_MTIME, FUSE_SET_ATTR_MTIME_NOW, attr->st_mtim);
+        std::string staged_blob = times ? resolve(*n).blob : "";
+        if (!staged_blob.empty()) {  // a staged file's bytes carry its times
+            timespec ts[2] = {atime.value_or(timespec{0, UTIME_OMIT}), mtime.value_or(timespec{0, UTIME_OMIT})};
+            if (::utimensat(AT_FDCWD, writes_->staging.blob_path(staged_blob).c_str(), ts, 0) != 0)
+                fail_errno("set times of staged file");
+        }
+        if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_SIZE) || times) {
+            local_attrs_.update(attr_key(*n), [&](LocalAttr& a) {
+                if (to_set & FUSE_SET_ATTR_MODE) a.mode = attr->st_mode & 07777;
+                if (to_set & FUSE_SET_ATTR_UID) a.uid = attr->st_uid;
+                if (to_set & FUSE_SET_ATTR_GID) a.gid = attr->st_gid;
+                if (atime) a.atime = atime;
+                if (mtime) a.mtime = mtime;
+                if ((to_set & FUSE_SET_ATTR_SIZE) && !mtime) a.mtime = now;
+                a.ctime = now;
+            });
+        }
+        Resolved r = resolve(*n);
+        r.attr.st_ino = ino;
+        fuse_reply_attr(req, &r.attr, timeout_for(*n));
+    } catch (...) {
+        fuse_reply_err(req, errno_from_current_exception("setattr " + n->repo.key() + "/" + n->path));
+    }
+}
+
+void HubFs::unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+    auto p = inodes_.get(parent);
+    if (!p) return (void)fuse_reply_err(req, ENOENT);
+    try {
+        if (p->kind == NodeKind::repo_dir && name == std::string(kControlFileName)) throw FsError(EPERM, "control file");
+        if (p->kind == NodeKind::area_dir) return remove_in_area(req, *p, name);
+        auto b = writable_branch(*p);
+        std::shared_lock gate(b->gate);
+        std::string path = join_path(p->path, name);
+        auto found = find(p->repo, branch_view(b), path);
+        if (!found) throw FsError(ENOENT, path);
+        if (found->entry.is_dir) throw FsError(EISDIR, path + " is a folder");
+        Node n = *p;
+        n.kind = NodeKind::file;
+        n.path = path;
+        remember_removed(n);
+        stage_remove(p->repo, b, path, false);
+        local_attrs_.erase(attr_key(n));
+        touch_folder(*p);
+        inodes_.detach(n);
+        fuse_reply_err(req, 0);
+    } catch (...) {
+        fuse_reply_err(req, errno_from_current_exception(std::string("unlink ") + name));
+    }
+}
+
+void HubFs::mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+    auto p = inodes_.get(parent);
+    if (!p) return (void)fuse_reply_err(req, ENOENT);
+    try {
+        check_name(name);
+        if (!writes_) throw FsError(EROFS, "the mount is read-only");
+        Node n;
+        if (p->kind == NodeKind::ns_dir) {
+            // mkdir NAME makes a repository, mkdir NAME@BRANCH a branch of it.
+            auto dir = parse_repo_dir_name(name);
+            if (!dir) throw FsError(EINVAL, std::string("not a repository name: ") + name);
+            RepoRef repo{p->type, p->ns + "/" + dir->name};
+            try {
+                if (dir->rev.empty()) writes_->writer.create_repo(repo);
+                else writes_->writer.create_branch(repo, dir->rev);
+            } catch (const RemoteError& e) {
+                if (e.kind == RemoteError::Kind::conflict) throw FsError(EEXIST, e.what());
+                throw;
+            }
+            catalog_.forget_revision(repo, dir->rev);
+            HUBFS_LOG(info, "created %s%s%s", repo.key().c_str(), dir->rev.empty() ? "" : "@", dir->rev.c_str());
+            auto made = child(*p, name);
+            if (!made) throw FsError(EIO, "created but not found: " + repo.key());
+            n = *made;
+        } else if (p->kind == NodeKind::repo_dir || p->kind == NodeKind::folder) {
+            auto b = writable_branch(*p);
+            std::shared_lock gate(b->gate);
+            n = *p;
+            n.kind = NodeKind::folder;
+            n.path = join_path(p->path, name);
+            if (find(p->repo, branch_view(b), n.path)) throw FsError(EEXIST, n.path);
+            {
+                std::lock_guard lock(b->mutex);
+                writes_->staging.put_dir(*b, n.path);
+            }
+            set_created(req, n, mode);
+            touch_folder(*p);
+        } else {
+            throw FsError(EPERM, "folders here are namespaces: make repositories inside one");
+        }
+        Resolved r = resolve(n);
+        fuse_entry_param e = entry_param(n, r, true);
+        if (fuse_reply_entry(req, &e) != 0) inodes_.forget(e.ino, 1);
+    } catch (...) {
+        fuse_reply_err(req, errno_from_current_exception(std::string("mkdir ") + name));
+    }
+}
+
+void HubFs::rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+    auto p = inodes_.get(parent);
+    if (!p) return (void)fuse_reply_err(req, ENOENT);
+    try {
+        if (p->kind == NodeKind::area_dir) return remove_in_area(req, *p, name);
+        if (!writes_) throw FsError(EROFS, "the mount is read-only");
+        auto n = child(*p, name);
+        if (!n) throw FsError(ENOENT, name);
+        if (n->kind == NodeKind::repo_dir) {
+            // A branch goes when its folder is empty; a repository never goes through rmdir.
+            if (n->rev.empty() || is_commit_sha(n->rev)) throw FsError(EPERM, "hubfs never deletes a repository");
+            if (!list(*n).empty()) throw FsError(ENOTEMPTY, std::string(name) + " is not empty");
+            auto b = writes_->staging.find(branch_id(*n));
+            if (!writes_->writer.is_branch(n->repo, n->rev, HubWriter::Lookup::retry_failure))
+                throw FsError(EROFS, n->rev + " is not a branch");
+            writes_->writer.delete_branch(n->repo, n->rev);
+            if (b) {
+                std::lock_guard serial(b->commit_mutex);
+                std::unique_lock gate(b->gate);
+                std::lock_guard lock(b->mutex);
+                writes_->staging.discard(*b);
+            }
+            catalog_.forget_revision(n->repo, n->rev);
+            HUBFS_LOG(info, "deleted branch %s@%s", n->repo.key().c_str(), n->rev.c_str());
+        } else if (n->kind == NodeKind::folder) {
+            auto b = writable_branch(*p);
+            std::shared_lock gate(b->gate);
+            if (!list(*n).empty()) throw FsError(ENOTEMPTY, n->path + " is not empty");
+            stage_remove(n->repo, b, n->path, true);
+            local_attrs_.erase(attr_key(*n));
+            touch_folder(*p);
+        } else {
+            throw FsError(ENOTDIR, std::string(name) + " is not a folder");
+        }
+        inodes_.detach(*n);
+        fuse_reply_err(req, 0);
+    } catch (...) {
+        fuse_reply_err(req, errno_from_current_exception(std::string("rmdir ") + name));
+    }
+}
+
+void HubFs::rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
+                   unsigned flags) {
+    auto p = inodes_.get(parent);
+    auto np = inodes_.get(newparent);
+    if (!p || !np) return (void)fuse_reply_err(req, ENOENT);
+    try {
+        check_name(newname);
+        if (flags & RENAME_EXCHANGE) throw FsError(EINVAL, "exchange is not supported");
+        auto b = writable_branch(*p);
+        auto nb = writable_branch(*np);
+        if (b != nb) throw FsError(EXDEV, "rename across repositories or branches");
+        std::shared_lock gate(b->gate);
+        std::string from = join_path(p->path, name), to = join_path(np->path, newname);
+        View v = branch_view(b);
+        auto src = find(p->repo, v, from);
+        if (!src) throw FsError(ENOENT, from);
+        if (from == to) return (void)fuse_reply_err(req, 0);
+        if (src->entry.is_dir && is_under(to, from)) throw FsError(EINVAL, "a folder cannot move into itself");
+        bool replaces_folder = false;
+        if (auto dst = find(p->repo, v, to)) {
+            if (flags & RENAME_NOREPLACE) throw FsError(EEXIST, to);
+            if (dst->entry.is_dir != src->entry.is_dir)
+                throw FsError(dst->entry.is_dir ? EISDIR : ENOTDIR, to);
+            Node target = *np;
+            target.kind = dst->entry.is_dir ? NodeKind::folder : NodeKind::file;
+            target.path = to;
+            if (dst->entry.is_dir && !list(target).empty()) throw FsError(ENOTEMPTY, to);
+            replaces_folder = dst->entry.is_dir;
+            if (!replaces_folder) remember_removed(target);
+            inodes_.detach(target);
+        }
+        stage_move(*p, b, from, to, replaces_folder);
+        inodes_.rename(p->repo, p->rev, from, to);
+        Node moved = *np;
+        moved.path = to;
+        local_attrs_.move(branch_id(*p).key() + "/" + from, attr_key(moved));
+        local_attrs_.update(attr_key(moved), [](LocalAttr& a) { a.ctime = now_timespec(); });
+        touch_folder(*p);
+        touch_folder(*np);
+        const ScratchFiles& scratch = writes_->committer.scratch();
+        if (!src->blob.empty() && deferred_syncs_.take(src->blob) && scratch.matches(from) && !scratch.matches(to))
+            writes_->committer.commit_soon(b->changes.id);
+        fuse_reply_err(req, 0);
+    } catch (...) {
+        fuse_reply_err(req, errno_from_current_exception(std::string("rename ") + name));
+    }
+}
+
+void HubFs::fsync(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+    auto n = inodes_.get(ino);
+    if (!n) return (void)fuse_reply_err(req, ENOENT);
+    try {
+        auto* f = fi ? reinterpret_cast<OpenFile*>(fi->fh) : nullptr;
+        if (f && f->staged && ::fdatasync(f->staged.get()) != 0) fail_errno("sync staged file");
+        if (f) seal_written(*f, false);
+        // Staged changes exist only in branches: commit them without asking the Hub which refs
+        // are branches (a lookup that fails must not make fsync answer 0 with nothing sent).
+        if (writes_ && n->in_repo() && !is_commit_sha(n->rev) && (!n->rev.starts_with("refs/") || pull_request_number(n->rev))) {
+            if (writes_->committer.scratch().matches(n->path)) {
+                // A scratch file's fsync stays local; an atomic save's rename commits it (rename).
+                if (f && !f->blob.empty()) deferred_syncs_.add(f->blob);
+            } else if (auto b = writes_->staging.find(branch_id(*n))) {
+                writes_->committer.commit(*b);
+            }
+        }
+        fuse_reply_err(req, 0);
+    } catch (...) {
+        fuse_reply_err(req, errno_from_current_exception("fsync " + n->repo.key() + "/" + n->path));
+    }
+}
+
+}  // namespace hubfs::fs

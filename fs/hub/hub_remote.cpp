@@ -1,0 +1,200 @@
+#include "fs/hub/hub_remote.hpp"
+
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
+#include "api/errors.hpp"
+#include "api/paged_list.hpp"
+#include "api/url.hpp"
+#include "fs/common/log.hpp"
+
+namespace hubfs::fs {
+namespace {
+
+// A storage URL is reused this long; the Hub's are signed and expire.
+constexpr auto kLocationLifetime = std::chrono::minutes(10);
+
+}  // namespace
+
+api::Repo api_repo(const RepoRef& repo) { return api::Repo(repo.id, repo.type); }
+
+[[noreturn]] void rethrow_as_remote_error() {
+    try {
+        throw;
+    } catch (const api::HubError& e) {
+        using K = api::ErrorKind;
+        RemoteError::Kind kind = RemoteError::Kind::other;
+        switch (e.kind()) {
+            case K::repo_not_found:
+            case K::revision_not_found:
+            case K::entry_not_found:
+            case K::discussion_not_found: kind = RemoteError::Kind::not_found; break;
+            case K::gated_repo:
+            case K::unauthorized:
+            case K::forbidden: kind = RemoteError::Kind::access_denied; break;
+            case K::network:
+            case K::rate_limited:
+            case K::offline: kind = RemoteError::Kind::unavailable; break;
+            case K::bad_request: kind = RemoteError::Kind::invalid; break;
+            case K::conflict: kind = RemoteError::Kind::conflict; break;
+            case K::http: kind = e.status() >= 500 ? RemoteError::Kind::unavailable : RemoteError::Kind::other; break;
+            default: break;
+        }
+        throw RemoteError(kind, e.what());
+    } catch (const nlohmann::json::exception& e) {
+        throw RemoteError(RemoteError::Kind::other, std::string("the Hub sent malformed JSON: ") + e.what());
+    }
+}
+
+RemoteEntry remote_entry(const api::RepoTreeEntry& entry) {
+    RemoteEntry e;
+    const std::string& full = api::entry_path(entry);
+    e.name = full.substr(full.rfind('/') + 1);
+    if (const auto* folder = std::get_if<api::RepoFolder>(&entry)) {
+        e.is_dir = true;
+        e.oid = folder->tree_id;
+    } else {
+        const auto& file = std::get<api::RepoFile>(entry);
+        e.size = file.size;
+        e.oid = file.blob_id;
+        if (file.lfs) e.lfs_sha256 = file.lfs->sha256;
+    }
+    return e;
+}
+
+int64_t parse_hub_date(const std::string& iso) {
+    std::tm tm{};
+    if (iso.size() < 19 || !strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
+    return static_cast<int64_t>(timegm(&tm));
+}
+
+HubRemote::HubRemote(api::HubConfig config) : api_(config), http_(api_.http()), endpoint_(config.endpoint) {}
+
+api::HttpRequest HubRemote::request(const std::string& url) const {
+    api::HttpRequest r;
+    r.url = url;
+    return r;
+}
+
+std::optional<api::User> HubRemote::verify_startup() {
+    try {
+        if (http_.config().token) return api_.whoami();
+        api::expect_ok(http_.send(request(endpoint_ + "/api/models?limit=1")));
+        return std::nullopt;
+    } catch (const api::HubError& e) {
+        if (e.status() == 401)
+            throw std::runtime_error("the token was refused by " + endpoint_ + " (check --token-file or HF_TOKEN)");
+        throw std::runtime_error("cannot use " + endpoint_ + ": " + e.what());
+    }
+}
+
+Revision HubRemote::resolve(const RepoRef& repo, const std::string& rev) {
+    try {
+        std::optional<std::string> revision;
+        if (!rev.empty()) revision = rev;
+        auto info = api_.repo_info(api_repo(repo), revision, false, {"sha", "lastModified"});
+        if (!info.sha) throw api::InvalidResponseError(api::ErrorDetails{0, "repo info without sha", {}, repo.key()});
+        Revision out{*info.sha, parse_hub_date(info.last_modified.value_or(""))};
+        HUBFS_LOG(debug, "%s@%s is %s", repo.key().c_str(), rev.empty() ? "(default)" : rev.c_str(), out.commit.c_str());
+        return out;
+    } catch (...) {
+        rethrow_as_remote_error();
+    }
+}
+
+std::vector<RemoteEntry> HubRemote::list_folder(const RepoRef& repo, const std::string& commit,
+                                                const std::string& path) {
+    try {
+        auto listing = api_.list_repo_tree(
+            api_repo(repo), {.path_in_repo = path, .recursive = false, .expand = false, .revision = commit});
+        std::vector<RemoteEntry> out;
+        while (auto entry = listing.next()) out.push_back(remote_entry(*entry));
+        return out;
+    } catch (...) {
+        rethrow_as_remote_error();
+    }
+}
+
+std::optional<std::vector<RemoteEntry>> HubRemote::list_all_files(const RepoRef& repo, const std::string& commit) {
+    // Repo info with blobs=true lists every file with its size and LFS id in one answer.
+    constexpr size_t kMaxFiles = 200000;
+    try {
+        api::RepoInfo info = api_.repo_info(api_repo(repo), commit, true);
+        auto siblings = info.raw.find("siblings");
+        if (siblings == info.raw.end() || !siblings->is_array() || info.siblings.size() > kMaxFiles) return std::nullopt;
+        std::vector<RemoteEntry> out;
+        for (const auto& s : info.siblings) {
+            if (!s.size) return std::nullopt;  // blobs=true not honoured: no sizes
+            RemoteEntry e;
+            e.name = s.rfilename;
+            e.size = *s.size;
+            e.oid = s.blob_id.value_or("");
+            if (s.lfs) e.lfs_sha256 = s.lfs->sha256;
+            out.push_back(std::move(e));
+        }
+        return out;
+    } catch (...) {
+        rethrow_as_remote_error();
+    }
+}
+
+std::vector<std::string> HubRemote::list_repos(RepoType type, const std::string& author) {
+    try {
+        std::string url = endpoint_ + "/api/" + type_plural(type) + "?" + api::build_query({{"author", author}, {"limit", "1000"}});
+        std::vector<std::string> names;
+        api::JsonPager pages(http_, url);
+        while (auto j = pages.next()) {
+            std::string id = j->at("id").get<std::string>();
+            if (id.rfind(author + "/", 0) == 0) names.push_back(id.substr(author.size() + 1));
+        }
+        return names;
+    } catch (...) {
+        rethrow_as_remote_error();
+    }
+}
+
+std::string HubRemote::file_url(const RepoRef& repo, const std::string& commit, const std::string& path) {
+    return endpoint_ + "/" + std::string(api_repo(repo).url_prefix()) + api::percent_encode_path(repo.id) + "/resolve/" + commit + "/" +
+           api::percent_encode_path(path);
+}
+
+void HubRemote::read_range(const RepoRef& repo, const std::string& commit, const std::string& path,
+                           const RemoteEntry& entry, uint64_t offset, uint64_t length,
+                           const std::function<void(const char*, size_t)>& sink) {
+    const std::string& id = entry.content_id();
+    std::string url;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = locations_.find(id);
+        if (it != locations_.end() && std::chrono::steady_clock::now() - it->second.at < kLocationLifetime)
+            url = it->second.url;
+    }
+    bool direct = !url.empty();
+    if (!direct) url = file_url(repo, commit, path);
+    uint64_t delivered = 0;
+    auto body = [&](std::string_view chunk) {
+        delivered += chunk.size();
+        sink(chunk.data(), chunk.size());
+    };
+    try {
+        auto res = http_.download(request(url), offset, length, body);
+        if (direct && !res.ok() && delivered == 0) {
+            // The storage URL expired or moved: ask the Hub again.
+            {
+                std::lock_guard lock(mutex_);
+                locations_.erase(id);
+            }
+            res = http_.download(request(file_url(repo, commit, path)), offset, length, body);
+        }
+        api::expect_ok(res);
+        if (!direct && !res.url.empty() && !http_.is_hub_url(res.url)) {
+            std::lock_guard lock(mutex_);
+            locations_[id] = Location{res.url, std::chrono::steady_clock::now()};
+        }
+    } catch (...) {
+        rethrow_as_remote_error();
+    }
+}
+
+}  // namespace hubfs::fs

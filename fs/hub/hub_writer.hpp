@@ -1,0 +1,75 @@
+// The Hub calls of the write path, over api/HfApi: which revisions are branches, commits, and
+// the repositories and branches mkdir and rmdir make or remove. Errors are RemoteErrors.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "api/hf_api.hpp"
+#include "fs/background_tasks.hpp"
+#include "fs/remote.hpp"
+
+namespace hubfs::fs {
+
+class HubWriter {
+public:
+    // Lookups (which refs are branches) use `lookups` (the mount's short retries: a getattr
+    // waits for them); commits and the rest use `commits` (patient retries).
+    HubWriter(api::HubConfig lookups, api::HubConfig commits, bool public_repos,
+              std::chrono::seconds refs_ttl = std::chrono::seconds(30));
+
+    // A branch name (not a tag, a sha or a pull request), from the repository's refs, which are
+    // kept for refs_ttl; for cached_failure, expired refs answer at once while they are asked
+    // again in the background. When the Hub cannot say, the last refs it gave answer; with none
+    // known, the answer is "no" for refs_ttl (cached_failure: file modes, which must not wait)
+    // or asked again (retry_failure: a write).
+    enum class Lookup { cached_failure, retry_failure };
+    bool is_branch(const RepoRef& repo, const std::string& rev, Lookup lookup);
+    // At unmount: ref lookups in flight end now (commits go on, on their own connections).
+    void cancel_lookups() { lookups_.http().cancel(); }
+    std::string head(const RepoRef& repo, const std::string& branch);  // asked afresh
+    // Whether the token may write to the repository (auth-check/write, kept 60 s), so a write
+    // it may not make fails at once, not at the commit. True when the Hub cannot say.
+    bool may_write(const RepoRef& repo);
+    // Whether `user` may commit to pull request `num` (its refs/pr/N): it is open or a draft,
+    // and `user` opened it or may write to the repository. Kept 60 s; false when the Hub cannot say.
+    bool may_write_pull_request(const RepoRef& repo, int num, const std::string& user);
+    // Paths whose file differs (added, changed or removed) between two commits.
+    std::set<std::string> changed_paths(const RepoRef& repo, const std::string& from, const std::string& to);
+    api::CommitInfo commit(const RepoRef& repo, const std::vector<api::CommitOperation>& operations,
+                           const api::CommitOptions& options);
+    void create_repo(const RepoRef& repo);
+    // From `from` (a commit or branch), else from the default branch.
+    void create_branch(const RepoRef& repo, const std::string& branch, const std::string& from = "");
+    void delete_branch(const RepoRef& repo, const std::string& branch);
+
+private:
+    std::map<std::string, std::string> files_at(const RepoRef& repo, const std::string& commit);  // path -> id
+
+    api::HfApi lookups_;
+    api::HfApi api_;
+    bool public_repos_;
+    std::chrono::seconds refs_ttl_;
+    struct Branches {
+        std::set<std::string> names;
+        bool failed = false;  // the Hub did not answer
+        bool known = false;   // names holds an answer of the Hub (maybe an old one)
+        bool asking = false;  // a lookup is running: the known names answer meanwhile
+        std::string error;    // why the last lookup failed
+        RemoteError::Kind error_kind = RemoteError::Kind::other;
+        std::chrono::steady_clock::time_point at;
+    };
+    std::mutex mutex_;
+    std::map<std::string, Branches> branches_;  // by RepoRef::key()
+    std::map<std::string, std::pair<bool, std::chrono::steady_clock::time_point>> write_access_;  // by RepoRef::key()
+    std::map<std::string, std::pair<bool, std::chrono::steady_clock::time_point>> pr_access_;  // by key#N:user
+    // Asks the Hub for the refs and records them; false if it could not say.
+    bool fetch_refs(const RepoRef& repo);
+    BackgroundTasks refreshes_;  // last member: joined first, while the rest is alive
+};
+
+}  // namespace hubfs::fs

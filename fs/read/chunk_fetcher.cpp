@@ -1,0 +1,272 @@
+#include "fs/read/chunk_fetcher.hpp"
+
+#include <algorithm>
+
+#include "fs/common/log.hpp"
+
+namespace hubfs::fs {
+
+ChunkFetcher::ChunkFetcher(Remote& remote, cache::Cache& cache, FetcherOptions opts)
+    : remote_(remote), cache_(cache), opts_(opts), chunk_size_(cache.chunk_size()) {
+    for (size_t i = 0; i < std::max<size_t>(1, opts_.workers); ++i) workers_.emplace_back([this] { worker(); });
+    for (size_t i = 0; i < std::max<size_t>(1, opts_.cache_writers); ++i) writers_.emplace_back([this] { writer(); });
+}
+
+ChunkFetcher::~ChunkFetcher() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    work_ready_.notify_all();
+    for (auto& t : workers_) t.join();
+    {
+        std::lock_guard lock(mutex_);
+        writers_stop_ = true;
+    }
+    write_ready_.notify_all();
+    for (auto& t : writers_) t.join();  // what was fetched is written before we go
+}
+
+std::string ChunkFetcher::key(const FileSource& src, uint64_t index) const {
+    return src.entry.content_id() + ":" + std::to_string(index);
+}
+
+uint64_t ChunkFetcher::chunk_bytes(const FileSource& src, uint64_t index) const {
+    uint64_t start = index * chunk_size_;
+    return start >= src.entry.size ? 0 : std::min<uint64_t>(chunk_size_, src.entry.size - start);
+}
+
+void ChunkFetcher::remember(const std::string& k, Chunk data) {
+    if (recent_.count(k) || data->size() > opts_.recent_bytes) return;
+    recent_order_.push_front(k);
+    recent_used_ += data->size();
+    recent_.emplace(k, std::make_pair(std::move(data), recent_order_.begin()));
+    while (recent_used_ > opts_.recent_bytes) {
+        auto oldest = recent_.find(recent_order_.back());
+        recent_used_ -= oldest->second.first->size();
+        recent_.erase(oldest);
+        recent_order_.pop_back();
+    }
+}
+
+ChunkFetcher::Chunk ChunkFetcher::recall(const std::string& k) {
+    auto it = recent_.find(k);
+    if (it == recent_.end()) return nullptr;
+    recent_order_.splice(recent_order_.begin(), recent_order_, it->second.second);
+    return it->second.first;
+}
+
+ChunkFetcher::Chunk ChunkFetcher::cached(const FileSource& src, uint64_t index) {
+    {
+        std::lock_guard lock(mutex_);
+        if (auto c = recall(key(src, index))) return c;
+    }
+    std::string bytes;
+    if (cache_.read_chunk(src.entry.content_id(), index, bytes)) return std::make_shared<const std::string>(std::move(bytes));
+    return nullptr;
+}
+
+std::shared_ptr<ChunkFetcher::Slot> ChunkFetcher::slot_for(const FileSource& src, uint64_t index) {
+    auto k = key(src, index);
+    auto it = in_flight_.find(k);
+    if (it != in_flight_.end()) return it->second;
+    auto slot = std::make_shared<Slot>();
+    in_flight_[k] = slot;
+    urgent_.push_back(Job{src, index, index, {slot}, chunk_bytes(src, index), false});
+    work_ready_.notify_one();
+    return slot;
+}
+
+ChunkFetcher::Chunk ChunkFetcher::get(const FileSource& src, uint64_t index) {
+    if (auto c = cached(src, index)) return c;
+    std::unique_lock lock(mutex_);
+    auto slot = slot_for(src, index);
+    chunk_done_.wait(lock, [&] { return slot->done; });
+    if (slot->error) std::rethrow_exception(slot->error);
+    return slot->data;
+}
+
+void ChunkFetcher::get_async(const FileSource& src, uint64_t index, Done done) {
+    if (auto c = cached(src, index)) return done(c, nullptr);
+    std::unique_lock lock(mutex_);
+    auto slot = slot_for(src, index);
+    if (!slot->done) {
+        slot->waiters.push_back(std::move(done));
+        return;
+    }
+    Chunk data = slot->data;  // fetched, on its way to the disk
+    auto error = slot->error;
+    lock.unlock();
+    done(data, error);
+}
+
+std::vector<ChunkFetcher::Done> ChunkFetcher::complete(Slot& slot, Chunk data, std::exception_ptr error) {
+    slot.done = true;
+    slot.data = std::move(data);
+    slot.error = std::move(error);
+    return std::move(slot.waiters);
+}
+
+void ChunkFetcher::call(std::vector<Done>& waiters, const Slot& slot) {
+    for (auto& w : waiters) w(slot.data, slot.error);
+}
+
+void ChunkFetcher::prefetch(const FileSource& src, uint64_t first, uint64_t last) {
+    uint64_t chunks = (src.entry.size + chunk_size_ - 1) / chunk_size_;
+    if (chunks == 0) return;
+    last = std::min(last, chunks - 1);
+    const uint64_t per_job = std::max<uint64_t>(1, opts_.max_request / chunk_size_);
+    std::lock_guard lock(mutex_);
+    Job job;
+    auto flush = [&] {
+        if (job.slots.empty()) return;
+        budget_used_ += job.bytes;
+        background_.push_back(std::move(job));
+        work_ready_.notify_one();
+        job = Job{};
+    };
+    for (uint64_t i = first; i <= last; ++i) {
+        auto k = key(src, i);
+        bool skip = in_flight_.count(k) || cache_.has_chunk(src.entry.content_id(), i);
+        if (skip || job.slots.size() >= per_job) flush();
+        if (skip) continue;
+        uint64_t bytes = chunk_bytes(src, i);
+        if (budget_used_ + job.bytes + bytes > opts_.memory_budget) break;  // the budget is spent: stop here
+        if (job.slots.empty()) job = Job{src, i, i, {}, 0, true};
+        auto slot = std::make_shared<Slot>();
+        in_flight_[k] = slot;
+        job.slots.push_back(slot);
+        job.last = i;
+        job.bytes += bytes;
+    }
+    flush();
+}
+
+void ChunkFetcher::worker() {
+    for (;;) {
+        Job job;
+        {
+            std::unique_lock lock(mutex_);
+            work_ready_.wait(lock, [&] { return stopping_ || !urgent_.empty() || !background_.empty(); });
+            if (stopping_) {
+                // Waiters must not hang on a fetcher that goes away.
+                std::vector<std::pair<std::shared_ptr<Slot>, std::vector<Done>>> told;
+                for (auto* q : {&urgent_, &background_})
+                    for (auto& j : *q)
+                        for (auto& s : j.slots)
+                            told.emplace_back(s, complete(*s, nullptr, std::make_exception_ptr(RemoteError(
+                                                          RemoteError::Kind::unavailable, "filesystem is shutting down"))));
+                urgent_.clear();
+                background_.clear();
+                chunk_done_.notify_all();
+                lock.unlock();
+                for (auto& [slot, waiters] : told) call(waiters, *slot);
+                return;
+            }
+            auto& q = urgent_.empty() ? background_ : urgent_;
+            job = std::move(q.front());
+            q.pop_front();
+        }
+        run(job);
+        if (job.prefetch) {
+            std::lock_guard lock(mutex_);
+            budget_used_ -= job.bytes;
+        }
+    }
+}
+
+void ChunkFetcher::run(Job& job) {
+    const uint64_t offset = job.first * chunk_size_;
+    const uint64_t end = std::min<uint64_t>((job.last + 1) * chunk_size_, job.src.entry.size);
+    uint64_t index = job.first;
+    std::string buf;
+    buf.reserve(chunk_bytes(job.src, index));
+    try {
+        // Chunks are handed out as soon as each is complete, not at the end of the request.
+        remote_.read_range(job.src.repo, job.src.commit, job.src.path, job.src.entry, offset, end - offset,
+                           [&](const char* p, size_t n) {
+                               while (n > 0) {
+                                   uint64_t want = chunk_bytes(job.src, index) - buf.size();
+                                   size_t take = static_cast<size_t>(std::min<uint64_t>(want, n));
+                                   buf.append(p, take);
+                                   p += take;
+                                   n -= take;
+                                   if (buf.size() == chunk_bytes(job.src, index)) {
+                                       deliver(job, index, std::make_shared<const std::string>(std::move(buf)), nullptr);
+                                       buf = std::string();
+                                       if (++index > job.last) {
+                                           if (n > 0) throw RemoteError(RemoteError::Kind::other, "server sent more bytes than asked");
+                                           return;
+                                       }
+                                       buf.reserve(chunk_bytes(job.src, index));
+                                   }
+                               }
+                           });
+        if (index <= job.last)
+            throw RemoteError(RemoteError::Kind::unavailable, "short read of " + job.src.path);
+    } catch (...) {
+        auto error = std::current_exception();
+        try {
+            throw;
+        } catch (const std::exception& e) {
+            HUBFS_LOG(warn, "fetch of %s [%llu, %llu) failed: %s", job.src.path.c_str(),
+                      static_cast<unsigned long long>(offset), static_cast<unsigned long long>(end), e.what());
+        }
+        for (; index <= job.last; ++index) deliver(job, index, nullptr, error);
+    }
+}
+
+void ChunkFetcher::deliver(const Job& job, uint64_t index, Chunk data, std::exception_ptr error) {
+    std::string k = key(job.src, index);
+    const auto& slot = job.slots[index - job.first];
+    std::vector<Done> waiters;
+    // Pending reads are answered from here, after the lock is let go.
+    struct CallOnExit {
+        std::vector<Done>& waiters;
+        const Slot& slot;
+        ~CallOnExit() { call(waiters, slot); }
+    } call_on_exit{waiters, *slot};
+    {
+        std::lock_guard lock(mutex_);
+        waiters = complete(*slot, data, error);
+        chunk_done_.notify_all();
+        if (!error) remember(k, data);
+        // The disk write happens off the reader's path; if the disk falls far behind, the
+        // chunk is simply not cached (a later read fetches it again).
+        if (!error && backlog_ + data->size() <= opts_.write_backlog) {
+            backlog_ += data->size();
+            writes_.push_back(CacheWrite{job.src.entry.content_id(), index, job.src.entry.size, data, k});
+            write_ready_.notify_one();
+            return;
+        }
+    }
+    retire(k);
+}
+
+void ChunkFetcher::retire(const std::string& k) {
+    std::lock_guard lock(mutex_);
+    in_flight_.erase(k);
+}
+
+void ChunkFetcher::writer() {
+    for (;;) {
+        CacheWrite w;
+        {
+            std::unique_lock lock(mutex_);
+            write_ready_.wait(lock, [&] { return !writes_.empty() || writers_stop_; });
+            if (writes_.empty()) return;
+            w = std::move(writes_.front());
+            writes_.pop_front();
+        }
+        try {
+            cache_.write_chunk(w.content_id, w.index, *w.data, w.total_size);
+        } catch (const std::exception& e) {
+            HUBFS_LOG(warn, "cannot cache chunk %llu of %s: %s", static_cast<unsigned long long>(w.index),
+                      w.content_id.c_str(), e.what());
+        }
+        std::lock_guard lock(mutex_);
+        backlog_ -= w.data->size();
+        in_flight_.erase(w.key);
+    }
+}
+}  // namespace hubfs::fs

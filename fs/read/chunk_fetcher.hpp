@@ -1,0 +1,122 @@
+// File bytes by fixed-size chunk: from the disk cache, or fetched from the Hub with ranged GETs
+// on a pool of workers. A chunk in flight is fetched once however many readers wait for it;
+// prefetches of runs of chunks are bounded by a global in-flight memory budget.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <list>
+#include <unordered_map>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fs/cache/cache.hpp"
+#include "fs/remote.hpp"
+
+namespace hubfs::fs {
+
+// One file of one commit: what a reader needs to fetch its bytes.
+struct FileSource {
+    RepoRef repo;
+    std::string commit;
+    std::string path;
+    RemoteEntry entry;
+};
+
+struct FetcherOptions {
+    size_t workers = 8;                     // parallel ranged GETs
+    size_t cache_writers = 2;               // threads that write fetched chunks to the disk cache
+    uint64_t write_backlog = 256ull << 20;  // fetched bytes waiting for the disk; beyond, skip caching
+    uint64_t recent_bytes = 128ull << 20;   // fetched chunks kept in memory for readers close behind
+    uint64_t max_request = 16ull << 20;     // largest single ranged GET
+    uint64_t memory_budget = 512ull << 20;  // bytes of prefetch in flight at once
+};
+
+class ChunkFetcher {
+public:
+    using Chunk = std::shared_ptr<const std::string>;
+
+    ChunkFetcher(Remote& remote, cache::Cache& cache, FetcherOptions opts);
+    ~ChunkFetcher();
+    ChunkFetcher(const ChunkFetcher&) = delete;
+    ChunkFetcher& operator=(const ChunkFetcher&) = delete;
+
+    uint64_t chunk_size() const { return chunk_size_; }
+    // The chunk's bytes; blocks until they are here. Throws RemoteError.
+    Chunk get(const FileSource& src, uint64_t index);
+    // Without waiting: the chunk from memory or the disk cache, else null.
+    Chunk cached(const FileSource& src, uint64_t index);
+    // Calls done(chunk, error) once the chunk is here: at once if it is cached, else from the
+    // thread that fetched it. done must not throw and must not call back into the fetcher.
+    using Done = std::function<void(Chunk, std::exception_ptr)>;
+    void get_async(const FileSource& src, uint64_t index, Done done);
+    // Starts fetching the missing chunks of [first, last] in the background.
+    void prefetch(const FileSource& src, uint64_t first, uint64_t last);
+
+private:
+    struct Slot {
+        bool done = false;
+        Chunk data;
+        std::exception_ptr error;
+        std::vector<Done> waiters;  // get_async callers, called once done
+    };
+    // Marks the slot done and hands out its waiters, to be called without the lock (mutex_ held).
+    static std::vector<Done> complete(Slot& slot, Chunk data, std::exception_ptr error);
+    static void call(std::vector<Done>& waiters, const Slot& slot);
+    struct Job {
+        FileSource src;
+        uint64_t first = 0, last = 0;  // chunk indexes, inclusive
+        std::vector<std::shared_ptr<Slot>> slots;
+        uint64_t bytes = 0;
+        bool prefetch = false;
+    };
+
+    std::string key(const FileSource& src, uint64_t index) const;
+    uint64_t chunk_bytes(const FileSource& src, uint64_t index) const;
+    struct CacheWrite {
+        std::string content_id;
+        uint64_t index = 0, total_size = 0;
+        Chunk data;
+        std::string key;
+    };
+
+    void worker();
+    void writer();
+    void run(Job& job);
+    // Hands a chunk to its waiters; it stays "in flight" until it is on disk (retire), so
+    // nobody fetches it again meanwhile.
+    void deliver(const Job& job, uint64_t index, Chunk data, std::exception_ptr error);
+    void retire(const std::string& key);
+    // The in-memory set of recently fetched chunks (callers hold mutex_).
+    void remember(const std::string& key, Chunk data);
+    Chunk recall(const std::string& key);
+    // The slot of a chunk fetch, an existing one or a new urgent job (callers hold mutex_).
+    std::shared_ptr<Slot> slot_for(const FileSource& src, uint64_t index);
+
+    Remote& remote_;
+    cache::Cache& cache_;
+    FetcherOptions opts_;
+    uint64_t chunk_size_;
+    std::mutex mutex_;
+    std::condition_variable work_ready_, chunk_done_;
+    std::map<std::string, std::shared_ptr<Slot>> in_flight_;
+    std::list<std::string> recent_order_;  // most recent first
+    std::unordered_map<std::string, std::pair<Chunk, std::list<std::string>::iterator>> recent_;
+    uint64_t recent_used_ = 0;
+    std::deque<Job> urgent_, background_;
+    std::deque<CacheWrite> writes_;
+    std::condition_variable write_ready_;
+    uint64_t budget_used_ = 0;
+    uint64_t backlog_ = 0;
+    bool stopping_ = false;
+    bool writers_stop_ = false;
+    std::vector<std::thread> workers_, writers_;
+};
+
+}  // namespace hubfs::fs
