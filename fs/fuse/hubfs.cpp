@@ -69,7 +69,7 @@ bool HubFs::may_write(const Node& node) const {
         return writes_->writer.may_write_pull_request(node.repo, *pr, writes_->committer.identity());
     if (node.rev.starts_with("refs/")) return false;
     // Tags and short shas are read-only: only the repository's branches are writable.
-    return writes_->writer.is_branch(node.repo, branch_id(node).branch, HubWriter::Lookup::cached_failure);
+    return writes_->writer.is_branch(node.repo, branch_id(node).branch, Writer::Lookup::cached_failure);
 }
 
 BranchId HubFs::branch_id(const Node& node) const {

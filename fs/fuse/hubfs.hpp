@@ -21,7 +21,7 @@
 #include "fs/control/control_tree.hpp"
 #include "fs/fuse/deferred_syncs.hpp"
 #include "fs/hub_path.hpp"
-#include "fs/hub/hub_writer.hpp"
+#include "fs/writer.hpp"
 #include "fs/fuse/inode_table.hpp"
 #include "fs/fuse/kernel_invalidator.hpp"
 #include "fs/fuse/local_attrs.hpp"
@@ -49,7 +49,7 @@ struct FsOptions {
 // What writes need; absent for a read-only mount.
 struct WriteSupport {
     StagingArea& staging;
-    HubWriter& writer;
+    Writer& writer;
     Committer& committer;
 };
 

@@ -110,7 +110,7 @@ HubFs::BranchPtr HubFs::writable_branch(const Node& node) {
         throw FsError(EACCES, "the token of " + writes_->committer.identity() + " may not write to " + node.repo.key());
     BranchId id = branch_id(node);
     auto b = writes_->staging.find(id);
-    if (!b && !pr && !writes_->writer.is_branch(node.repo, id.branch, HubWriter::Lookup::retry_failure))
+    if (!b && !pr && !writes_->writer.is_branch(node.repo, id.branch, Writer::Lookup::retry_failure))
         throw FsError(EROFS, node.repo.key() + "@" + id.branch + " is not a branch (a tag?): read-only");
     Revision now = catalog_.resolve(node.repo, node.rev);
     b = writes_->staging.get(id, now);
@@ -601,7 +601,7 @@ void HubFs::rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
             if (n->rev.empty() || is_commit_sha(n->rev)) throw FsError(EPERM, "hubfs never deletes a repository");
             if (!list(*n).empty()) throw FsError(ENOTEMPTY, std::string(name) + " is not empty");
             auto b = writes_->staging.find(branch_id(*n));
-            if (!writes_->writer.is_branch(n->repo, n->rev, HubWriter::Lookup::retry_failure))
+            if (!writes_->writer.is_branch(n->repo, n->rev, Writer::Lookup::retry_failure))
                 throw FsError(EROFS, n->rev + " is not a branch");
             writes_->writer.delete_branch(n->repo, n->rev);
             if (b) {

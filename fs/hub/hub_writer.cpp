@@ -162,12 +162,33 @@ std::set<std::string> HubWriter::changed_paths(const RepoRef& repo, const std::s
     return out;
 }
 
-api::CommitInfo HubWriter::commit(const RepoRef& repo, const std::vector<api::CommitOperation>& operations,
-                                  const api::CommitOptions& options) {
+CommitResult HubWriter::commit(const RepoRef& repo, const CommitRequest& request) {
+    std::vector<api::CommitOperation> ops;
+    for (const CommitChange& change : request.changes) {
+        if (const auto* d = std::get_if<CommitDelete>(&change)) ops.push_back(api::CommitOperationDelete{d->path, d->folder});
+        else if (const auto* a = std::get_if<CommitAdd>(&change)) ops.push_back(api::CommitOperationAdd::from_file(a->path, a->local));
+        else if (const auto* c = std::get_if<CommitCopy>(&change)) ops.push_back(api::CommitOperationCopy{c->from, c->path, c->revision});
+    }
+    api::CommitOptions options;
+    options.commit_message = request.message;
+    options.commit_description = request.description;
+    options.revision = request.branch;
+    options.create_pr = request.create_pr;
+    options.parent_commit = request.parent;
+    if (request.progress)
+        options.progress = [progress = request.progress](const api::CommitProgress& p) {
+            progress(CommitUpload{p.files_total, p.bytes_total, p.bytes_uploaded});
+        };
     try {
-        return api_.create_commit(api_repo(repo), operations, options);
+        api::CommitInfo info = api_.create_commit(api_repo(repo), ops, options);
+        return CommitResult{info.oid, info.pr_revision, info.ignored};
     } catch (...) {
-        rethrow_as_remote_error();
+        try {
+            rethrow_as_remote_error();
+        } catch (const RemoteError& e) {
+            if (e.kind == RemoteError::Kind::conflict) throw BranchMoved(e.what());
+            throw;
+        }
     }
 }
 

@@ -1,5 +1,5 @@
-// The Hub calls of the write path, over api/HfApi: which revisions are branches, commits, and
-// the repositories and branches mkdir and rmdir make or remove. Errors are RemoteErrors.
+// The Hub calls of the write path (fs/writer.hpp) over api/HfApi: which revisions are branches,
+// commits, and the repositories and branches mkdir and rmdir make or remove. Errors are RemoteErrors.
 #pragma once
 
 #include <chrono>
@@ -12,10 +12,11 @@
 #include "api/hf_api.hpp"
 #include "fs/background_tasks.hpp"
 #include "fs/remote.hpp"
+#include "fs/writer.hpp"
 
 namespace hubfs::fs {
 
-class HubWriter {
+class HubWriter final : public Writer {
 public:
     // Lookups (which refs are branches) use `lookups` (the mount's short retries: a getattr
     // waits for them); commits and the rest use `commits` (patient retries).
@@ -27,25 +28,24 @@ public:
     // again in the background. When the Hub cannot say, the last refs it gave answer; with none
     // known, the answer is "no" for refs_ttl (cached_failure: file modes, which must not wait)
     // or asked again (retry_failure: a write).
-    enum class Lookup { cached_failure, retry_failure };
-    bool is_branch(const RepoRef& repo, const std::string& rev, Lookup lookup);
+    bool is_branch(const RepoRef& repo, const std::string& rev, Lookup lookup) override;
     // At unmount: ref lookups in flight end now (commits go on, on their own connections).
     void cancel_lookups() { lookups_.http().cancel(); }
-    std::string head(const RepoRef& repo, const std::string& branch);  // asked afresh
+    std::string head(const RepoRef& repo, const std::string& branch) override;  // asked afresh
     // Whether the token may write to the repository (auth-check/write, kept 60 s), so a write
     // it may not make fails at once, not at the commit. True when the Hub cannot say.
-    bool may_write(const RepoRef& repo);
+    bool may_write(const RepoRef& repo) override;
     // Whether `user` may commit to pull request `num` (its refs/pr/N): it is open or a draft,
     // and `user` opened it or may write to the repository. Kept 60 s; false when the Hub cannot say.
-    bool may_write_pull_request(const RepoRef& repo, int num, const std::string& user);
+    bool may_write_pull_request(const RepoRef& repo, int num, const std::string& user) override;
     // Paths whose file differs (added, changed or removed) between two commits.
-    std::set<std::string> changed_paths(const RepoRef& repo, const std::string& from, const std::string& to);
-    api::CommitInfo commit(const RepoRef& repo, const std::vector<api::CommitOperation>& operations,
-                           const api::CommitOptions& options);
-    void create_repo(const RepoRef& repo);
+    std::set<std::string> changed_paths(const RepoRef& repo, const std::string& from, const std::string& to) override;
+    // A stale parent (the Hub's 412, or any conflict of the commit) is BranchMoved.
+    CommitResult commit(const RepoRef& repo, const CommitRequest& request) override;
+    void create_repo(const RepoRef& repo) override;
     // From `from` (a commit or branch), else from the default branch.
-    void create_branch(const RepoRef& repo, const std::string& branch, const std::string& from = "");
-    void delete_branch(const RepoRef& repo, const std::string& branch);
+    void create_branch(const RepoRef& repo, const std::string& branch, const std::string& from = "") override;
+    void delete_branch(const RepoRef& repo, const std::string& branch) override;
 
 private:
     std::map<std::string, std::string> files_at(const RepoRef& repo, const std::string& commit);  // path -> id

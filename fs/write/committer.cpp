@@ -86,20 +86,20 @@ private:
     std::vector<std::string> copies_;
 };
 
-std::vector<api::CommitOperation> operations_of(const StagedBranch& sent, const Snapshot& snapshot) {
-    std::vector<api::CommitOperation> ops;
+std::vector<CommitChange> changes_of(const StagedBranch& sent, const Snapshot& snapshot) {
+    std::vector<CommitChange> out;
     // Deletions first: the Hub applies operations in order, and a file may replace a folder.
     for (const auto& [path, folder] : sent.deleted) {
         const StagedFile* f = sent.file(path);
         if (!folder && f && f->dirty) continue;  // overwritten by the add below
-        ops.push_back(api::CommitOperationDelete{path, folder});
+        out.push_back(CommitDelete{path, folder});
     }
     for (const auto& [path, f] : sent.files) {
         if (!f.dirty) continue;
-        if (f.is_copy()) ops.push_back(api::CommitOperationCopy{f.copy_from, path, sent.base.commit});
-        else ops.push_back(api::CommitOperationAdd::from_file(path, snapshot.file(path, f)));
+        if (f.is_copy()) out.push_back(CommitCopy{f.copy_from, path, sent.base.commit});
+        else out.push_back(CommitAdd{path, snapshot.file(path, f)});
     }
-    return ops;
+    return out;
 }
 
 }  // namespace
@@ -114,7 +114,7 @@ bool Committer::all_new(const StagedBranch& c) {
     }
 }
 
-Committer::Committer(StagingArea& staging, HubWriter& writer, Catalog& catalog, CommitterOptions opts)
+Committer::Committer(StagingArea& staging, Writer& writer, Catalog& catalog, CommitterOptions opts)
     : staging_(staging), writer_(writer), catalog_(catalog), opts_(std::move(opts)) {}
 
 Committer::~Committer() {
@@ -159,46 +159,19 @@ void Committer::commit(StagingArea::Branch& b, const CommitTarget& target) {
     std::optional<Snapshot> snapshot;
     {
         std::lock_guard lock(b.mutex);
-        sent = opts_.scratch.committable(b.changes);  // scratch files stay staged, uncommitted
-        // Each file as of its last close or fsync, never mid-write: a file open for writing goes
-        // only if its bytes are still those it was sealed with (no write since its last fsync).
-        for (auto it = sent.files.begin(); it != sent.files.end();) {
-            const StagedFile& f = it->second;
-            bool take = f.ready() && (f.is_copy() || !b.writers.count(f.blob) || staging_.measure(f.blob) == *f.seal);
-            if (take || !f.dirty) ++it;
-            else it = sent.files.erase(it);
-        }
-        if (!sent.has_changes()) {
-            b.recovered = false;
-            return;
-        }
-        if (held(sent)) {
-            std::string why = b.changes.id.key() + ": changes staged by " + sent.owner + " stay staged: this mount's token is " +
-                              (opts_.identity.empty() ? "nobody's" : opts_.identity + "'s") + " (mount with " + sent.owner +
-                              "'s token to commit them, or write `discard` to .hubfs-commit)";
-            b.status.state = "held";
-            b.status.last = "error: " + why;
-            b.recovered = false;
-            HUBFS_LOG(warn, "%s", why.c_str());
-            throw RemoteError(RemoteError::Kind::access_denied, why);
-        }
-        b.status.state = "committing";
-        b.status.conflicts.clear();
-        b.status.files_total = b.status.bytes_total = b.status.bytes_uploaded = 0;
-        b.status.last_attempt = Clock::now();
+        if (!take(b, sent)) return;
         snapshot.emplace(staging_, b, sent);
     }
     gate.unlock();
-    const RepoRef& repo = sent.id.repo;
     const std::string where = sent.id.key();
     staging_.sync();
     try {
-        api::CommitOptions options;
-        options.commit_message = commit_message(sent);
-        options.commit_description = sent.description;
-        options.revision = sent.id.branch;
-        options.parent_commit = sent.base.commit;
-        options.progress = [&b](const api::CommitProgress& p) {
+        CommitRequest request;
+        request.message = commit_message(sent);
+        request.description = sent.description;
+        request.branch = sent.id.branch;
+        request.parent = sent.base.commit;
+        request.progress = [&b](const CommitUpload& p) {
             std::lock_guard lock(b.mutex);
             b.status.state = "uploading";
             b.status.files_total = p.files_total;
@@ -206,79 +179,126 @@ void Committer::commit(StagingArea::Branch& b, const CommitTarget& target) {
             b.status.bytes_uploaded = p.bytes_uploaded;
         };
         if (target.kind == CommitTarget::Kind::pull_request) {
-            options.create_pr = true;
+            request.create_pr = true;
         } else if (target.kind == CommitTarget::Kind::new_branch) {
-            writer_.create_branch(repo, target.new_branch, sent.base.commit);
-            options.revision = target.new_branch;
+            writer_.create_branch(sent.id.repo, target.new_branch, sent.base.commit);
+            request.branch = target.new_branch;
         }
-        const auto ops = operations_of(sent, *snapshot);
-        HUBFS_LOG(info, "commit %s: %zu operations based on %s", where.c_str(), ops.size(), sent.base.commit.c_str());
-        api::CommitInfo info;
-        for (int attempt = 0;; ++attempt) {
-            try {
-                info = writer_.commit(repo, ops, options);
-                break;
-            } catch (const RemoteError& e) {
-                if (e.kind != RemoteError::Kind::conflict || attempt == kMaxRebases) throw;
-                // The branch moved: rebase if nothing staged collides with what changed upstream.
-                std::string head = writer_.head(repo, options.revision);
-                auto clash = overlapping(sent, writer_.changed_paths(repo, *options.parent_commit, head));
-                if (!clash.empty()) {
-                    std::lock_guard lock(b.mutex);
-                    b.status.conflicts = clash;
-                    std::string list;
-                    for (const auto& p : clash) list += " " + p;
-                    HUBFS_LOG(error, "commit %s: %s moved to %s and changed staged paths:%s; everything stays staged "
-                              "(write `branch NAME` or `pr` to .hubfs-commit to commit elsewhere)",
-                              where.c_str(), options.revision.c_str(), head.c_str(), list.c_str());
-                    throw RemoteError(RemoteError::Kind::conflict, where + " conflicts with upstream changes:" + list);
-                }
-                HUBFS_LOG(info, "commit %s: the branch moved to %s; rebasing the staged changes onto it", where.c_str(),
-                          head.c_str());
-                options.parent_commit = head;
-            }
-        }
-        Revision new_base{info.oid, static_cast<int64_t>(std::time(nullptr))};
-        std::lock_guard lock(b.mutex);
-        // Files the Hub ignored were not committed: they stay staged (never silently dropped).
-        b.status.ignored = info.ignored;
-        for (const auto& path : info.ignored) {
-            sent.files.erase(path);
-            HUBFS_LOG(error, "commit %s: the Hub ignored %s (its .gitignore); it stays staged, not committed",
-                      where.c_str(), path.c_str());
-        }
-        if (target.kind == CommitTarget::Kind::branch) {
-            staging_.committed(b, sent, new_base);
-            catalog_.learn_revision(repo, sent.id.branch, new_base);
-            if (sent.id.branch == "main") catalog_.learn_revision(repo, "", new_base);
-            b.status.last = info.oid;
-        } else {
-            // The changes now live elsewhere; this branch goes on from where it was.
-            staging_.committed(b, sent, sent.base);
-            b.status.last = target.kind == CommitTarget::Kind::pull_request
-                                ? "pr " + info.pr_revision.value_or("") + " " + info.oid
-                                : "branch " + target.new_branch + " " + info.oid;
-        }
-        b.status.state = "idle";
-        b.status.failures = 0;
-        b.recovered = false;
-        HUBFS_LOG(info, "commit %s: done, %s", where.c_str(), b.status.last.c_str());
+        request.changes = changes_of(sent, *snapshot);
+        HUBFS_LOG(info, "commit %s: %zu operations based on %s", where.c_str(), request.changes.size(), sent.base.commit.c_str());
+        landed(b, sent, target, send(b, sent, request));
     } catch (const std::exception& e) {
-        std::lock_guard lock(b.mutex);
-        auto* remote = dynamic_cast<const RemoteError*>(&e);
-        bool transient = !remote || remote->kind == RemoteError::Kind::unavailable || remote->kind == RemoteError::Kind::other;
-        b.status.last = std::string("error: ") + e.what();
-        if (remote && remote->kind == RemoteError::Kind::conflict) b.status.state = "conflict";
-        else b.status.state = transient ? "retrying" : "failed";
-        if (transient) {
-            ++b.status.failures;
-            auto delay = std::min<std::chrono::seconds>(kMaxRetryDelay, std::chrono::seconds(1 << std::min(b.status.failures, 6)));
-            b.status.next_retry = Clock::now() + delay;
-        }
-        b.recovered = false;
-        HUBFS_LOG(error, "commit %s failed, changes stay staged: %s", where.c_str(), e.what());
+        failed(b, where, e);
         throw;
     }
+}
+
+// Picks what the commit takes; the caller holds the branch's gate and mutex. False: nothing to commit.
+bool Committer::take(StagingArea::Branch& b, StagedBranch& sent) {
+    sent = opts_.scratch.committable(b.changes);  // scratch files stay staged, uncommitted
+    // Each file as of its last close or fsync, never mid-write: a file open for writing goes
+    // only if its bytes are still those it was sealed with (no write since its last fsync).
+    for (auto it = sent.files.begin(); it != sent.files.end();) {
+        const StagedFile& f = it->second;
+        bool take = f.ready() && (f.is_copy() || !b.writers.count(f.blob) || staging_.measure(f.blob) == *f.seal);
+        if (take || !f.dirty) ++it;
+        else it = sent.files.erase(it);
+    }
+    if (!sent.has_changes()) {
+        b.recovered = false;
+        return false;
+    }
+    if (held(sent)) {
+        std::string why = b.changes.id.key() + ": changes staged by " + sent.owner + " stay staged: this mount's token is " +
+                          (opts_.identity.empty() ? "nobody's" : opts_.identity + "'s") + " (mount with " + sent.owner +
+                          "'s token to commit them, or write `discard` to .hubfs-commit)";
+        b.status.state = "held";
+        b.status.last = "error: " + why;
+        b.recovered = false;
+        HUBFS_LOG(warn, "%s", why.c_str());
+        throw RemoteError(RemoteError::Kind::access_denied, why);
+    }
+    b.status.state = "committing";
+    b.status.conflicts.clear();
+    b.status.files_total = b.status.bytes_total = b.status.bytes_uploaded = 0;
+    b.status.last_attempt = Clock::now();
+    return true;
+}
+
+// Sends the commit; a moved branch is rebased onto its new head if nothing staged collides with
+// what changed upstream, else the commit fails with a conflict.
+CommitResult Committer::send(StagingArea::Branch& b, const StagedBranch& sent, CommitRequest& request) {
+    const RepoRef& repo = sent.id.repo;
+    const std::string where = sent.id.key();
+    for (int attempt = 0;; ++attempt) {
+        try {
+            return writer_.commit(repo, request);
+        } catch (const BranchMoved&) {
+            if (attempt == kMaxRebases) throw;
+        }
+        std::string head = writer_.head(repo, request.branch);
+        auto clash = overlapping(sent, writer_.changed_paths(repo, request.parent, head));
+        if (!clash.empty()) {
+            std::lock_guard lock(b.mutex);
+            b.status.conflicts = clash;
+            std::string list;
+            for (const auto& p : clash) list += " " + p;
+            HUBFS_LOG(error, "commit %s: %s moved to %s and changed staged paths:%s; everything stays staged "
+                      "(write `branch NAME` or `pr` to .hubfs-commit to commit elsewhere)",
+                      where.c_str(), request.branch.c_str(), head.c_str(), list.c_str());
+            throw RemoteError(RemoteError::Kind::conflict, where + " conflicts with upstream changes:" + list);
+        }
+        HUBFS_LOG(info, "commit %s: the branch moved to %s; rebasing the staged changes onto it", where.c_str(), head.c_str());
+        request.parent = head;
+    }
+}
+
+// The Hub accepted the commit: what it carried leaves staging.
+void Committer::landed(StagingArea::Branch& b, StagedBranch& sent, const CommitTarget& target, const CommitResult& result) {
+    const RepoRef& repo = sent.id.repo;
+    const std::string where = sent.id.key();
+    Revision new_base{result.commit, static_cast<int64_t>(std::time(nullptr))};
+    std::lock_guard lock(b.mutex);
+    // Files the Hub ignored were not committed: they stay staged (never silently dropped).
+    b.status.ignored = result.ignored;
+    for (const auto& path : result.ignored) {
+        sent.files.erase(path);
+        HUBFS_LOG(error, "commit %s: the Hub ignored %s (its .gitignore); it stays staged, not committed",
+                  where.c_str(), path.c_str());
+    }
+    if (target.kind == CommitTarget::Kind::branch) {
+        staging_.committed(b, sent, new_base);
+        catalog_.learn_revision(repo, sent.id.branch, new_base);
+        if (sent.id.branch == "main") catalog_.learn_revision(repo, "", new_base);
+        b.status.last = result.commit;
+    } else {
+        // The changes now live elsewhere; this branch goes on from where it was.
+        staging_.committed(b, sent, sent.base);
+        b.status.last = target.kind == CommitTarget::Kind::pull_request
+                            ? "pr " + result.pr_revision.value_or("") + " " + result.commit
+                            : "branch " + target.new_branch + " " + result.commit;
+    }
+    b.status.state = "idle";
+    b.status.failures = 0;
+    b.recovered = false;
+    HUBFS_LOG(info, "commit %s: done, %s", where.c_str(), b.status.last.c_str());
+}
+
+// The commit failed: everything stays staged; an unreachable Hub is retried with backoff.
+void Committer::failed(StagingArea::Branch& b, const std::string& where, const std::exception& e) {
+    std::lock_guard lock(b.mutex);
+    auto* remote = dynamic_cast<const RemoteError*>(&e);
+    bool transient = !remote || remote->kind == RemoteError::Kind::unavailable || remote->kind == RemoteError::Kind::other;
+    b.status.last = std::string("error: ") + e.what();
+    if (remote && remote->kind == RemoteError::Kind::conflict) b.status.state = "conflict";
+    else b.status.state = transient ? "retrying" : "failed";
+    if (transient) {
+        ++b.status.failures;
+        auto delay = std::min<std::chrono::seconds>(kMaxRetryDelay, std::chrono::seconds(1 << std::min(b.status.failures, 6)));
+        b.status.next_retry = Clock::now() + delay;
+    }
+    b.recovered = false;
+    HUBFS_LOG(error, "commit %s failed, changes stay staged: %s", where.c_str(), e.what());
 }
 
 void Committer::commit_soon(const BranchId& branch) {

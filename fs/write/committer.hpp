@@ -16,9 +16,9 @@
 #include <thread>
 
 #include "fs/read/catalog.hpp"
-#include "fs/hub/hub_writer.hpp"
 #include "fs/write/scratch_files.hpp"
 #include "fs/write/staging_area.hpp"
+#include "fs/writer.hpp"
 
 namespace hubfs::fs {
 
@@ -38,7 +38,7 @@ struct CommitTarget {
 
 class Committer {
 public:
-    Committer(StagingArea& staging, HubWriter& writer, Catalog& catalog, CommitterOptions opts);
+    Committer(StagingArea& staging, Writer& writer, Catalog& catalog, CommitterOptions opts);
     ~Committer();
     Committer(const Committer&) = delete;
     Committer& operator=(const Committer&) = delete;
@@ -66,9 +66,15 @@ private:
     void write_status_file();
     std::string commit_message(const StagedBranch& changes);
     bool all_new(const StagedBranch& changes);  // no file of the changes exists at their base
+    // The steps of commit(): what the commit takes (under the branch's gate), its sending (with
+    // rebases onto a moved branch), and the outcome recorded in the branch's status.
+    bool take(StagingArea::Branch& b, StagedBranch& sent);
+    CommitResult send(StagingArea::Branch& b, const StagedBranch& sent, CommitRequest& request);
+    void landed(StagingArea::Branch& b, StagedBranch& sent, const CommitTarget& target, const CommitResult& result);
+    void failed(StagingArea::Branch& b, const std::string& where, const std::exception& e);
 
     StagingArea& staging_;
-    HubWriter& writer_;
+    Writer& writer_;
     Catalog& catalog_;
     CommitterOptions opts_;
     std::mutex mutex_;

@@ -76,6 +76,35 @@ std::string StagingArea::entry_key(const Branch& b, char kind, const std::string
     return key + (path.size() <= kMaxPathInKey ? path : "#" + api::sha256_hex(path));
 }
 
+namespace {
+
+// A branch's journal header ('H'): which branch, its base, the next commit's message, who staged.
+void read_header(StagedBranch& c, const nlohmann::json& j) {
+    auto type = type_from_plural(j.value("type", std::string()));
+    c.id = BranchId{RepoRef{type.value_or(RepoType::model), j.value("repo", std::string())}, j.value("branch", std::string())};
+    c.base = Revision{j.value("base", std::string()), j.value("time", int64_t{0})};
+    c.message = j.value("message", std::string());
+    c.description = j.value("description", std::string());
+    c.owner = j.value("owner", std::string());
+}
+
+// A staged file's journal entry ('F').
+StagedFile file_from(const nlohmann::json& j, const std::string& path) {
+    StagedFile f;
+    f.blob = j.value("blob", std::string());
+    f.copy_from = j.value("copy_from", std::string());
+    f.source = entry_from(j.value("source", nlohmann::json::object()), path);
+    f.dirty = j.value("dirty", true);
+    f.seal = seal_from(j.value("seal", nlohmann::json()));
+    if (auto sp = j.value("special", nlohmann::json()); sp.is_object()) {
+        f.special = sp.value("type", uint32_t{0});
+        f.rdev = sp.value("rdev", uint64_t{0});
+    }
+    return f;
+}
+
+}  // namespace
+
 void StagingArea::load() {
     std::set<std::string> used_blobs;
     std::vector<StagingJournal::Edit> dropped;
@@ -97,24 +126,9 @@ void StagingArea::load() {
         StagedBranch& c = b->changes;
         std::string path = j.value("path", std::string());
         if (kind == 'H') {
-            auto type = type_from_plural(j.value("type", std::string()));
-            c.id = BranchId{RepoRef{type.value_or(RepoType::model), j.value("repo", std::string())},
-                            j.value("branch", std::string())};
-            c.base = Revision{j.value("base", std::string()), j.value("time", int64_t{0})};
-            c.message = j.value("message", std::string());
-            c.description = j.value("description", std::string());
-            c.owner = j.value("owner", std::string());
+            read_header(c, j);
         } else if (kind == 'F') {
-            StagedFile f;
-            f.blob = j.value("blob", std::string());
-            f.copy_from = j.value("copy_from", std::string());
-            f.source = entry_from(j.value("source", nlohmann::json::object()), path);
-            f.dirty = j.value("dirty", true);
-            f.seal = seal_from(j.value("seal", nlohmann::json()));
-            if (auto sp = j.value("special", nlohmann::json()); sp.is_object()) {
-                f.special = sp.value("type", uint32_t{0});
-                f.rdev = sp.value("rdev", uint64_t{0});
-            }
+            StagedFile f = file_from(j, path);
             if (!f.dirty) {  // already on the Hub: only kept while a writer had it open
                 dropped.emplace_back(key, std::nullopt);
                 continue;

@@ -1,0 +1,195 @@
+// The committer against a fake Writer (fake_writer.hpp), no FUSE: what a commit carries, what
+// stays staged, and what happens when the branch moved under the staged changes (a rebase when
+// nothing overlaps, a conflict with everything kept when something does).
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <shared_mutex>
+#include <sstream>
+
+#include "fake_remote.hpp"
+#include "fake_writer.hpp"
+#include "fs/errno_map.hpp"
+#include "fs/read/catalog.hpp"
+#include "fs/write/committer.hpp"
+
+using namespace hubfs::fs;
+using hubfs::fs::testing::FakeRemote;
+using hubfs::fs::testing::FakeWriter;
+namespace stdfs = std::filesystem;
+
+namespace {
+
+const RepoRef kRepo{RepoType::model, "ns/repo"};
+const BranchId kMain{kRepo, "main"};
+
+stdfs::path temp_dir() {
+    char tmpl[] = "/tmp/hubfs-committer-XXXXXX";
+    return ::mkdtemp(tmpl);
+}
+
+stdfs::path made(const stdfs::path& dir) {
+    stdfs::create_directories(dir);
+    return dir;
+}
+
+std::string read_file(const stdfs::path& path) {
+    std::ostringstream bytes;
+    bytes << std::ifstream(path).rdbuf();
+    return bytes.str();
+}
+
+// A branch with one commit upstream ("a.txt", "b.txt", "dir/x"), its staging, and a committer.
+struct Fixture {
+    stdfs::path dir = temp_dir();
+    FakeRemote remote;
+    hubfs::cache::Cache cache{hubfs::cache::CacheOptions{.dir = made(dir / "cache")}};
+    Catalog catalog{remote, cache, CatalogOptions{}};
+    FakeWriter writer;
+    StagingArea staging{made(dir / "staging")};
+    Committer committer{staging, writer, catalog, CommitterOptions{}};
+    std::string base = writer.push(kRepo, "main", {{"a.txt", "a0"}, {"b.txt", "b0"}, {"dir/x", "x0"}});
+    std::shared_ptr<StagingArea::Branch> b = staging.get(kMain, Revision{base, 0});
+
+    ~Fixture() {
+        b.reset();
+        stdfs::remove_all(dir);
+    }
+    // A file written and closed (sealed), as the FUSE adapter stages it; returns its blob.
+    std::string stage(const std::string& path, const std::string& bytes) {
+        std::shared_lock gate(b->gate);
+        std::lock_guard lock(b->mutex);
+        std::string blob = staging.new_blob();
+        std::ofstream(staging.blob_path(blob)) << bytes;
+        staging.put_file(*b, path, StagedFile{blob, {}, {}, true, staging.measure(blob)});
+        return blob;
+    }
+    void stage_deleted(const std::string& path, bool folder) {
+        std::shared_lock gate(b->gate);
+        std::lock_guard lock(b->mutex);
+        staging.put_deleted(*b, path, folder);
+    }
+    const StagedFile* staged(const std::string& path) {
+        std::lock_guard lock(b->mutex);
+        return b->changes.file(path);
+    }
+    std::string staged_bytes(const std::string& path) {
+        const StagedFile* f = staged(path);
+        return f ? read_file(staging.blob_path(f->blob)) : "";
+    }
+    // The errno the FUSE adapter answers for what commit() throws (0: it succeeded).
+    int commit_errno() {
+        try {
+            committer.commit(*b);
+            return 0;
+        } catch (...) {
+            return errno_from_current_exception("commit");
+        }
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a commit carries the staged changes onto the base, and they leave staging") {
+    Fixture f;
+    f.stage("a.txt", "a1");
+    f.stage("new.txt", "n1");
+    f.stage_deleted("b.txt", false);
+    REQUIRE(f.commit_errno() == 0);
+    REQUIRE(f.writer.parents.size() == 1);
+    CHECK(f.writer.parents[0] == f.base);
+    const std::string head = f.writer.head(kRepo, "main");
+    CHECK(f.writer.files(head) == FakeWriter::Files{{"a.txt", "a1"}, {"dir/x", "x0"}, {"new.txt", "n1"}});
+    std::lock_guard lock(f.b->mutex);
+    CHECK_FALSE(f.b->changes.has_changes());
+    CHECK(f.b->changes.base.commit == head);
+    CHECK(f.b->status.last == head);
+}
+
+TEST_CASE("the branch moved and changed a staged path: a conflict (ESTALE), everything stays staged") {
+    Fixture f;
+    size_t staged_changes = 0;
+    SUBCASE("the same file") {
+        f.stage("a.txt", "mine");
+        f.writer.push_change(kRepo, "main", {{"a.txt", "theirs"}});
+        staged_changes = 1;
+    }
+    SUBCASE("a file under a deleted folder") {
+        f.stage_deleted("dir", true);
+        f.stage("a.txt", "mine");
+        f.writer.push_change(kRepo, "main", {{"dir/y", "theirs"}});
+        staged_changes = 2;
+    }
+    const std::string theirs = f.writer.head(kRepo, "main");
+    CHECK(f.commit_errno() == ESTALE);
+    CHECK(f.writer.head(kRepo, "main") == theirs);  // nothing landed over their commit
+    CHECK(f.writer.parents.empty());
+    CHECK(f.staged_bytes("a.txt") == "mine");
+    std::lock_guard lock(f.b->mutex);
+    CHECK(f.b->changes.base.commit == f.base);
+    CHECK(f.b->changes.change_count() == staged_changes);
+    CHECK(f.b->status.state == "conflict");
+    CHECK_FALSE(f.b->status.conflicts.empty());
+}
+
+TEST_CASE("the branch moved elsewhere: the changes are rebased onto its new head") {
+    Fixture f;
+    f.stage("a.txt", "mine");
+    f.stage_deleted("dir", true);
+    const std::string theirs = f.writer.push_change(kRepo, "main", {{"b.txt", "theirs"}, {"c.txt", "new"}});
+    REQUIRE(f.commit_errno() == 0);
+    REQUIRE(f.writer.requests.size() == 2);
+    CHECK(f.writer.requests[0].parent == f.base);
+    CHECK(f.writer.requests[1].parent == theirs);
+    REQUIRE(f.writer.parents.size() == 1);
+    CHECK(f.writer.parents[0] == theirs);
+    const std::string head = f.writer.head(kRepo, "main");
+    CHECK(f.writer.files(head) == FakeWriter::Files{{"a.txt", "mine"}, {"b.txt", "theirs"}, {"c.txt", "new"}});
+    std::lock_guard lock(f.b->mutex);
+    CHECK_FALSE(f.b->changes.has_changes());
+    CHECK(f.b->changes.base.commit == head);
+}
+
+TEST_CASE("a file written during the upload stays staged as a change over the new base") {
+    Fixture f;
+    std::string blob = f.stage("a.txt", "v1");
+    SUBCASE("its writer kept it open and wrote again") {
+        {
+            std::lock_guard lock(f.b->mutex);
+            ++f.b->writers[blob];
+        }
+        f.writer.during_upload = [&] {
+            std::ofstream(f.staging.blob_path(blob), std::ios::app) << "+v2";
+        };
+    }
+    SUBCASE("it was opened and rewritten") {
+        f.writer.during_upload = [&] { f.stage("a.txt", "v1+v2"); };
+    }
+    REQUIRE(f.commit_errno() == 0);
+    const std::string head = f.writer.head(kRepo, "main");
+    CHECK(f.writer.files(head).at("a.txt") == "v1");  // the bytes as they were sealed
+    const StagedFile* now = f.staged("a.txt");
+    REQUIRE(now);
+    CHECK(now->dirty);
+    CHECK(f.staged_bytes("a.txt") == "v1+v2");
+    std::lock_guard lock(f.b->mutex);
+    CHECK(f.b->changes.base.commit == head);
+    CHECK(f.b->changes.has_changes());
+}
+
+TEST_CASE("scratch files stay staged and out of the commit") {
+    Fixture f;
+    f.stage("a.txt", "a1");
+    f.stage(".a.txt.swp", "vim");
+    f.stage("__pycache__/m.pyc", "bytecode");
+    REQUIRE(f.commit_errno() == 0);
+    const std::string head = f.writer.head(kRepo, "main");
+    CHECK(f.writer.files(head) == FakeWriter::Files{{"a.txt", "a1"}, {"b.txt", "b0"}, {"dir/x", "x0"}});
+    CHECK(f.staged_bytes(".a.txt.swp") == "vim");
+    CHECK(f.staged_bytes("__pycache__/m.pyc") == "bytecode");
+    CHECK_FALSE(f.staged("a.txt"));
+}
