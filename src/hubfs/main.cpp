@@ -74,8 +74,8 @@ void check_mountpoint(const std::string& mp, bool nonempty) {
         throw std::runtime_error("mountpoint " + mp + " is not empty: the mount would hide its files (--nonempty mounts anyway)");
 }
 
-// Everything after the fork: the child owns threads, LMDB and the FUSE session.
-int serve(const cli::MountOptions& o, StartupReport& report) {
+// The log's level and file, and the cache folder, private to the user.
+void start_log_and_cache(const cli::MountOptions& o) {
     log::Level level;
     if (!log::parse_level(o.log_level, level)) throw std::runtime_error("unknown --log-level " + o.log_level);
     log::set_level(level);
@@ -86,7 +86,10 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     std::filesystem::permissions(o.cache_dir, std::filesystem::perms::owner_all);
     if (o.log_file) log::set_file(*o.log_file);
     else if (!o.foreground) log::set_file(o.cache_dir + "/hubfs.log");
+}
 
+// The Hub's address, the token and the mount's (short) retries and timeouts.
+api::HubConfig hub_config(const cli::MountOptions& o) {
     api::HubConfig config = api::HubConfig::from_environment();
     if (o.endpoint) config.endpoint = *o.endpoint;
     while (!config.endpoint.empty() && config.endpoint.back() == '/') config.endpoint.pop_back();
@@ -104,7 +107,52 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     // Slower than this over a whole stall timeout (a body trickling a byte a second) is stalled too.
     config.timeouts.low_speed_bytes = o.min_speed;
     config.health = std::make_shared<api::HostHealth>();
+    return config;
+}
 
+// Detaches from the terminal (or the pipes of whoever started us): the log has the rest.
+void detach_from_terminal() {
+    int null = ::open("/dev/null", O_RDWR);
+    if (null >= 0) {
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        if (null > 2) ::close(null);
+    }
+}
+
+// Writes need a token that may write and a Hub to send them to; anything else is read-only
+// from the start (EROFS at the first write), not a surprise at the first commit.
+bool writable_mount(const cli::MountOptions& o, const api::HubConfig& config, const std::optional<api::User>& user) {
+    bool writable = !o.read_only && config.token && !config.offline && !(user && user->token_role == "read");
+    if (!o.read_only && !config.token) HUBFS_LOG(info, "no token: the mount is read-only");
+    else if (!o.read_only && config.offline)
+        HUBFS_LOG(info, "offline: the mount is read-only; changes staged in this cache wait for an online mount");
+    else if (!o.read_only && !writable)
+        HUBFS_LOG(warn, "the token of %s may only read: the mount is read-only", user->name.c_str());
+    return writable;
+}
+
+// What the file system shows: one repository or the Hub, owners, and the token's own namespaces.
+fs::FsOptions fs_options(const cli::MountOptions& o, const std::optional<fs::RepoSpec>& single,
+                         const std::optional<api::User>& user) {
+    fs::FsOptions fopts;
+    fopts.single_repo = single;
+    fopts.revision_ttl = o.revision_ttl;
+    fopts.uid = o.uid.value_or(getuid());
+    fopts.gid = o.gid.value_or(getgid());
+    fopts.cache_limit = o.cache_size;
+    if (user) {
+        fopts.own_namespaces.insert(user->name);
+        fopts.own_namespaces.insert(user->orgs.begin(), user->orgs.end());
+    }
+    return fopts;
+}
+
+// Everything after the fork: the child owns threads, LMDB and the FUSE session.
+int serve(const cli::MountOptions& o, StartupReport& report) {
+    start_log_and_cache(o);
+    api::HubConfig config = hub_config(o);
     std::optional<fs::RepoSpec> single;
     if (o.repo) {
         single = fs::parse_repo_spec(*o.repo);
@@ -121,16 +169,7 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     copts.offline = config.offline;
     fs::Catalog catalog(remote, cache, copts);
     fs::ChunkFetcher fetcher(remote, cache, fs::FetcherOptions{});
-    fs::FsOptions fopts;
-    fopts.single_repo = single;
-    fopts.revision_ttl = o.revision_ttl;
-    fopts.uid = o.uid.value_or(getuid());
-    fopts.gid = o.gid.value_or(getgid());
-    fopts.cache_limit = o.cache_size;
-    if (user) {
-        fopts.own_namespaces.insert(user->name);
-        fopts.own_namespaces.insert(user->orgs.begin(), user->orgs.end());
-    }
+    fs::FsOptions fopts = fs_options(o, single, user);
     if (single) {
         catalog.resolve(single->repo, single->rev);  // a missing repo or revision is a start-up error
     }
@@ -141,15 +180,7 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     std::optional<fs::HubWriter> writer;
     std::optional<fs::Committer> committer;
     std::optional<fs::WriteSupport> writes;
-    // Writes need a token that may write and a Hub to send them to; anything else is read-only
-    // from the start (EROFS at the first write), not a surprise at the first commit.
-    bool writable = !o.read_only && config.token && !config.offline && !(user && user->token_role == "read");
-    if (!o.read_only && !config.token) HUBFS_LOG(info, "no token: the mount is read-only");
-    else if (!o.read_only && config.offline)
-        HUBFS_LOG(info, "offline: the mount is read-only; changes staged in this cache wait for an online mount");
-    else if (!o.read_only && !writable)
-        HUBFS_LOG(warn, "the token of %s may only read: the mount is read-only", user->name.c_str());
-    if (writable) {
+    if (writable_mount(o, config, user)) {
         api::HubConfig write_config = config;
         write_config.retry = api::RetryPolicy{};
         claim.emplace(o.cache_dir + "/staging");
@@ -178,16 +209,7 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
                     claim ? claim->dir().string() : ""});
     HUBFS_LOG(info, "mounted %s on %s (cache %s)", config.endpoint.c_str(), o.mountpoint.c_str(), o.cache_dir.c_str());
     report.done("ok");
-    if (!o.foreground) {
-        int null = ::open("/dev/null", O_RDWR);
-        // Detach from the terminal (or the pipes of whoever started us): the log has the rest.
-        if (null >= 0) {
-            dup2(null, 0);
-            dup2(null, 1);
-            dup2(null, 2);
-            if (null > 2) ::close(null);
-        }
-    }
+    if (!o.foreground) detach_from_terminal();
     if (committer) committer->start();
     NetworkReport net_report(config.health, o.cache_dir, [&filesystem] { return filesystem.pending_reads(); });
     filesystem.attach_session(session.get());
