@@ -83,6 +83,7 @@ bool HubWriter::may_write(const RepoRef& repo) {
         auto it = write_access_.find(repo.key());
         if (it != write_access_.end() && now - it->second.second < kAccessLifetime) return it->second.first;
     }
+    may_wait_for_network();
     bool allowed = true;
     try {
         lookups_.auth_check(api_repo(repo), true);
@@ -114,6 +115,7 @@ bool HubWriter::may_write_pull_request(const RepoRef& repo, int num, const std::
         auto it = pr_access_.find(key);
         if (it != pr_access_.end() && now - it->second.second < kAccessLifetime) return it->second.first;
     }
+    may_wait_for_network();
     bool allowed = false;
     try {
         api::DiscussionWithDetails pr = lookups_.get_discussion_details(api_repo(repo), num);
@@ -128,6 +130,7 @@ bool HubWriter::may_write_pull_request(const RepoRef& repo, int num, const std::
 }
 
 std::string HubWriter::head(const RepoRef& repo, const std::string& branch) {
+    may_wait_for_network();
     try {
         return api_.repo_info(api_repo(repo), branch).sha.value_or("");
     } catch (...) {
@@ -136,6 +139,7 @@ std::string HubWriter::head(const RepoRef& repo, const std::string& branch) {
 }
 
 std::map<std::string, std::string> HubWriter::files_at(const RepoRef& repo, const std::string& commit) {
+    may_wait_for_network();
     std::map<std::string, std::string> out;
     try {
         api::ListRepoTreeOptions options;
@@ -163,6 +167,7 @@ std::set<std::string> HubWriter::changed_paths(const RepoRef& repo, const std::s
 }
 
 CommitResult HubWriter::commit(const RepoRef& repo, const CommitRequest& request) {
+    may_wait_for_network();
     std::vector<api::CommitOperation> ops;
     for (const CommitChange& change : request.changes) {
         if (const auto* d = std::get_if<CommitDelete>(&change)) ops.push_back(api::CommitOperationDelete{d->path, d->folder});
@@ -193,6 +198,7 @@ CommitResult HubWriter::commit(const RepoRef& repo, const CommitRequest& request
 }
 
 void HubWriter::create_repo(const RepoRef& repo) {
+    may_wait_for_network();  // a FUSE thread never waits for it: the request runs again elsewhere
     try {
         api::CreateRepoOptions options;
         options.is_private = !public_repos_;
@@ -206,6 +212,7 @@ void HubWriter::create_repo(const RepoRef& repo) {
 }
 
 void HubWriter::create_branch(const RepoRef& repo, const std::string& branch, const std::string& from) {
+    may_wait_for_network();
     try {
         api_.create_branch(api_repo(repo), branch, from.empty() ? std::nullopt : std::optional<std::string>(from));
     } catch (...) {
@@ -216,6 +223,7 @@ void HubWriter::create_branch(const RepoRef& repo, const std::string& branch, co
 }
 
 void HubWriter::delete_branch(const RepoRef& repo, const std::string& branch) {
+    may_wait_for_network();
     try {
         api_.delete_branch(api_repo(repo), branch);
     } catch (...) {
