@@ -102,6 +102,9 @@ public:
     void readlink(fuse_req_t req, fuse_ino_t ino);
 
 private:
+    // The halves of operations() (fuse_operations.cpp): reads and metadata, then changes.
+    static void add_read_operations(fuse_lowlevel_ops& o);
+    static void add_write_operations(fuse_lowlevel_ops& o);
     using BranchPtr = std::shared_ptr<StagingArea::Branch>;
     // The revision a repository node shows: a branch with staged changes shows them over their
     // base commit; anything else shows what its revision resolves to.
@@ -216,6 +219,7 @@ private:
     // Makes the kernel drop what it caches of these paths of a repository node's revision.
     void forget_in_kernel(const Node& repo_node, const std::vector<std::string>& paths);
     std::optional<Node> child(const Node& parent, const std::string& name);
+    std::optional<Node> type_dir_child(const Node& parent, const std::string& name);
     std::vector<DirEntry> list(const Node& dir);
     struct stat dir_attr(int64_t mtime) const;
     struct stat file_attr(const RemoteEntry& e, int64_t mtime) const;
