@@ -152,7 +152,13 @@ ControlFile EndpointsArea::new_file(const std::string& ns) {
         },
         [this, ns](std::string_view text) {
             EndpointSpec spec = parse_spec(text);
-            EndpointState created = remote_.create(ns, spec);
+            EndpointState created;
+            try {
+                created = remote_.create(ns, spec);
+            } catch (const RemoteError& e) {  // a taken name: EEXIST says it better than the generic conflict
+                if (e.kind == RemoteError::Kind::conflict) throw FsError(EEXIST, e.what());
+                throw;
+            }
             std::lock_guard lock(mutex_);
             last_created_[ns] = created.name;
         });

@@ -111,6 +111,7 @@ TEST_CASE("new creates an endpoint from a JSON spec; status.json and the folder 
     CHECK(folder_at(a.tree, "endpoints/alice").names() == std::vector<std::string>{"new"});
     file_at(a.tree, "endpoints/alice/new").act(kSpec);
     CHECK(a.hub.calls == std::vector<std::string>{"create tiny"});
+    CHECK(errno_of([&] { file_at(a.tree, "endpoints/alice/new").act(kSpec); }) == EEXIST);  // a taken name
     const EndpointSpec& sent = a.hub.specs.at("alice/tiny");
     CHECK(sent.min_replica == std::optional<int>(0));
     CHECK(sent.env.at("A") == "1");
