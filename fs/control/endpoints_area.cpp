@@ -1,6 +1,7 @@
 #include "fs/control/endpoints_area.hpp"
 
 #include <cerrno>
+#include <initializer_list>
 #include <set>
 
 #include "fs/control/control_values.hpp"
@@ -10,6 +11,7 @@ namespace hubfs::fs {
 namespace {
 
 using json = nlohmann::json;
+using StringField = std::pair<const char*, std::optional<std::string>*>;
 
 json or_null(const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); }
 
@@ -94,7 +96,7 @@ EndpointSpec EndpointsArea::parse_spec(std::string_view text) {
     EndpointSpec s;
     s.name = *name;
     s.repository = *repository;
-    for (auto [key, field] : {std::pair{"framework", &s.framework}, {"accelerator", &s.accelerator},
+    for (auto [key, field] : std::initializer_list<StringField>{{"framework", &s.framework}, {"accelerator", &s.accelerator},
                               {"instance_size", &s.instance_size}, {"instance_type", &s.instance_type},
                               {"region", &s.region}, {"vendor", &s.vendor}, {"revision", &s.revision},
                               {"task", &s.task}, {"type", &s.type}})
@@ -118,7 +120,7 @@ EndpointUpdate EndpointsArea::parse_update(std::string_view text) {
               "an endpoint update");
     if (j.empty()) throw FsError(EINVAL, "an endpoint update with nothing to change");
     EndpointUpdate u;
-    for (auto [key, field] : {std::pair{"accelerator", &u.accelerator}, {"instance_size", &u.instance_size},
+    for (auto [key, field] : std::initializer_list<StringField>{{"accelerator", &u.accelerator}, {"instance_size", &u.instance_size},
                               {"instance_type", &u.instance_type}, {"repository", &u.repository},
                               {"framework", &u.framework}, {"revision", &u.revision}, {"task", &u.task}})
         read_field(j, key, *field);

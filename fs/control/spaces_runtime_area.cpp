@@ -1,5 +1,6 @@
 #include "fs/control/spaces_runtime_area.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 
