@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "fs/control/control_tree.hpp"
 #include "fs/control/spaces_runtime_area.hpp"
 #include "fs/errno_map.hpp"
