@@ -115,6 +115,7 @@ TEST_CASE("space_info carries the runtime, as the Hub's does") {
     wait_stage(api, "alice/demo", "RUNNING");
     api.request_space_hardware("alice/demo", "t4-small");
     SpaceInfo info = api.space_info("alice/demo");
+    INFO(info.raw.dump());
     REQUIRE(info.runtime.has_value());
     CHECK(info.runtime->stage == "BUILDING");
     CHECK(info.runtime->requested_hardware == std::optional<std::string>("t4-small"));

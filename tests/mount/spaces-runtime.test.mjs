@@ -1,7 +1,7 @@
 // A Space's runtime as files (/spaces-runtime/<ns>/<name>/), on a real mount against localhub;
 // every action is checked on the Hub side through its HTTP API.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
@@ -151,6 +151,49 @@ describe("Spaces runtime as files", () => {
       assert.equal(writeTo(path.join(dir, "secrets", "X"), "v\n"), "EACCES");
       assert.notEqual((await hubSide(hub, "runtime")).stage, "PAUSED");
       assert.deepEqual(await hubSide(hub, "secrets"), {});
+    } finally {
+      if (m) {
+        spawnSync(hubfsBin, ["unmount", m.mountpoint, "--timeout", "20"], { stdio: "ignore", timeout: 40000 });
+        m.unmount();
+      }
+      await hub.stop();
+    }
+  });
+
+  test("a stalled Space runtime call holds only its own reader: the rest of the mount answers", { timeout: 180000 }, async () => {
+    // Only the runtime route stalls, and only once armed (SIGUSR1): the walk to it is done before.
+    const hub = await startLocalhub({
+      users: [`alice:${ALICE}:write`],
+      args: ["--space-build-seconds", "1", "--fault", "stall=1,armed=0", "--fault-paths", "^/api/spaces/alice/demo/runtime"],
+    });
+    let m;
+    try {
+      const client = new HubClient(hub.url, ALICE);
+      await client.createRepo(SPACE, { type: "space" });
+      await client.createRepo("alice/m");
+      await client.commit("alice/m", [{ path: "README.md", data: Buffer.from("# m\n") }], { summary: "seed" });
+      m = mountHubfs(hub.url, { token: ALICE, args: ["--stall-timeout", "3", "--connect-timeout", "3"] });
+      const dir = path.join(m.mountpoint, "spaces-runtime", SPACE);
+      assert.ok(runtimeOf(dir).stage, "answers before the stall");
+      process.kill(hub.child.pid, "SIGUSR1");
+      const t0 = Date.now();
+      const child = spawn("timeout", ["-s", "KILL", "120", "cat", path.join(dir, "runtime.json")], { stdio: "ignore" });
+      const stalled = new Promise((resolve) => child.on("close", (code) => resolve(code)));
+      await sleep(500);
+      // Meanwhile, in other processes (a hang is killed, not waited for): a file of a model, the root.
+      const other = spawnSync("timeout", ["-s", "KILL", "20", "cat", path.join(m.mountpoint, "models", "alice", "m", "README.md")], { encoding: "utf8" });
+      assert.equal(other.status, 0, `a model file while the runtime stalls: ${other.stderr}`);
+      assert.equal(other.stdout, "# m\n");
+      const root = spawnSync("timeout", ["-s", "KILL", "20", "ls", m.mountpoint], { encoding: "utf8" });
+      assert.equal(root.status, 0, root.stderr);
+      assert.match(root.stdout, /spaces-runtime/);
+      assert.equal(child.exitCode, null, "the runtime read is still held by the stall");
+      process.kill(hub.child.pid, "SIGUSR2");
+      const code = await stalled;
+      assert.notEqual(code, 137, `the stalled read ended by itself (after ${Date.now() - t0} ms)`);
+    } catch (e) {
+      if (m && fs.existsSync(m.logFile)) e.message += `\nhubfs log (tail):\n${fs.readFileSync(m.logFile, "utf8").split("\n").slice(-30).join("\n")}`;
+      throw e;
     } finally {
       if (m) {
         spawnSync(hubfsBin, ["unmount", m.mountpoint, "--timeout", "20"], { stdio: "ignore", timeout: 40000 });
