@@ -25,10 +25,6 @@
 #include "fs/write/committer.hpp"
 #include "fs/control/discussions_area.hpp"
 #include "fs/hub/hub_discussions.hpp"
-#include "fs/control/endpoints_area.hpp"
-#include "fs/control/spaces_runtime_area.hpp"
-#include "fs/hub/hub_endpoints.hpp"
-#include "fs/hub/hub_spaces_runtime.hpp"
 #include "fs/hub/hub_writer.hpp"
 #include "fs/write/staging_area.hpp"
 #include "fs/write/staging_claim.hpp"
@@ -36,6 +32,7 @@
 #include "fs/fuse/hubfs.hpp"
 #include "fuse_session.hpp"
 #include "mount_registry.hpp"
+#include "runtime_areas.hpp"
 #include "status_report.hpp"
 #include "upload_progress.hpp"
 #include "network_report.hpp"
@@ -172,15 +169,8 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     fs::DiscussionsArea discussions(discussions_remote,
                                     [&](fs::RepoType type, const std::string& ns) { return catalog.repos_of(type, ns); });
     if (!o.repo) filesystem.control_areas().add_area("discussions", [&] { return discussions.root(); });
-    // Spaces runtime and Inference Endpoints (issue 16); `ls` of each shows the user's namespaces.
-    std::vector<std::string> own(fopts.own_namespaces.begin(), fopts.own_namespaces.end());
-    fs::HubSpacesRuntime spaces_remote(config);
-    fs::SpacesRuntimeArea spaces_runtime(spaces_remote, [own] { return own; },
-                                         [&](const std::string& ns) { return catalog.repos_of(fs::RepoType::space, ns); });
-    fs::HubEndpoints endpoints_remote(config);
-    fs::EndpointsArea endpoints(endpoints_remote, [own] { return own; });
-    if (!o.repo) filesystem.control_areas().add_area("spaces-runtime", [&] { return spaces_runtime.root(); });
-    if (!o.repo) filesystem.control_areas().add_area("endpoints", [&] { return endpoints.root(); });
+    RuntimeAreas runtime_areas(config, catalog, {fopts.own_namespaces.begin(), fopts.own_namespaces.end()});  // issue 16
+    if (!o.repo) runtime_areas.add_to(filesystem.control_areas());
 
     std::vector<std::string> args = {"-o", "max_read=" + std::to_string(fopts.max_read), "-o",
                                      std::string("fsname=hubfs,subtype=hubfs,default_permissions") + (writes ? "" : ",ro")};
