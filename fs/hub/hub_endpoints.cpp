@@ -1,19 +1,9 @@
 #include "fs/hub/hub_endpoints.hpp"
 
-#include "fs/hub/hub_remote.hpp"
+#include "fs/hub/remote_call.hpp"
 
 namespace hubfs::fs {
 namespace {
-
-// Runs an api/ call; its failure becomes a RemoteError (errno_map.cpp makes it an errno).
-template <typename F>
-auto remote_call(F&& call) -> decltype(call()) {
-    try {
-        return call();
-    } catch (...) {
-        rethrow_as_remote_error();
-    }
-}
 
 // Only the fields status.json shows: the model's secrets (and env) stay out of it.
 EndpointState state_of(const api::InferenceEndpoint& e) {

@@ -1,21 +1,8 @@
 #include "fs/hub/hub_spaces_runtime.hpp"
 
-#include "fs/hub/hub_remote.hpp"
+#include "fs/hub/remote_call.hpp"
 
 namespace hubfs::fs {
-namespace {
-
-// Runs an api/ call; its failure becomes a RemoteError (errno_map.cpp makes it an errno).
-template <typename F>
-auto remote_call(F&& call) -> decltype(call()) {
-    try {
-        return call();
-    } catch (...) {
-        rethrow_as_remote_error();
-    }
-}
-
-}  // namespace
 
 SpaceRuntimeState HubSpacesRuntime::runtime(const std::string& space) {
     return remote_call([&] {
