@@ -171,8 +171,11 @@ struct stat HubFs::area_attr(const ControlEntry& entry) const {
         return st;
     }
     struct stat st = file_attr(RemoteEntry{}, mount_time_);
-    st.st_mode = S_IFREG | std::get<ControlFile>(entry).mode;
-    st.st_size = 4096;  // as .hubfs-commit: read with direct I/O
+    const ControlFile& file = std::get<ControlFile>(entry);
+    st.st_mode = S_IFREG | file.mode;
+    // A growing file shows its length (tail -f follows it); others, as .hubfs-commit, are read
+    // with direct I/O and the size only has to let readers start.
+    st.st_size = file.size ? static_cast<off_t>(file.size()) : 4096;
     return st;
 }
 
@@ -613,6 +616,12 @@ void HubFs::read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {
             ssize_t got = ::pread(f->staged.get(), buf.data(), size, off);
             if (got < 0) return (void)fuse_reply_err(req, errno);
             buf.resize(static_cast<size_t>(got));
+        } else if (f->control->read_at) {
+            try {
+                buf = f->control->read_at(static_cast<uint64_t>(off), size);
+            } catch (...) {
+                return (void)fuse_reply_err(req, errno_from_current_exception("read control file"));
+            }
         } else if (static_cast<size_t>(off) < f->control_text.size()) {
             buf = f->control_text.substr(static_cast<size_t>(off), size);
         }
