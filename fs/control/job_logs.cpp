@@ -55,12 +55,7 @@ void JobLogs::follow(const std::shared_ptr<Log>& log, const std::string& ns, con
         log->whole = true;
         log->error.clear();
     } catch (const std::exception& e) {
-        bool stopping;
-        {
-            std::lock_guard lock(mutex_);
-            stopping = stopping_;
-        }
-        if (!stopping) HUBFS_LOG(warn, "logs of job %s/%s: %s", ns.c_str(), id.c_str(), e.what());
+        if (!stopping_) HUBFS_LOG(warn, "logs of job %s/%s: %s", ns.c_str(), id.c_str(), e.what());
         std::lock_guard lock(log->mutex);
         log->error = e.what();
         log->failed_at = std::chrono::steady_clock::now();
@@ -118,12 +113,14 @@ void JobLogs::stop() {
         stopping_ = true;
     }
     remote_.stop_streams();
-    std::lock_guard lock(mutex_);
-    for (auto& [key, log] : logs_) {
-        std::lock_guard log_lock(log->mutex);
-        if (log->follower.joinable()) to_join.push_back(std::move(log->follower));
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [key, log] : logs_) {
+            std::lock_guard log_lock(log->mutex);
+            if (log->follower.joinable()) to_join.push_back(std::move(log->follower));
+        }
     }
-    for (auto& t : to_join) t.join();
+    for (auto& t : to_join) t.join();  // unlocked: a follower's last steps take no lock of ours but its log's
 }
 
 }  // namespace hubfs::fs

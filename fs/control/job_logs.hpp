@@ -4,6 +4,7 @@
 // stream ends; whole logs are kept (the last few) and never fetched again.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -61,7 +62,7 @@ private:
     JobLogsOptions options_;
     std::mutex mutex_;
     std::map<std::string, std::shared_ptr<Log>> logs_;  // "ns/id"
-    bool stopping_ = false;
+    std::atomic<bool> stopping_{false};  // read by followers without mutex_
 };
 
 }  // namespace hubfs::fs
