@@ -208,6 +208,14 @@ describe("jobs as files", () => {
       assert.equal(writeTo(path.join(dir, id, "status.json"), "x"), "EACCES", "status.json is read-only");
       assert.throws(() => fs.readFileSync(path.join(dir, id, "cancel")), (e) => e.code === "EACCES", "cancel is write-only");
       assert.ok(!fs.existsSync(path.join(dir, "0123456789abcdef01234567")), "a job the Hub does not know is no folder");
+
+      // A log still followed at unmount (a running job's): the unmount ends its stream.
+      const long = runJob(dir, { image, command: ["sh", "-c", "echo waiting; sleep 300"] });
+      const end = Date.now() + 30000;
+      while (!cat(path.join(dir, long, "logs")).includes("waiting") && Date.now() < end) await sleep(200);
+      assert.equal((await hubJob(hub, long)).status.stage, "RUNNING");
+      const u = spawnSync(hubfsBin, ["unmount", m.mountpoint, "--timeout", "20"], { encoding: "utf8", timeout: 60000 });
+      assert.equal(u.status, 0, `unmount while a log is followed: ${u.stderr}`);
     });
   });
 
