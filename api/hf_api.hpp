@@ -210,6 +210,9 @@ public:
     void add_space_secret(const std::string& repo_id, const std::string& key, const std::string& value,
                           const std::optional<std::string>& description = {});
     void delete_space_secret(const std::string& repo_id, const std::string& key);
+    // The secrets' keys (the Hub never sends their values). Not in the Python HfApi: its endpoint is
+    // GET /api/spaces/{id}/secrets (protocol §7.2).
+    std::vector<std::string> list_space_secrets(const std::string& repo_id);
     std::map<std::string, SpaceVariable> get_space_variables(const std::string& repo_id);
     std::map<std::string, SpaceVariable> add_space_variable(const std::string& repo_id, const std::string& key,
                                                             const std::string& value,

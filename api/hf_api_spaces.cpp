@@ -108,6 +108,15 @@ void HfApi::delete_space_secret(const std::string& repo_id, const std::string& k
     expect_ok(send_json("DELETE", api_url(space(repo_id), "/secrets"), json{{"key", key}}, true));
 }
 
+std::vector<std::string> HfApi::list_space_secrets(const std::string& repo_id) {
+    json out;
+    get_json(api_url(space(repo_id), "/secrets"), out);
+    if (!out.is_object()) throw InvalidResponseError(ErrorDetails{0, "Space secrets are not an object", {}, {}});
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : out.items()) keys.push_back(k);
+    return keys;
+}
+
 std::map<std::string, SpaceVariable> HfApi::get_space_variables(const std::string& repo_id) {
     json out;
     get_json(api_url(space(repo_id), "/variables"), out);

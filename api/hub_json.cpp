@@ -138,7 +138,7 @@ void parse_space_info(const json& j, SpaceInfo& out) {
     out.sdk = opt_string(j, "sdk");
     out.host = opt_string(j, "host");
     out.subdomain = opt_string(j, "subdomain");
-    if (auto it = j.find("runtime"); it != j.end()) out.runtime = *it;
+    if (auto it = j.find("runtime"); it != j.end() && it->is_object()) out.runtime = parse_space_runtime(*it);
 }
 
 GitRefs parse_git_refs(const json& j) {

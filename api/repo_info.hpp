@@ -4,6 +4,7 @@
 
 #include "repo.hpp"
 #include "repo_tree_entry.hpp"
+#include "space_runtime.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -53,7 +54,7 @@ struct SpaceInfo : RepoInfo {
     std::optional<std::string> sdk;
     std::optional<std::string> host;
     std::optional<std::string> subdomain;
-    nlohmann::json runtime;
+    std::optional<SpaceRuntime> runtime;  // the Hub's "runtime" part, when it sends one
 };
 
 }  // namespace hubfs::api

@@ -1,6 +1,6 @@
 #include "fs/hub/hub_discussions.hpp"
 
-#include "fs/hub/hub_remote.hpp"
+#include "fs/hub/remote_call.hpp"
 
 namespace hubfs::fs {
 namespace {
@@ -26,15 +26,6 @@ DiscussionEvent event_of(const api::DiscussionEvent& e) {
     return out;
 }
 
-// Runs an api/ call; its failure becomes a RemoteError (errno_map.cpp makes it an errno).
-template <typename F>
-auto remote_call(F&& call) -> decltype(call()) {
-    try {
-        return call();
-    } catch (...) {
-        rethrow_as_remote_error();
-    }
-}
 
 }  // namespace
 

@@ -3,23 +3,23 @@
 #include <algorithm>
 
 #include "api/errors.hpp"
-#include "fs/hub/hub_remote.hpp"
+#include "fs/hub/remote_call.hpp"
 
 namespace hubfs::fs {
 namespace {
 
-// Runs an api/ call; its failure becomes a RemoteError (errno_map.cpp makes it an errno). The
-// Hub answers a job or schedule it does not know with a bare 404: not found.
+// remote_call (never on a FUSE thread; failures as RemoteError), where the Hub's bare 404 for a
+// job or schedule it does not know is not found.
 template <typename F>
-auto remote_call(F&& call) -> decltype(call()) {
-    try {
-        return call();
-    } catch (const api::HubError& e) {
-        if (e.status() == 404) throw RemoteError(RemoteError::Kind::not_found, e.what());
-        rethrow_as_remote_error();
-    } catch (...) {
-        rethrow_as_remote_error();
-    }
+auto jobs_call(F&& call) -> decltype(call()) {
+    return remote_call([&]() -> decltype(call()) {
+        try {
+            return call();
+        } catch (const api::HubError& e) {
+            if (e.status() == 404) throw RemoteError(RemoteError::Kind::not_found, e.what());
+            throw;
+        }
+    });
 }
 
 // A log stream is quiet between lines (the Hub sends a keep-alive every few seconds): it is
@@ -106,7 +106,7 @@ api::JobSpec spec_of(const JobRequest& r) {
 HubJobs::HubJobs(const api::HubConfig& config) : api_(config), streams_(stream_config(config)) {}
 
 std::vector<JobState> HubJobs::list(const std::string& ns) {
-    return remote_call([&] {
+    return jobs_call([&] {
         std::vector<JobState> out;
         for (const auto& j : api_.list_jobs({}, ns)) out.push_back(state_of(j));
         return out;
@@ -114,24 +114,24 @@ std::vector<JobState> HubJobs::list(const std::string& ns) {
 }
 
 JobState HubJobs::inspect(const std::string& ns, const std::string& id) {
-    return remote_call([&] { return state_of(api_.inspect_job(id, ns)); });
+    return jobs_call([&] { return state_of(api_.inspect_job(id, ns)); });
 }
 
 std::string HubJobs::run(const std::string& ns, const JobRequest& job) {
-    return remote_call([&] { return api_.run_job(spec_of(job), ns).id; });
+    return jobs_call([&] { return api_.run_job(spec_of(job), ns).id; });
 }
 
 void HubJobs::cancel(const std::string& ns, const std::string& id) {
-    remote_call([&] { api_.cancel_job(id, ns); });
+    jobs_call([&] { api_.cancel_job(id, ns); });
 }
 
 void HubJobs::follow_logs(const std::string& ns, const std::string& id,
                           const std::function<void(const std::string&)>& on_line) {
-    remote_call([&] { streams_.fetch_job_logs(id, [&](const api::JobLogLine& l) { on_line(l.data); }, ns); });
+    jobs_call([&] { streams_.fetch_job_logs(id, [&](const api::JobLogLine& l) { on_line(l.data); }, ns); });
 }
 
 std::vector<ScheduledState> HubJobs::list_scheduled(const std::string& ns) {
-    return remote_call([&] {
+    return jobs_call([&] {
         std::vector<ScheduledState> out;
         for (const auto& s : api_.list_scheduled_jobs(ns)) out.push_back(scheduled_of(s));
         return out;
@@ -139,24 +139,24 @@ std::vector<ScheduledState> HubJobs::list_scheduled(const std::string& ns) {
 }
 
 ScheduledState HubJobs::inspect_scheduled(const std::string& ns, const std::string& id) {
-    return remote_call([&] { return scheduled_of(api_.inspect_scheduled_job(id, ns)); });
+    return jobs_call([&] { return scheduled_of(api_.inspect_scheduled_job(id, ns)); });
 }
 
 std::string HubJobs::schedule(const std::string& ns, const ScheduleRequest& r) {
-    return remote_call(
+    return jobs_call(
         [&] { return api_.create_scheduled_job(spec_of(r.job), r.schedule, r.suspend, r.concurrency, ns).id; });
 }
 
 void HubJobs::suspend(const std::string& ns, const std::string& id) {
-    remote_call([&] { api_.suspend_scheduled_job(id, ns); });
+    jobs_call([&] { api_.suspend_scheduled_job(id, ns); });
 }
 
 void HubJobs::resume(const std::string& ns, const std::string& id) {
-    remote_call([&] { api_.resume_scheduled_job(id, ns); });
+    jobs_call([&] { api_.resume_scheduled_job(id, ns); });
 }
 
 void HubJobs::remove_scheduled(const std::string& ns, const std::string& id) {
-    remote_call([&] { api_.delete_scheduled_job(id, ns); });
+    jobs_call([&] { api_.delete_scheduled_job(id, ns); });
 }
 
 }  // namespace hubfs::fs

@@ -38,7 +38,11 @@ api::Repo api_repo(const RepoRef& repo) { return api::Repo(repo.id, repo.type); 
             case K::offline: kind = RemoteError::Kind::unavailable; break;
             case K::bad_request: kind = RemoteError::Kind::invalid; break;
             case K::conflict: kind = RemoteError::Kind::conflict; break;
-            case K::http: kind = e.status() >= 500 ? RemoteError::Kind::unavailable : RemoteError::Kind::other; break;
+            case K::http:  // a 404 without the Hub's error code: an endpoint, job... that does not exist
+                kind = e.status() >= 500   ? RemoteError::Kind::unavailable
+                       : e.status() == 404 ? RemoteError::Kind::not_found
+                                           : RemoteError::Kind::other;
+                break;
             default: break;
         }
         throw RemoteError(kind, e.what());

@@ -34,6 +34,7 @@
 #include "fs/fuse/hubfs.hpp"
 #include "fuse_session.hpp"
 #include "mount_registry.hpp"
+#include "runtime_areas.hpp"
 #include "status_report.hpp"
 #include "upload_progress.hpp"
 #include "network_report.hpp"
@@ -170,6 +171,8 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     fs::DiscussionsArea discussions(discussions_remote,
                                     [&](fs::RepoType type, const std::string& ns) { return catalog.repos_of(type, ns); });
     if (!o.repo) filesystem.control_areas().add_area("discussions", [&] { return discussions.root(); });
+    RuntimeAreas runtime_areas(config, catalog, {fopts.own_namespaces.begin(), fopts.own_namespaces.end()});  // issue 16
+    if (!o.repo) runtime_areas.add_to(filesystem.control_areas());
     // Jobs of the token's user and its organisations (any namespace by name); the area's
     // destructor ends its log streams before jobs_remote goes.
     fs::HubJobs jobs_remote(config);

@@ -67,6 +67,7 @@ TEST_CASE("Space secrets are write-only; variables round-trip; duplicate_space")
     api.create_repo(Repo("alice/demo", RepoType::space));
 
     api.add_space_secret("alice/demo", "TOKEN", "never-shown-9931", std::string("a token"));
+    CHECK(api.list_space_secrets("alice/demo") == std::vector<std::string>{"TOKEN"});
     nlohmann::json listed;
     HttpRequest request;
     request.url = hub.endpoint() + "/api/spaces/alice/demo/secrets";
@@ -105,4 +106,19 @@ TEST_CASE("Space secrets are write-only; variables round-trip; duplicate_space")
     CHECK_THROWS_AS(api.duplicate_space("alice/demo", bad), BadRequestError);
     DuplicateSpaceOptions default_target;  // to the token user's namespace, same name: exists
     CHECK_THROWS_AS(api.duplicate_space("alice/demo", default_target), ConflictError);
+}
+
+TEST_CASE("space_info carries the runtime, as the Hub's does") {
+    LocalHubProcess hub({"--space-build-seconds", "1"});
+    HfApi api(config_for(hub));
+    api.create_repo(Repo("alice/demo", RepoType::space));
+    wait_stage(api, "alice/demo", "RUNNING");
+    api.request_space_hardware("alice/demo", "t4-small");
+    SpaceInfo info = api.space_info("alice/demo");
+    INFO(info.raw.dump());
+    REQUIRE(info.runtime.has_value());
+    CHECK(info.runtime->stage == "BUILDING");
+    CHECK(info.runtime->requested_hardware == std::optional<std::string>("t4-small"));
+    api.pause_space("alice/demo");
+    CHECK(api.space_info("alice/demo").runtime->stage == "PAUSED");
 }

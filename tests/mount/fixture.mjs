@@ -221,7 +221,8 @@ function ownerPid(mountpoint) {
  * `fstab`: a list of `key=value` options; the mount is then made in the form mount(8) uses for
  * fstab entries, `hubfs hub MOUNTPOINT -o OPTIONS` (endpoint, cache and log options included).
  */
-export function mountHubfs(hubUrl, { token, args = [], cacheDir, fstab } = {}) {
+// extraEnv: more environment for the hubfs process (e.g. HF_INFERENCE_ENDPOINTS_URL).
+export function mountHubfs(hubUrl, { token, args = [], cacheDir, fstab, extraEnv = {} } = {}) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "hubfs-mount-"));
   const mountpoint = path.join(work, "mnt");
   fs.mkdirSync(mountpoint);
@@ -229,7 +230,7 @@ export function mountHubfs(hubUrl, { token, args = [], cacheDir, fstab } = {}) {
   const fullArgs = fstab
     ? ["hub", mountpoint, "-o", [`endpoint=${hubUrl}`, `cache_dir=${cacheDir}`, `log_file=${path.join(work, "hubfs.log")}`, "log_level=debug", ...fstab].join(",")]
     : ["mount", mountpoint, "--endpoint", hubUrl, "--cache-dir", cacheDir, "--log-file", path.join(work, "hubfs.log"), "--log-level", "debug", ...args];
-  const env = { ...process.env, HF_TOKEN: token ?? "", HF_HOME: path.join(work, "hfhome") };
+  const env = { ...process.env, ...extraEnv, HF_TOKEN: token ?? "", HF_HOME: path.join(work, "hfhome") };
   if (!token) delete env.HF_TOKEN;
   startWatchdog();
   const r = blocking(90000, () => spawnSync(hubfsBin, fullArgs, { env, encoding: "utf8", timeout: 90000 }));

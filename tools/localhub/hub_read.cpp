@@ -3,6 +3,7 @@
 
 #include "api_support.hpp"
 #include "hub.hpp"
+#include "space_runtime.hpp"
 #include "time_format.hpp"
 #include "url.hpp"
 
@@ -108,6 +109,7 @@ void Hub::repo_info(HttpRequest& req, HttpResponse& res, RepoContext& ctx, const
     if (id.type == RepoType::space) {
         info["sdk"] = ctx.meta.sdk;
         info["subdomain"] = (id.ns.empty() ? id.name : id.ns + "-" + id.name);
+        if (spaces_) info["runtime"] = spaces_->runtime(id.id(), space_runtime_error(ctx));  // as the Hub's space_info
     }
     auto expand = req.params_named("expand");
     for (const auto& e : req.params_named("expand[]")) expand.push_back(e);
