@@ -29,6 +29,7 @@ struct ControlFile {
     // rendered at open, and stat shows its current length (so `tail -f` sees it grow).
     std::function<std::string(uint64_t offset, size_t size)> read_at;
     std::function<uint64_t()> size;
+    std::function<void()> prepare_read;  // at open for reading, before any read_at: may wait for the Hub
 };
 
 struct ControlFolder;

@@ -5,6 +5,7 @@
 
 #include "fs/common/log.hpp"
 #include "fs/errno_map.hpp"
+#include "fs/network_wait.hpp"
 
 namespace hubfs::fs {
 
@@ -87,22 +88,32 @@ uint64_t JobLogs::size(const std::string& ns, const std::string& id) {
     return log->text.size();
 }
 
-std::string JobLogs::read(const std::string& ns, const std::string& id, uint64_t offset, size_t size) {
+void JobLogs::prepare(const std::string& ns, const std::string& id) {
     auto log = start(ns, id);
     std::unique_lock lock(log->mutex);
-    auto more = [&] { return log->text.size() > offset || log->whole || !log->following; };
-    if (!more()) {
-        // A finished job's log is waited for whole. A running job's, only while its follower is
-        // new (the Hub sends what the job printed so far at once): after that, the end of what
-        // arrived is the end of the file for now, so that `tail -f` reaches it and polls.
-        log->changed.wait_for(lock, options_.whole, [&] { return log->ended_before.has_value() || !log->following; });
-        if (log->ended_before.value_or(false)) log->changed.wait_for(lock, options_.whole, more);
-        else log->changed.wait_until(lock, log->started + options_.catch_up, more);
-    }
+    // Nothing to wait for: the log is whole (or its follower gave up), or the job runs and its
+    // first lines arrived (or the follower is no longer new). A finished job's log is waited for.
+    auto settled = [&] {
+        if (log->whole || !log->following) return true;
+        if (!log->ended_before || *log->ended_before) return false;
+        return !log->text.empty() || std::chrono::steady_clock::now() >= log->started + options_.catch_up;
+    };
+    if (settled()) return;
+    lock.unlock();
+    may_wait_for_network();
+    lock.lock();
+    log->changed.wait_for(lock, options_.whole, [&] { return log->ended_before.has_value() || !log->following; });
+    if (log->ended_before.value_or(false)) log->changed.wait_for(lock, options_.whole, [&] { return log->whole || !log->following; });
+    else log->changed.wait_until(lock, log->started + options_.catch_up, [&] { return !log->text.empty() || !log->following; });
+}
+
+std::string JobLogs::read(const std::string& ns, const std::string& id, uint64_t offset, size_t size) {
+    auto log = start(ns, id);
+    std::lock_guard lock(log->mutex);
     if (offset < log->text.size()) return log->text.substr(offset, size);
     if (log->text.empty() && !log->whole && !log->error.empty())
         throw FsError(EIO, "logs of job " + ns + "/" + id + ": " + log->error);
-    return "";
+    return "";  // the end of what arrived: tail -f polls for more
 }
 
 void JobLogs::stop() {

@@ -20,8 +20,8 @@ namespace hubfs::fs {
 
 struct JobLogsOptions {
     size_t kept = 64;                                // whole logs kept in memory
-    std::chrono::milliseconds catch_up{1000};        // a new follower of a running job: the wait for its first lines
-    std::chrono::milliseconds whole{30000};          // a finished job: the wait for its whole log
+    std::chrono::milliseconds catch_up{1000};        // an open, a new follower of a running job: the wait for its first lines
+    std::chrono::milliseconds whole{30000};          // an open, a finished job: the wait for its whole log
     std::chrono::milliseconds retry_after{1000};     // a broken stream is followed again after this
 };
 
@@ -34,8 +34,10 @@ public:
 
     // The length of what arrived so far (starts following the job).
     uint64_t size(const std::string& ns, const std::string& id);
-    // Up to `size` bytes at `offset`. At the end of what arrived it waits for a finished job's
-    // whole log, or a new follower's first lines; "" is the end of the file for now.
+    // At open: waits for a finished job's whole log, or a new follower's first lines (on a
+    // FUSE thread it throws WouldWait instead, and the open runs again where it may wait).
+    void prepare(const std::string& ns, const std::string& id);
+    // Up to `size` bytes at `offset` of what arrived, without waiting: "" is the end for now.
     std::string read(const std::string& ns, const std::string& id, uint64_t offset, size_t size);
     // At unmount: ends every stream and waits for the followers.
     void stop();

@@ -160,6 +160,7 @@ ControlFile JobsArea::logs_file(const std::string& ns, const std::string& id) {
     f.mode = 0444;
     f.read_at = [this, ns, id](uint64_t offset, size_t size) { return logs_.read(ns, id, offset, size); };
     f.size = [this, ns, id] { return logs_.size(ns, id); };
+    f.prepare_read = [this, ns, id] { logs_.prepare(ns, id); };
     return f;
 }
 

@@ -171,6 +171,7 @@ void HubFs::open_control(fuse_req_t req, const Node& node, fuse_file_info* fi) {
         if (access != O_WRONLY) {
             if (!f->control->render && !f->control->read_at) throw FsError(EACCES, node.path + " is write-only");
             if (!f->control->read_at) f->control_text = f->control->render();
+            else if (f->control->prepare_read) f->control->prepare_read();  // an open may wait (parked); a read may not
         }
         if (access != O_RDONLY) {
             if (!f->control->act) throw FsError(EACCES, node.path + " is read-only");

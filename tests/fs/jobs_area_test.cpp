@@ -12,6 +12,7 @@
 #include "fs/control/job_spec.hpp"
 #include "fs/control/jobs_area.hpp"
 #include "fs/errno_map.hpp"
+#include "fs/network_wait.hpp"
 
 using namespace hubfs::fs;
 
@@ -166,8 +167,9 @@ int errno_of(const std::function<void()>& f) {
     return 0;
 }
 
-// All of a logs file from offset 0, as `cat` reads it.
+// All of a logs file from offset 0, as `cat` opens and reads it.
 std::string cat(const ControlFile& f) {
+    f.prepare_read();
     std::string out;
     for (;;) {
         std::string part = f.read_at(out.size(), 4096);
@@ -265,10 +267,10 @@ TEST_CASE("logs grow while the job runs: size and reads follow; a finished job's
     CHECK(logs.mode == 0444);
     CHECK(logs.size() == 0);
     a.hub.print("job1", "line 1");
-    CHECK(logs.read_at(0, 100) == "line 1\n");  // a new follower's first lines are waited for
+    logs.prepare_read();  // an open waits for a new follower's first lines
+    CHECK(logs.read_at(0, 100) == "line 1\n");
     CHECK(logs.size() == 7);
-    std::this_thread::sleep_for(std::chrono::milliseconds(1600));  // the follower is no longer new
-    CHECK(logs.read_at(7, 100) == "");  // the end, for now: at once, so that tail -f can poll
+    CHECK(logs.read_at(7, 100) == "");  // the end, for now: a read never waits (tail -f polls)
     a.hub.print("job1", "line 2");
     wait_size(logs, 14);  // stat sees it grow
     CHECK(logs.read_at(7, 100) == "line 2\n");
@@ -290,7 +292,9 @@ TEST_CASE("stop ends a stream that follows a running job") {
     Area a;
     file_at(a.tree, "jobs/alice/run").act(R"({"image": "x", "command": ["sleep"]})");
     a.hub.print("job1", "started");
-    CHECK(file_at(a.tree, "jobs/alice/job1/logs").read_at(0, 100) == "started\n");
+    ControlFile logs = file_at(a.tree, "jobs/alice/job1/logs");
+    logs.prepare_read();
+    CHECK(logs.read_at(0, 100) == "started\n");
     a.area.stop();  // would hang here if the follower were not ended
     CHECK(a.hub.stopped);
 }
@@ -325,4 +329,21 @@ TEST_CASE("scheduled: new, spec.json, suspend, resume, index, rm") {
     folder.remove("sched1");
     CHECK(a.hub.scheduled.empty());
     CHECK_FALSE(a.tree.find("jobs/alice/scheduled/sched1").has_value());
+}
+
+TEST_CASE("an open of logs that would wait, on a FUSE thread, is WouldWait (parked); once whole it is not") {
+    Area a;
+    file_at(a.tree, "jobs/alice/run").act(R"({"image": "x", "command": ["true"]})");
+    ControlFile logs = file_at(a.tree, "jobs/alice/job1/logs");
+    {
+        NoNetworkWaits fuse_thread;
+        CHECK_THROWS_AS(logs.prepare_read(), WouldWait);  // a running job, nothing printed yet
+        CHECK(logs.read_at(0, 100) == "");                // a read answers at once
+    }
+    a.hub.print("job1", "done");
+    a.hub.finish("job1", "COMPLETED", 0);
+    CHECK(cat(logs) == "done\n");
+    NoNetworkWaits fuse_thread;
+    logs.prepare_read();  // whole: nothing to wait for
+    CHECK(logs.read_at(0, 100) == "done\n");
 }
