@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fs/control/control_values.hpp"
 #include "fs/control/job_spec.hpp"
 #include "fs/errno_map.hpp"
 
@@ -22,20 +23,7 @@ bool plain_name(const std::string& name) {
     return true;
 }
 
-ControlFile read_only(std::function<std::string()> render) {
-    ControlFile f;
-    f.mode = 0444;
-    f.render = std::move(render);
-    return f;
-}
-
-// A file whose write (of anything) is the action.
-ControlFile trigger(std::function<void()> act) {
-    ControlFile f;
-    f.mode = 0200;
-    f.act = [act = std::move(act)](std::string_view) { act(); };
-    return f;
-}
+ControlFile read_only(std::function<std::string()> render) { return make_control_file(0444, std::move(render)); }
 
 void put_if(json& j, const char* key, const std::string& value) {
     if (!value.empty()) j[key] = value;
@@ -171,7 +159,7 @@ ControlFolder JobsArea::job_folder(const std::string& ns, const std::string& id)
     f.child = [this, ns, id](const std::string& name) -> std::optional<ControlEntry> {
         if (name == "status.json") return read_only([this, ns, id] { return status_json(remote_.inspect(ns, id)); });
         if (name == "logs") return logs_file(ns, id);
-        if (name == "cancel") return trigger([this, ns, id] { remote_.cancel(ns, id); });
+        if (name == "cancel") return action_file([this, ns, id] { remote_.cancel(ns, id); });
         return std::nullopt;
     };
     return f;
@@ -222,8 +210,8 @@ ControlFolder JobsArea::schedule_folder(const std::string& ns, const std::string
     f.child = [this, ns, id](const std::string& name) -> std::optional<ControlEntry> {
         if (name == "spec.json")
             return read_only([this, ns, id] { return scheduled_json(remote_.inspect_scheduled(ns, id)); });
-        if (name == "suspend") return trigger([this, ns, id] { remote_.suspend(ns, id); });
-        if (name == "resume") return trigger([this, ns, id] { remote_.resume(ns, id); });
+        if (name == "suspend") return action_file([this, ns, id] { remote_.suspend(ns, id); });
+        if (name == "resume") return action_file([this, ns, id] { remote_.resume(ns, id); });
         return std::nullopt;
     };
     return f;
