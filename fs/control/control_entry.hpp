@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -24,6 +25,11 @@ struct ControlFile {
     std::function<std::string()> render;             // unset: write-only (reading is EACCES)
     std::function<void(std::string_view)> act;       // unset: read-only (writing is EACCES)
     std::function<void()> check_write;               // at open for writing: refuses before any byte
+    // A file that grows while it is open (a job's logs): read where the reader is, not a text
+    // rendered at open, and stat shows its current length (so `tail -f` sees it grow).
+    std::function<std::string(uint64_t offset, size_t size)> read_at;
+    std::function<uint64_t()> size;
+    std::function<void()> prepare_read;  // at open for reading, before any read_at: may wait for the Hub
 };
 
 struct ControlFolder;

@@ -169,8 +169,9 @@ void HubFs::open_control(fuse_req_t req, const Node& node, fuse_file_info* fi) {
         f->control = std::make_shared<const ControlFile>(control_file(node));
         const int access = fi->flags & O_ACCMODE;
         if (access != O_WRONLY) {
-            if (!f->control->render) throw FsError(EACCES, node.path + " is write-only");
-            f->control_text = f->control->render();
+            if (!f->control->render && !f->control->read_at) throw FsError(EACCES, node.path + " is write-only");
+            if (!f->control->read_at) f->control_text = f->control->render();
+            else if (f->control->prepare_read) f->control->prepare_read();  // an open may wait (parked); a read may not
         }
         if (access != O_RDONLY) {
             if (!f->control->act) throw FsError(EACCES, node.path + " is read-only");

@@ -258,6 +258,12 @@ void HubFs::read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {
             ssize_t got = ::pread(f->staged.get(), buf.data(), size, off);
             if (got < 0) return (void)fuse_reply_err(req, errno);
             buf.resize(static_cast<size_t>(got));
+        } else if (f->control->read_at) {
+            try {
+                buf = f->control->read_at(static_cast<uint64_t>(off), size);
+            } catch (...) {
+                return (void)fuse_reply_err(req, errno_from_current_exception("read control file"));
+            }
         } else if (static_cast<size_t>(off) < f->control_text.size()) {
             buf = f->control_text.substr(static_cast<size_t>(off), size);
         }

@@ -152,8 +152,11 @@ struct stat HubFs::area_attr(const ControlEntry& entry) const {
         return st;
     }
     struct stat st = file_attr(RemoteEntry{}, mount_time_);
-    st.st_mode = S_IFREG | std::get<ControlFile>(entry).mode;
-    st.st_size = 4096;  // as .hubfs-commit: read with direct I/O
+    const ControlFile& file = std::get<ControlFile>(entry);
+    st.st_mode = S_IFREG | file.mode;
+    // A growing file shows its length (tail -f follows it); others, as .hubfs-commit, are read
+    // with direct I/O and the size only has to let readers start.
+    st.st_size = file.size ? static_cast<off_t>(file.size()) : 4096;
     return st;
 }
 

@@ -59,7 +59,7 @@ TEST_CASE("areas are found by name, their entries by walking the path; each walk
     CHECK(tree.find("notes/one").has_value());
     CHECK(std::get<ControlFile>(*tree.find("notes/one")).render() == "uno");
 
-    notes["two"] = "2";  // state changed behind the tree: the next walk sees it
+    notes.emplace("two", "2");  // state changed behind the tree: the next walk sees it
     CHECK(tree.find("notes/two").has_value());
     std::get<ControlFolder>(*tree.find("notes")).remove("one");
     CHECK_FALSE(tree.find("notes/one").has_value());
