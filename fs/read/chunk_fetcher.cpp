@@ -111,11 +111,12 @@ void ChunkFetcher::call(std::vector<Done>& waiters, const Slot& slot) {
     for (auto& w : waiters) w(slot.data, slot.error);
 }
 
-void ChunkFetcher::prefetch(const FileSource& src, uint64_t first, uint64_t last) {
+uint64_t ChunkFetcher::prefetch(const FileSource& src, uint64_t first, uint64_t last, uint64_t request_chunks) {
     uint64_t chunks = (src.entry.size + chunk_size_ - 1) / chunk_size_;
-    if (chunks == 0) return;
+    if (chunks == 0) return first;
     last = std::min(last, chunks - 1);
-    const uint64_t per_job = std::max<uint64_t>(1, opts_.max_request / chunk_size_);
+    const uint64_t largest = std::max<uint64_t>(1, opts_.max_request / chunk_size_);
+    const uint64_t per_job = request_chunks ? std::min(request_chunks, largest) : largest;
     std::lock_guard lock(mutex_);
     Job job;
     auto flush = [&] {
@@ -131,7 +132,10 @@ void ChunkFetcher::prefetch(const FileSource& src, uint64_t first, uint64_t last
         if (skip || job.slots.size() >= per_job) flush();
         if (skip) continue;
         uint64_t bytes = chunk_bytes(src, i);
-        if (budget_used_ + job.bytes + bytes > opts_.memory_budget) break;  // the budget is spent: stop here
+        if (budget_used_ + job.bytes + bytes > opts_.memory_budget) {  // the budget is spent: stop here
+            flush();
+            return i;
+        }
         if (job.slots.empty()) job = Job{src, i, i, {}, 0, true};
         auto slot = std::make_shared<Slot>();
         in_flight_[k] = slot;
@@ -140,6 +144,7 @@ void ChunkFetcher::prefetch(const FileSource& src, uint64_t first, uint64_t last
         job.bytes += bytes;
     }
     flush();
+    return last + 1;
 }
 
 void ChunkFetcher::worker() {

@@ -30,7 +30,7 @@ struct FileSource {
 };
 
 struct FetcherOptions {
-    size_t workers = 8;                     // parallel ranged GETs
+    size_t workers = 16;                    // parallel ranged GETs (a slow connection each, on the Hub)
     size_t cache_writers = 2;               // threads that write fetched chunks to the disk cache
     uint64_t write_backlog = 256ull << 20;  // fetched bytes waiting for the disk; beyond, skip caching
     uint64_t recent_bytes = 128ull << 20;   // fetched chunks kept in memory for readers close behind
@@ -56,8 +56,10 @@ public:
     // thread that fetched it. done must not throw and must not call back into the fetcher.
     using Done = std::function<void(Chunk, std::exception_ptr)>;
     void get_async(const FileSource& src, uint64_t index, Done done);
-    // Starts fetching the missing chunks of [first, last] in the background.
-    void prefetch(const FileSource& src, uint64_t first, uint64_t last);
+    // Starts fetching the missing chunks of [first, last] in the background, in ranged GETs of
+    // request_chunks chunks (0: as large as max_request). Returns the index it stopped at: last + 1,
+    // or the first chunk the memory budget had no room for.
+    uint64_t prefetch(const FileSource& src, uint64_t first, uint64_t last, uint64_t request_chunks = 0);
 
 private:
     struct Slot {

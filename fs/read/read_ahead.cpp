@@ -5,9 +5,9 @@
 namespace hubfs::fs {
 
 bool ReadAhead::sequential(uint64_t start) const {
-    // The first read of a file from its start is a stream's beginning (cat, cp, a loader): it
-    // gets a window at once, as a download tool opens its connections from the first byte.
-    if (!started_) return start == 0;
+    // A first read alone says nothing (a header peek, `head -c`, `file`): the second, going on
+    // where it stopped, opens the window, then at full width at once.
+    if (!started_) return false;
     return start + opts_.slack >= next_offset_ && start <= next_offset_ + opts_.slack;
 }
 

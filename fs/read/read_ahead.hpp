@@ -1,7 +1,7 @@
 // The read-ahead of one open file: which chunks to fetch before they are read. A stream that
 // reads on where it stopped gets a window of bytes fetched ahead of it, split into enough ranged
 // GETs to fill the link the way a download accelerator does (at least `parallel` of them from
-// the first window), the window doubling whenever the reader closes in on its end, up to `max`;
+// the first window, opened by the second read that goes on where the first stopped), the window doubling whenever the reader closes in on its end, up to `max`;
 // a jump elsewhere (random access) drops the window, so random reads fetch only what they read.
 // Not thread-safe: its open file's lock guards it.
 #pragma once

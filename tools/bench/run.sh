@@ -9,7 +9,12 @@
 #     --files N     files in the metadata tree (default 20000)
 #     --no-doc      print the table only; by default it also replaces the results section of
 #                   BENCHMARKS.md (between the run.sh markers)
-# Needs root (drops the page cache for cold runs), curl, aria2c, /usr/bin/time, python3, jq.
+#     --inputs DIR  keep the generated files there and reuse them next time (default: made anew)
+# "Cold" means an empty hubfs cache and a new mount, with the files read evicted from the page
+# cache (posix_fadvise DONTNEED; the kernel's dentries dropped for the tree). localhub's own copy
+# stays in memory, as the Hub's CDN serves from memory: dropping every page cache would time this
+# machine's disk (shared, slow while others build) instead of hubfs.
+# Needs root (drops dentries), curl, aria2c, /usr/bin/time, python3, jq.
 # Not yet here: fio random reads, safetensors load order, time to first byte, writes vs
 # @huggingface/hub (tools/bench/mount_write.sh), a 10 GiB stream's RSS.
 set -euo pipefail
@@ -17,13 +22,14 @@ cd "$(dirname "$0")/../.."
 LOCALHUB=${LOCALHUB:-$PWD/build/tools/localhub/localhub}
 HUBFS=${HUBFS:-$PWD/build/src/hubfs/hubfs}
 . tools/bench/lib.sh
-runs=3 size_mib=1024 files=20000 doc=1
+runs=3 size_mib=1024 files=20000 doc=1 inputs=
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
     --size-mib) size_mib=$2; shift 2 ;;
     --files) files=$2; shift 2 ;;
     --no-doc) doc=0; shift ;;
+    --inputs) inputs=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -34,8 +40,8 @@ done
 [ -x "$HUBFS" ] && [ -x "$LOCALHUB" ] || { echo "build first: meson compile -C build" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/hubfs-bench-run.XXXXXX)
-mnt="$work/mnt" res="$work/results"
-mkdir -p "$mnt" "$res"
+mnt="$work/mnt" res="$work/results" inputs=${inputs:-$work/inputs}
+mkdir -p "$mnt" "$res" "$inputs"
 declare -A hub_pid hub_dir hub_url
 cleanup() {
   mountpoint -q "$mnt" && { "$HUBFS" unmount "$mnt" >/dev/null 2>&1 || fusermount3 -u -z "$mnt"; }
@@ -58,7 +64,20 @@ mark() { wc -l <"$(log_of "$hub")"; }
 served_since() {
   tail -n +"$(($1 + 1))" "$(log_of "$hub")" | jq -s '"\(length) \(map(.bytes) | add // 0)"' -r
 }
-drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+# Evicts files (or every file under folders) from the page cache; dirty pages are written first.
+evict() {
+  python3 - "$@" <<'PY'
+import os, sys
+for top in sys.argv[1:]:
+    paths = [top] if os.path.isfile(top) else [os.path.join(d, f) for d, _, fs in os.walk(top) for f in fs]
+    for p in paths:
+        fd = os.open(p, os.O_RDONLY)
+        os.fdatasync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        os.close(fd)
+PY
+}
+drop_dentries() { echo 2 >/proc/sys/vm/drop_caches; }
 timed() {  # seconds the command took; its output goes away
   local t0 t1
   t0=$(now); "$@" >/dev/null 2>&1; t1=$(now)
@@ -94,79 +113,76 @@ hubfs_timed() {
 # --- the data -------------------------------------------------------------------------------
 big=$((size_mib << 20)) part=$((size_mib << 18))
 echo "making ${size_mib} MiB + 4 x $((size_mib / 4)) MiB of random bytes and a $files-file tree in $work" >&2
-head -c "$big" /dev/urandom >"$work/big.bin"
-for i in 0 1 2 3; do head -c "$part" /dev/urandom >"$work/part$i.bin"; done
-python3 tools/bench/make_tree.py "$files" "$work/tree" "$work/tree.ndjson"
+have() { [ -f "$1" ] && [ "$(stat -c %s "$1")" = "$2" ]; }
+have "$inputs/big.bin" "$big" || head -c "$big" /dev/urandom >"$inputs/big.bin"
+for i in 0 1 2 3; do have "$inputs/part$i.bin" "$part" || head -c "$part" /dev/urandom >"$inputs/part$i.bin"; done
+if [ ! -f "$inputs/tree.ndjson" ] || [ "$(($(wc -l <"$inputs/tree.ndjson") - 1))" != "$files" ]; then
+  rm -rf "$inputs/tree"
+  python3 tools/bench/make_tree.py "$files" "$inputs/tree" "$inputs/tree.ndjson"
+fi
 
 start_hub lat --latency-ms 20
 start_hub bw --latency-ms 20 --bandwidth 50000000
 use_hub lat
-bench_upload_lfs bench/big big.bin "$work/big.bin"
-for i in 0 1 2 3; do bench_upload_lfs bench/parts "part$i.bin" "$work/part$i.bin"; done
+bench_upload_lfs bench/big big.bin "$inputs/big.bin"
+for i in 0 1 2 3; do bench_upload_lfs bench/parts "part$i.bin" "$inputs/part$i.bin"; done
 bench_create_repo bench/tree
 curl -sf -H "Authorization: Bearer hf_bench_token" -X POST "$LH_URL/api/models/bench/tree/commit/main" \
-  -H "Content-Type: application/x-ndjson" --data-binary @"$work/tree.ndjson" >/dev/null
+  -H "Content-Type: application/x-ndjson" --data-binary @"$inputs/tree.ndjson" >/dev/null
 use_hub bw
-bench_upload_lfs bench/parts part0.bin "$work/part0.bin"
-rm -f "$work/tree.ndjson"
+bench_upload_lfs bench/parts part0.bin "$inputs/part0.bin"
+# localhub's copies stay in memory, as a CDN serves them (see the top).
+for k in lat bw; do find "${hub_dir[$k]}/data" -type f -size +1M -exec cat {} + >/dev/null; done
 
 # --- one run of every workload --------------------------------------------------------------
 one_run() {
-  local lat_url bw_url t
+  local lat_url bw_url
   use_hub lat
   lat_url="$LH_URL/bench/big/resolve/main/big.bin"
-  # Cold 1 GiB: curl (one stream into /dev/null) and hubfs, each from a dropped page cache.
-  drop_caches
+  # Cold 1 GiB: curl (one stream into /dev/null) against hubfs on a new mount with an empty cache.
   record curl_cold "$(timed /usr/bin/time -f "%U %S" -o "$work/curl.time" curl -sfL -o /dev/null "$lat_url")"
   record curl_cpu "$(awk '{ print $1 + $2 }' "$work/curl.time")"
   mount_fresh
-  drop_caches
   hubfs_timed cold_big cat "$mnt/models/bench/big/big.bin"
   record cpu_big "$(cpu_seconds "$DAEMON")"
   record rss_big "$(peak_rss_mb "$DAEMON")"
   # Re-read: the kernel's cache (keep_cache) against a local file in the page cache.
   hubfs_timed warm_big cat "$mnt/models/bench/big/big.bin"
-  cat "$work/big.bin" >/dev/null
-  record local_warm "$(timed cat "$work/big.bin")"
+  cat "$inputs/big.bin" >/dev/null
+  record local_warm "$(timed cat "$inputs/big.bin")"
   # After a remount: the bytes in hubfs's disk cache; its files still in the page cache, then not.
   unmount
   remount
   hubfs_timed remount_big cat "$mnt/models/bench/big/big.bin"
   unmount
-  drop_caches
+  evict "$work/cache"
   remount
   hubfs_timed remount_cold_big cat "$mnt/models/bench/big/big.bin"
   unmount
-  drop_caches
-  record local_cold "$(timed cat "$work/big.bin")"
+  evict "$inputs/big.bin"
+  record local_cold "$(timed cat "$inputs/big.bin")"
   # Four files at once (a data loader), cold.
   mount_fresh
-  drop_caches
   hubfs_timed parallel4 sh -c "for i in 0 1 2 3; do cat $mnt/models/bench/parts/part\$i.bin & done; wait"
   unmount
   # Metadata over the tree: cold find, warm find, cold ls -lR; local find cold and warm.
   mount_fresh
-  drop_caches
   hubfs_timed find_cold find "$mnt/models/bench/tree"
   hubfs_timed find_warm find "$mnt/models/bench/tree"
   unmount
   mount_fresh
-  drop_caches
   hubfs_timed lslR_cold ls -lR "$mnt/models/bench/tree"
   unmount
-  drop_caches
-  record local_find_cold "$(timed find "$work/tree")"
-  record local_find_warm "$(timed find "$work/tree")"
+  drop_dentries
+  record local_find_cold "$(timed find "$inputs/tree")"
+  record local_find_warm "$(timed find "$inputs/tree")"
   # 50 MB/s per connection: aria2c -x8 -s8 (to disk, as hubfs writes its cache), curl, hubfs.
   use_hub bw
   bw_url="$LH_URL/bench/parts/resolve/main/part0.bin"
-  drop_caches
   record aria_bw "$(timed aria2c -q -x8 -s8 -k1M --file-allocation=none --allow-overwrite=true -d "$work" -o aria.bin "$bw_url")"
   rm -f "$work/aria.bin"
-  drop_caches
   record curl_bw "$(timed curl -sfL -o /dev/null "$bw_url")"
   mount_fresh
-  drop_caches
   hubfs_timed cold_bw cat "$mnt/models/bench/parts/part0.bin"
   unmount
 }
