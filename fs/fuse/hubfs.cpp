@@ -411,7 +411,8 @@ void HubFs::init(fuse_conn_info* conn) {
     conn->max_read = opts_.max_read;
     // libfuse derives the kernel's max_pages from max_write: without it reads arrive in 128 KiB.
     conn->max_write = std::max<unsigned>(conn->max_write, opts_.max_read);
-    conn->max_readahead = std::max<unsigned>(conn->max_readahead, opts_.max_read);
+    // The kernel keeps the smaller of this and its bdi's read_ahead_kb (raised at mount, kernel_readahead.hpp).
+    conn->max_readahead = std::max<unsigned>(conn->max_readahead, opts_.kernel_readahead);
     if (conn->capable & FUSE_CAP_READDIRPLUS) conn->want |= FUSE_CAP_READDIRPLUS;
     if (conn->capable & FUSE_CAP_READDIRPLUS_AUTO) conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;  // always plus
     if (conn->capable & FUSE_CAP_ASYNC_READ) conn->want |= FUSE_CAP_ASYNC_READ;

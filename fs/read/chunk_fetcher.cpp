@@ -225,32 +225,25 @@ void ChunkFetcher::deliver(const Job& job, uint64_t index, Chunk data, std::exce
     std::string k = key(job.src, index);
     const auto& slot = job.slots[index - job.first];
     std::vector<Done> waiters;
-    // Pending reads are answered from here, after the lock is let go.
-    struct CallOnExit {
-        std::vector<Done>& waiters;
-        const Slot& slot;
-        ~CallOnExit() { call(waiters, slot); }
-    } call_on_exit{waiters, *slot};
     {
         std::lock_guard lock(mutex_);
         waiters = complete(*slot, data, error);
         chunk_done_.notify_all();
         if (!error) remember(k, data);
-        // The disk write happens off the reader's path; if the disk falls far behind, the
-        // chunk is simply not cached (a later read fetches it again).
-        if (!error && backlog_ + data->size() <= opts_.write_backlog) {
-            backlog_ += data->size();
-            writes_.push_back(CacheWrite{job.src.entry.content_id(), index, job.src.entry.size, data, k});
-            write_ready_.notify_one();
-            return;
-        }
     }
-    retire(k);
-}
-
-void ChunkFetcher::retire(const std::string& k) {
-    std::lock_guard lock(mutex_);
-    in_flight_.erase(k);
+    call(waiters, *slot);  // pending reads are answered first, without the lock
+    std::unique_lock lock(mutex_);
+    // The disk write happens off the reader's path. If the disk falls behind, this fetch waits
+    // for it (and so fetches no further): a chunk left uncached and gone from memory before
+    // its reader came would be fetched again, and memory holds at most write_backlog of them.
+    write_room_.wait(lock, [&] { return error || writers_stop_ || backlog_ == 0 || backlog_ + data->size() <= opts_.write_backlog; });
+    if (error || writers_stop_) {
+        in_flight_.erase(k);
+        return;
+    }
+    backlog_ += data->size();
+    writes_.push_back(CacheWrite{job.src.entry.content_id(), index, job.src.entry.size, data, k});
+    write_ready_.notify_one();
 }
 
 void ChunkFetcher::writer() {
@@ -272,6 +265,7 @@ void ChunkFetcher::writer() {
         std::lock_guard lock(mutex_);
         backlog_ -= w.data->size();
         in_flight_.erase(w.key);
+        write_room_.notify_all();
     }
 }
 }  // namespace hubfs::fs

@@ -42,7 +42,6 @@ namespace {
 using namespace hubfs;
 
 constexpr auto kStartupTimeout = std::chrono::seconds(60);
-constexpr unsigned kKernelReadaheadKib = 8192;  // kernel_readahead.hpp; measured in BENCHMARKS.md
 // After the kernel let go of the mount, staged changes are committed for at most this long.
 constexpr auto kFlushTimeout = std::chrono::seconds(600);
 
@@ -178,7 +177,7 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     std::error_code ec;  // the mount point's real path, while a stat does not yet reach this daemon
     const std::string mount_path = std::filesystem::canonical(o.mountpoint, ec).string();
     session.mount(o.mountpoint);
-    if (!raise_kernel_readahead(mount_path, kKernelReadaheadKib))
+    if (!raise_kernel_readahead(mount_path, fopts.kernel_readahead >> 10))
         HUBFS_LOG(info, "kernel read-ahead of the mount left at its default (needs root)");
     register_mount({getpid(), o.mountpoint, config.endpoint, o.cache_dir, o.repo.value_or(""),
                     claim ? claim->dir().string() : ""});
