@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "fs/common/log.hpp"
+#include "fs/network_wait.hpp"
 #include "fs/remote.hpp"
 
 namespace hubfs::fs {
@@ -13,6 +14,8 @@ namespace hubfs::fs {
 int errno_from_current_exception(const std::string& what) {
     try {
         throw;
+    } catch (const WouldWait&) {
+        throw;  // not a failure: the request is computed again where it may wait
     } catch (const FsError& e) {
         HUBFS_LOG(debug, "%s: %s", what.c_str(), e.what());
         return e.errnum;

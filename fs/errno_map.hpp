@@ -14,7 +14,8 @@ struct FsError : std::runtime_error {
 };
 
 // Call inside a catch block: maps the exception being handled to an errno and logs it,
-// with `what` saying which operation failed.
+// with `what` saying which operation failed. WouldWait (network_wait.hpp) is no failure: it
+// is rethrown, so the operation is computed again where it may wait.
 int errno_from_current_exception(const std::string& what);
 
 }  // namespace hubfs::fs

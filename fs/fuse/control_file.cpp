@@ -6,6 +6,7 @@
 
 #include "fs/common/log.hpp"
 #include "fs/errno_map.hpp"
+#include "fs/network_wait.hpp"
 #include "fs/fuse/hubfs.hpp"
 
 namespace hubfs::fs {
@@ -58,9 +59,10 @@ std::string HubFs::control_text(const Node& node) {
 }
 
 void HubFs::control_command(const Node& node, const std::string& line) {
-    auto b = writable_branch(node);
     auto space = line.find(' ');
     std::string command = line.substr(0, space);
+    if (command == "commit" || command == "pr" || command == "branch") may_wait_for_network();  // not on a FUSE thread
+    auto b = writable_branch(node);
     std::string arg = space == std::string::npos ? "" : line.substr(space + 1);
     while (!arg.empty() && (arg.back() == '\r' || arg.back() == ' ')) arg.pop_back();
     if (command == "message" || command == "description") {

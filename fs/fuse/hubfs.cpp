@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
+#include <optional>
 #include <ctime>
 #include <memory>
 #include <set>
@@ -575,6 +577,7 @@ void HubFs::open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         std::string content_id;
         if (for_writing) {
             f->branch = writable_branch(*n);
+            if (!(fi->flags & O_TRUNC)) fetch_base_bytes(*n, f->branch);
             std::shared_lock gate(f->branch->gate);
             f->blob = stage_for_write(*n, f->branch, fi->flags & O_TRUNC, true);
             std::lock_guard lock(f->branch->mutex);
@@ -768,6 +771,23 @@ void guarded(fuse_req_t req, const char* what, Handler&& handler) {
     }
 }
 
+// The same for requests that may need the Hub (opens, xattrs, changes, fsync): the handler
+// runs on the FUSE thread with network waits forbidden; one that would wait (WouldWait, thrown
+// before it changed anything) runs again from the start on a thread of its own, as `owned()`:
+// a copy of the call that outlives the kernel's arguments. So no FUSE thread waits for the Hub.
+template <typename Handler, typename Owned>
+void parkable(fuse_req_t req, const char* what, Handler&& handler, Owned&& owned) {
+    try {
+        NoNetworkWaits here;
+        handler(self(req));
+    } catch (const WouldWait&) {
+        HubFs& fs = self(req);
+        fs.parked_requests().run_again(req, what, [&fs, call = std::function<void(HubFs&)>(owned())] { call(fs); });
+    } catch (...) {
+        fuse_reply_err(req, errno_from_current_exception(what));
+    }
+}
+
 const fuse_lowlevel_ops& HubFs::operations() {
     static const fuse_lowlevel_ops ops = [] {
         fuse_lowlevel_ops o{};
@@ -790,43 +810,82 @@ const fuse_lowlevel_ops& HubFs::operations() {
             guarded(r, "readdirplus", [&](HubFs& fs) { fs.readdir(r, i, s, off, fi, true); });
         };
         o.releasedir = [](fuse_req_t r, fuse_ino_t, fuse_file_info* fi) { guarded(r, "releasedir", [&](HubFs& fs) { fs.releasedir(r, fi); }); };
-        o.open = [](fuse_req_t r, fuse_ino_t i, fuse_file_info* fi) { guarded(r, "open", [&](HubFs& fs) { fs.open(r, i, fi); }); };
+        o.open = [](fuse_req_t r, fuse_ino_t i, fuse_file_info* fi) {
+            parkable(r, "open", [&](HubFs& fs) { fs.open(r, i, fi); },
+                     [&] { return [r, i, info = *fi](HubFs& fs) mutable { fs.open(r, i, &info); }; });
+        };
         o.read = [](fuse_req_t r, fuse_ino_t, size_t s, off_t off, fuse_file_info* fi) {
             guarded(r, "read", [&](HubFs& fs) { fs.read(r, s, off, fi); });
         };
         o.release = [](fuse_req_t r, fuse_ino_t, fuse_file_info* fi) { guarded(r, "release", [&](HubFs& fs) { fs.release(r, fi); }); };
         o.statfs = [](fuse_req_t r, fuse_ino_t) { guarded(r, "statfs", [&](HubFs& fs) { fs.statfs(r); }); };
         o.getxattr = [](fuse_req_t r, fuse_ino_t i, const char* n, size_t s) {
-            guarded(r, "getxattr", [&](HubFs& fs) { fs.getxattr(r, i, n, s); });
+            parkable(r, "getxattr", [&](HubFs& fs) { fs.getxattr(r, i, n, s); },
+                     [&] { return [r, i, name = std::string(n), s](HubFs& fs) { fs.getxattr(r, i, name.c_str(), s); }; });
         };
-        o.listxattr = [](fuse_req_t r, fuse_ino_t i, size_t s) { guarded(r, "listxattr", [&](HubFs& fs) { fs.listxattr(r, i, s); }); };
+        o.listxattr = [](fuse_req_t r, fuse_ino_t i, size_t s) {
+            parkable(r, "listxattr", [&](HubFs& fs) { fs.listxattr(r, i, s); },
+                     [&] { return [r, i, s](HubFs& fs) { fs.listxattr(r, i, s); }; });
+        };
         o.create = [](fuse_req_t r, fuse_ino_t p, const char* n, mode_t m, fuse_file_info* fi) {
-            guarded(r, "create", [&](HubFs& fs) { fs.create(r, p, n, m, fi); });
+            parkable(r, "create", [&](HubFs& fs) { fs.create(r, p, n, m, fi); }, [&] {
+                return [r, p, name = std::string(n), m, info = *fi](HubFs& fs) mutable { fs.create(r, p, name.c_str(), m, &info); };
+            });
         };
         o.write = [](fuse_req_t r, fuse_ino_t, const char* b, size_t s, off_t off, fuse_file_info* fi) {
-            guarded(r, "write", [&](HubFs& fs) { fs.write(r, b, s, off, fi); });
+            parkable(r, "write", [&](HubFs& fs) { fs.write(r, b, s, off, fi); }, [&] {  // only a control file's write waits
+                return [r, bytes = std::string(b, s), off, info = *fi](HubFs& fs) mutable {
+                    fs.write(r, bytes.data(), bytes.size(), off, &info);
+                };
+            });
         };
         o.setattr = [](fuse_req_t r, fuse_ino_t i, struct stat* a, int to_set, fuse_file_info* fi) {
-            guarded(r, "setattr", [&](HubFs& fs) { fs.setattr(r, i, a, to_set, fi); });
+            parkable(r, "setattr", [&](HubFs& fs) { fs.setattr(r, i, a, to_set, fi); }, [&] {
+                std::optional<fuse_file_info> info;
+                if (fi) info = *fi;
+                return [r, i, attr = *a, to_set, info](HubFs& fs) mutable {
+                    fs.setattr(r, i, &attr, to_set, info ? &*info : nullptr);
+                };
+            });
         };
-        o.unlink = [](fuse_req_t r, fuse_ino_t p, const char* n) { guarded(r, "unlink", [&](HubFs& fs) { fs.unlink(r, p, n); }); };
+        o.unlink = [](fuse_req_t r, fuse_ino_t p, const char* n) {
+            parkable(r, "unlink", [&](HubFs& fs) { fs.unlink(r, p, n); },
+                     [&] { return [r, p, name = std::string(n)](HubFs& fs) { fs.unlink(r, p, name.c_str()); }; });
+        };
         o.mkdir = [](fuse_req_t r, fuse_ino_t p, const char* n, mode_t m) {
-            guarded(r, "mkdir", [&](HubFs& fs) { fs.mkdir(r, p, n, m); });
+            parkable(r, "mkdir", [&](HubFs& fs) { fs.mkdir(r, p, n, m); },
+                     [&] { return [r, p, name = std::string(n), m](HubFs& fs) { fs.mkdir(r, p, name.c_str(), m); }; });
         };
-        o.rmdir = [](fuse_req_t r, fuse_ino_t p, const char* n) { guarded(r, "rmdir", [&](HubFs& fs) { fs.rmdir(r, p, n); }); };
+        o.rmdir = [](fuse_req_t r, fuse_ino_t p, const char* n) {
+            parkable(r, "rmdir", [&](HubFs& fs) { fs.rmdir(r, p, n); },
+                     [&] { return [r, p, name = std::string(n)](HubFs& fs) { fs.rmdir(r, p, name.c_str()); }; });
+        };
         o.rename = [](fuse_req_t r, fuse_ino_t p, const char* n, fuse_ino_t np, const char* nn, unsigned flags) {
-            guarded(r, "rename", [&](HubFs& fs) { fs.rename(r, p, n, np, nn, flags); });
+            parkable(r, "rename", [&](HubFs& fs) { fs.rename(r, p, n, np, nn, flags); }, [&] {
+                return [r, p, name = std::string(n), np, new_name = std::string(nn), flags](HubFs& fs) {
+                    fs.rename(r, p, name.c_str(), np, new_name.c_str(), flags);
+                };
+            });
         };
         o.flush = [](fuse_req_t r, fuse_ino_t, fuse_file_info* fi) { guarded(r, "flush", [&](HubFs& fs) { fs.flush(r, fi); }); };
-        o.fsync = [](fuse_req_t r, fuse_ino_t i, int, fuse_file_info* fi) { guarded(r, "fsync", [&](HubFs& fs) { fs.fsync(r, i, fi); }); };
+        o.fsync = [](fuse_req_t r, fuse_ino_t i, int, fuse_file_info* fi) {
+            parkable(r, "fsync", [&](HubFs& fs) { fs.fsync(r, i, fi); },
+                     [&] { return [r, i, info = *fi](HubFs& fs) mutable { fs.fsync(r, i, &info); }; });
+        };
         o.fsyncdir = [](fuse_req_t r, fuse_ino_t i, int, fuse_file_info*) {
-            guarded(r, "fsyncdir", [&](HubFs& fs) { fs.fsync(r, i, nullptr); });
+            parkable(r, "fsyncdir", [&](HubFs& fs) { fs.fsync(r, i, nullptr); },
+                     [&] { return [r, i](HubFs& fs) { fs.fsync(r, i, nullptr); }; });
         };
         o.mknod = [](fuse_req_t r, fuse_ino_t p, const char* n, mode_t m, dev_t d) {
-            guarded(r, "mknod", [&](HubFs& fs) { fs.mknod(r, p, n, m, d); });
+            parkable(r, "mknod", [&](HubFs& fs) { fs.mknod(r, p, n, m, d); },
+                     [&] { return [r, p, name = std::string(n), m, d](HubFs& fs) { fs.mknod(r, p, name.c_str(), m, d); }; });
         };
         o.symlink = [](fuse_req_t r, const char* t, fuse_ino_t p, const char* n) {
-            guarded(r, "symlink", [&](HubFs& fs) { fs.symlink(r, t, p, n); });
+            parkable(r, "symlink", [&](HubFs& fs) { fs.symlink(r, t, p, n); }, [&] {
+                return [r, target = std::string(t), p, name = std::string(n)](HubFs& fs) {
+                    fs.symlink(r, target.c_str(), p, name.c_str());
+                };
+            });
         };
         o.readlink = [](fuse_req_t r, fuse_ino_t i) { guarded(r, "readlink", [&](HubFs& fs) { fs.readlink(r, i); }); };
         // A hard link would be two names of one file; the Hub stores each path's bytes apart.

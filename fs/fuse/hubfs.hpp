@@ -71,6 +71,7 @@ public:
 
     // Reads answered when a fetch lands, and metadata requests waiting for the Hub.
     size_t pending_reads() { return pending_.size() + parked_.size(); }
+    ParkedRequests& parked_requests() { return parked_; }
 
     void init(fuse_conn_info* conn);
     void lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
@@ -167,6 +168,10 @@ private:
     // Mode and owner of what a request just made: the mode it asked for, the caller's ids.
     void set_created(fuse_req_t req, const Node& made, mode_t mode);
     // Copies a file's committed bytes into a new staged file.
+    // The committed bytes a change starts from, fetched before the branch's gate is taken: a
+    // download must not hold up the branch's commits and its other writers. Materialize then
+    // copies them from the cache.
+    void fetch_base_bytes(const Node& node, const BranchPtr& b);
     std::string materialize(const RepoRef& repo, const Revision& base, const std::string& path, const RemoteEntry& e);
     View branch_view(const BranchPtr& b);  // a branch's base and staged changes
     // Every change through a handle open for writing (write, ftruncate) goes through here: a

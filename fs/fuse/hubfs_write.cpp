@@ -13,6 +13,7 @@
 #include "fs/common/log.hpp"
 #include "fs/common/write_all.hpp"
 #include "fs/errno_map.hpp"
+#include "fs/network_wait.hpp"
 #include "fs/fuse/hubfs.hpp"
 
 namespace hubfs::fs {
@@ -129,7 +130,21 @@ HubFs::BranchPtr HubFs::writable_branch(const Node& node) {
     return b;
 }
 
+void HubFs::fetch_base_bytes(const Node& node, const BranchPtr& b) {
+    View v = branch_view(b);
+    auto found = find(node.repo, v, node.path);
+    if (!found || !found->blob.empty() || found->entry.is_dir) return;  // staged already, or no bytes
+    const RemoteEntry& e = found->entry;
+    if (cache_.cached_bytes(e.content_id()) >= e.size) return;
+    may_wait_for_network();
+    FileSource src{node.repo, v.rev.commit, found->copy_from.empty() ? node.path : found->copy_from, e};
+    const uint64_t cs = fetcher_.chunk_size();
+    if (e.size > cs) fetcher_.prefetch(src, 1, (e.size - 1) / cs);  // parallel ranged GETs
+    for (uint64_t i = 0; i * cs < e.size; ++i) fetcher_.get(src, i);
+}
+
 std::string HubFs::materialize(const RepoRef& repo, const Revision& base, const std::string& path, const RemoteEntry& e) {
+    if (cache_.cached_bytes(e.content_id()) < e.size) may_wait_for_network();
     std::string blob = writes_->staging.new_blob();
     try {
         UniqueFd fd(::open(writes_->staging.blob_path(blob).c_str(), O_WRONLY | O_CLOEXEC));
@@ -470,6 +485,7 @@ void HubFs::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_se
                 if (::ftruncate(f->staged.get(), attr->st_size) != 0) fail_errno("truncate staged file");
             } else {
                 auto b = writable_branch(*n);
+                if (attr->st_size > 0) fetch_base_bytes(*n, b);
                 std::shared_lock gate(b->gate);
                 std::string blob = stage_for_write(*n, b, attr->st_size == 0, false);
                 if (::truncate(writes_->staging.blob_path(blob).c_str(), attr->st_size) != 0) fail_errno("truncate staged file");
@@ -681,12 +697,15 @@ void HubFs::fsync(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     auto n = inodes_.get(ino);
     if (!n) return (void)fuse_reply_err(req, ENOENT);
     try {
+        // Staged changes exist only in branches: commit them without asking the Hub which refs
+        // are branches (a lookup that fails must not make fsync answer 0 with nothing sent).
+        const bool in_branch = writes_ && n->in_repo() && !is_commit_sha(n->rev) &&
+                               (!n->rev.starts_with("refs/") || pull_request_number(n->rev));
+        if (in_branch) may_wait_for_network();  // a commit: not on a FUSE thread
         auto* f = fi ? reinterpret_cast<OpenFile*>(fi->fh) : nullptr;
         if (f && f->staged && ::fdatasync(f->staged.get()) != 0) fail_errno("sync staged file");
         if (f) seal_written(*f, false);
-        // Staged changes exist only in branches: commit them without asking the Hub which refs
-        // are branches (a lookup that fails must not make fsync answer 0 with nothing sent).
-        if (writes_ && n->in_repo() && !is_commit_sha(n->rev) && (!n->rev.starts_with("refs/") || pull_request_number(n->rev))) {
+        if (in_branch) {
             if (writes_->committer.scratch().matches(n->path)) {
                 // A scratch file's fsync stays local; an atomic save's rename commits it (rename).
                 if (f && !f->blob.empty()) deferred_syncs_.add(f->blob);

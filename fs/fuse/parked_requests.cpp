@@ -77,6 +77,22 @@ void ParkedRequests::on_interrupt(fuse_req_t req, void* self) {
     fuse_reply_err(req, EINTR);
 }
 
+void ParkedRequests::run_again(fuse_req_t req, const std::string& what, std::function<void()> call) {
+    {
+        std::lock_guard lock(mutex_);
+        ++running_again_;
+    }
+    tasks_.run([this, req, what, call = std::move(call)] {
+        try {
+            call();
+        } catch (...) {  // it had not answered: it answers last
+            fuse_reply_err(req, errno_from_current_exception(what));
+        }
+        std::lock_guard lock(mutex_);
+        --running_again_;
+    });
+}
+
 void ParkedRequests::abandon_all() {
     std::lock_guard lock(mutex_);
     for (auto& [req, p] : parked_) fuse_reply_err(req, EIO);
@@ -86,7 +102,7 @@ void ParkedRequests::abandon_all() {
 
 size_t ParkedRequests::size() {
     std::lock_guard lock(mutex_);
-    return parked_.size();
+    return parked_.size() + running_again_;
 }
 
 }  // namespace hubfs::fs

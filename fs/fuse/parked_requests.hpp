@@ -27,6 +27,11 @@ public:
     // Answers req with what work computes: here, or, if it would wait for the Hub, later from
     // another thread. `what` names the request in logs.
     void run(fuse_req_t req, const std::string& what, Work work);
+    // An operation that answers its request itself and would wait (it threw WouldWait before
+    // changing anything): `call` runs it again from the start on a thread of its own, where it
+    // may wait; an exception it lets out is answered as its errno. Not interruptible: it answers
+    // within its own bounds (timeouts, retries).
+    void run_again(fuse_req_t req, const std::string& what, std::function<void()> call);
     // At unmount, before the session goes: answers what is still parked with EIO.
     void abandon_all();
     size_t size();
@@ -44,6 +49,7 @@ private:
     std::mutex mutex_;
     std::unordered_map<fuse_req_t, Parked> parked_;  // not yet answered
     uint64_t next_id_ = 0;
+    size_t running_again_ = 0;  // run_again calls not yet done
     bool closed_ = false;
     BackgroundTasks tasks_;  // last member: joined first, while the rest is alive
 };

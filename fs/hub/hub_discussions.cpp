@@ -1,6 +1,7 @@
 #include "fs/hub/hub_discussions.hpp"
 
 #include "fs/hub/hub_remote.hpp"
+#include "fs/network_wait.hpp"
 
 namespace hubfs::fs {
 namespace {
@@ -26,9 +27,11 @@ DiscussionEvent event_of(const api::DiscussionEvent& e) {
     return out;
 }
 
-// Runs an api/ call; its failure becomes a RemoteError (errno_map.cpp makes it an errno).
+// Runs an api/ call; its failure becomes a RemoteError (errno_map.cpp makes it an errno). A
+// FUSE thread does not wait for it: the request is computed again on a thread of its own.
 template <typename F>
 auto remote_call(F&& call) -> decltype(call()) {
+    may_wait_for_network();
     try {
         return call();
     } catch (...) {

@@ -83,6 +83,7 @@ bool HubWriter::may_write(const RepoRef& repo) {
         auto it = write_access_.find(repo.key());
         if (it != write_access_.end() && now - it->second.second < kAccessLifetime) return it->second.first;
     }
+    may_wait_for_network();
     bool allowed = true;
     try {
         lookups_.auth_check(api_repo(repo), true);
@@ -114,6 +115,7 @@ bool HubWriter::may_write_pull_request(const RepoRef& repo, int num, const std::
         auto it = pr_access_.find(key);
         if (it != pr_access_.end() && now - it->second.second < kAccessLifetime) return it->second.first;
     }
+    may_wait_for_network();
     bool allowed = false;
     try {
         api::DiscussionWithDetails pr = lookups_.get_discussion_details(api_repo(repo), num);
@@ -128,6 +130,7 @@ bool HubWriter::may_write_pull_request(const RepoRef& repo, int num, const std::
 }
 
 std::string HubWriter::head(const RepoRef& repo, const std::string& branch) {
+    may_wait_for_network();
     try {
         return api_.repo_info(api_repo(repo), branch).sha.value_or("");
     } catch (...) {
@@ -136,6 +139,7 @@ std::string HubWriter::head(const RepoRef& repo, const std::string& branch) {
 }
 
 std::map<std::string, std::string> HubWriter::files_at(const RepoRef& repo, const std::string& commit) {
+    may_wait_for_network();
     std::map<std::string, std::string> out;
     try {
         api::ListRepoTreeOptions options;
@@ -164,6 +168,7 @@ std::set<std::string> HubWriter::changed_paths(const RepoRef& repo, const std::s
 
 api::CommitInfo HubWriter::commit(const RepoRef& repo, const std::vector<api::CommitOperation>& operations,
                                   const api::CommitOptions& options) {
+    may_wait_for_network();
     try {
         return api_.create_commit(api_repo(repo), operations, options);
     } catch (...) {
@@ -172,6 +177,7 @@ api::CommitInfo HubWriter::commit(const RepoRef& repo, const std::vector<api::Co
 }
 
 void HubWriter::create_repo(const RepoRef& repo) {
+    may_wait_for_network();  // a FUSE thread never waits for it: the request runs again elsewhere
     try {
         api::CreateRepoOptions options;
         options.is_private = !public_repos_;
@@ -185,6 +191,7 @@ void HubWriter::create_repo(const RepoRef& repo) {
 }
 
 void HubWriter::create_branch(const RepoRef& repo, const std::string& branch, const std::string& from) {
+    may_wait_for_network();
     try {
         api_.create_branch(api_repo(repo), branch, from.empty() ? std::nullopt : std::optional<std::string>(from));
     } catch (...) {
@@ -195,6 +202,7 @@ void HubWriter::create_branch(const RepoRef& repo, const std::string& branch, co
 }
 
 void HubWriter::delete_branch(const RepoRef& repo, const std::string& branch) {
+    may_wait_for_network();
     try {
         api_.delete_branch(api_repo(repo), branch);
     } catch (...) {

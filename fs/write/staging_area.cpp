@@ -13,6 +13,7 @@
 #include "api/digest.hpp"
 #include "fs/common/log.hpp"
 #include "fs/common/unique_fd.hpp"
+#include "fs/network_wait.hpp"
 #include "fs/hub_path.hpp"
 
 namespace hubfs::fs {
@@ -220,6 +221,7 @@ StagingArea::Batch::~Batch() {
 }
 
 void StagingArea::record(Branch& b, std::vector<StagingJournal::Edit> edits) {
+    past_the_point_of_no_return();  // the operation changed something: it finishes where it runs
     if (!b.batch) return journal_.apply(edits);
     for (auto& e : edits) b.batch->edits.push_back(std::move(e));
 }

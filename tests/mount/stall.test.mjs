@@ -217,6 +217,56 @@ test("a stalled Hub: cold lookups and listings hold no FUSE thread; cached files
   }
 });
 
+test("a stalled Hub: changes, opens for writing and fsyncs that need it hold no FUSE thread; cached files answer at once; each ends within the bound", async (t) => {
+  const hub = await startHub();
+  const { client } = await fillRepo(hub);
+  // Repositories the mount has listed but never written to: a first change asks the Hub whether
+  // the token may write and which refs are branches.
+  const NREPOS = 24, NAPPEND = 8;  // more waiting changes than the mount's 16 FUSE threads
+  for (let i = 0; i < NREPOS; i++) await client.createRepo(`alice/w${i}`);
+  // A long stall timeout: a change that held a FUSE thread would hold it this long.
+  const m = mountHubfs(hub.url, { token: TOKEN, args: ["--stall-timeout", "8", "--connect-timeout", "8"] });
+  const dir = `${m.mountpoint}/models/alice/r`;
+  try {
+    assert.equal(run(`cat ${dir}/config.json`).stdout, '{"model_type": "stall"}\n');
+    assert.equal(run(`ls ${dir}/data | wc -l`).stdout.trim(), String(NFILES));
+    const listed = run(`for i in $(seq 0 ${NREPOS - 1}); do ls -a ${m.mountpoint}/models/alice/w$i >/dev/null || exit 1; done`, 60);
+    assert.equal(listed.status, 0, listed.stderr);
+    // alice/r is known writable (a first change asked the Hub): appends there wait only for the
+    // bytes of the file they change, which were never read.
+    assert.equal(run(`echo warm > ${dir}/warm.txt`).status, 0);
+    freeze(hub);
+    const waiting = [];
+    for (let i = 0; i < NREPOS; i++) waiting.push(runAsync(`echo new > ${m.mountpoint}/models/alice/w${i}/new.txt`, 120));
+    for (let i = 0; i < NAPPEND; i++) waiting.push(runAsync(`echo more >> ${dir}/data/f${String(i).padStart(2, "0")}.txt`, 120));
+    waiting.push(runAsync(`sync ${dir}/warm.txt`, 120));
+    await sleep(1500);
+    for (const cmd of [`cat ${dir}/config.json`, `ls ${dir}/data`, `stat ${dir}/data/f05.txt`, `cat ${dir}/warm.txt`, `echo local > ${dir}/other.txt`]) {
+      const r = run(cmd, 30);
+      assert.equal(r.status, 0, `${cmd}: ${r.stderr}`);
+      t.diagnostic(`${cmd.split(" ")[0]} ${cmd.split("/").pop()}: ${r.ms} ms`);
+      assert.ok(r.ms < 2000, `${cmd} answered in ${r.ms} ms while changes waited for the Hub`);
+    }
+    const results = await Promise.all(waiting);
+    for (const r of results) {
+      assert.notEqual(r.status, 137, "a change hung (killed by the test's timeout)");
+      assert.ok(r.ms < 90000, `a change took ${r.ms} ms to end`);
+    }
+    t.diagnostic(`the waiting changes ended after ${Math.min(...results.map((r) => r.ms))}-${Math.max(...results.map((r) => r.ms))} ms`);
+    thaw(hub);
+    // Once the Hub answers, the same changes work.
+    const ok = await pollUntil(() => run(`echo new > ${m.mountpoint}/models/alice/w0/new.txt && sync ${m.mountpoint}/models/alice/w0/new.txt`, 60).status === 0, 60000);
+    assert.ok(ok, "a change in a new repository works once the Hub resumed");
+    const res = await fetch(`${hub.url}/alice/w0/resolve/main/new.txt`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    assert.equal(await res.text(), "new\n");
+  } finally {
+    thaw(hub);
+    keepLog(m, "changes");
+    m.unmount();
+    await hub.stop();
+  }
+});
+
 test("a reader killed while its read waits on a stalled fetch exits at once; unmount works while fetches are stuck", async (t) => {
   const hub = await startHub();
   await fillRepo(hub);
