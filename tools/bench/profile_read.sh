@@ -31,10 +31,11 @@ profile() {  # LABEL: mounts (cache kept), records the daemon while cat reads th
   sleep 0.5
   local t0 t1
   t0=$(now); cat "$mnt/models/bench/big/big.bin" >/dev/null; t1=$(now)
-  kill -INT "$rec"; wait "$rec" || true
+  kill -INT "$rec" 2>/dev/null || true
+  wait "$rec" 2>/dev/null || true
   "$HUBFS" unmount "$mnt" >/dev/null
   echo "== $1: $(awk -v a="$t0" -v b="$t1" -v s=$((size_mib << 20)) 'BEGIN { printf "%.2f GB/s", s / (b - a) / 1e9 }')"
-  perf report -i "$work/perf.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null | grep -E "^ +[0-9]" | head -25 | cut -c1-100
+  perf report -i "$work/perf.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null | grep -E "^ +[0-9]" | head -25 | cut -c1-100 || true
 }
 profile "cold read, empty cache"
 profile "after a remount, from the disk cache"
