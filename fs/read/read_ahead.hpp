@@ -11,10 +11,10 @@
 namespace hubfs::fs {
 
 struct ReadAheadOptions {
-    uint64_t initial = 16ull << 20;      // the first window of a stream
+    uint64_t initial = 32ull << 20;      // the first window of a stream
     uint64_t max = 256ull << 20;         // the window doubles up to this (a memory bound, too)
     uint64_t slack = 1ull << 20;         // the kernel splits and reorders reads: this near counts as "on"
-    uint64_t parallel = 8;               // each new stretch of window goes out as at least this many GETs
+    uint64_t parallel = 16;              // each new stretch of window goes out as at least this many GETs
     uint64_t max_request = 16ull << 20;  // ... each no larger than this
 };
 
