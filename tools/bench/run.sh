@@ -45,7 +45,10 @@ mkdir -p "$mnt" "$res" "$inputs"
 declare -A hub_pid hub_dir hub_url
 cleanup() {
   mountpoint -q "$mnt" && { "$HUBFS" unmount "$mnt" >/dev/null 2>&1 || fusermount3 -u -z "$mnt"; }
-  for k in "${!hub_pid[@]}"; do kill "${hub_pid[$k]}" 2>/dev/null && wait "${hub_pid[$k]}" 2>/dev/null; done
+  for k in "${!hub_pid[@]}"; do
+    { kill "${hub_pid[$k]}" && wait "${hub_pid[$k]}"; } 2>/dev/null || true
+    rm -rf "${hub_dir[$k]}"
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
