@@ -1,6 +1,7 @@
 // Cache: the write protocol, the read check, eviction and recovery. The invariants:
-//  - a chunk record exists only for bytes that were fdatasync'ed into the file the record's
-//    path named when the record was committed (write_chunk checks the path under the writer lock);
+//  - a chunk record exists only for bytes that were written into the file the record's path
+//    named when the record was committed (write_chunk checks the path under the writer lock);
+//    not necessarily durable yet: after a crash, the read check below catches what was lost;
 //  - every read re-checks the bytes against the record's XXH3, so whatever a crash or another
 //    process did to a file, wrong bytes are never returned: at worst a chunk is fetched again;
 //  - files are unlinked only inside the write transaction that drops their records, so a writer
@@ -286,7 +287,9 @@ void Cache::write_chunk(std::string_view content_id, uint64_t index, std::string
     for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
         BlobFile file = BlobFile::open_for_write(path, total_size);
         file.write_all(data, offset);
-        impl_->store->syncs().datasync(file);  // durable before it is recorded
+        // No fdatasync before the record: a record whose bytes a crash lost fails the XXH3 check
+        // of every read, which drops it (the chunk is fetched again). Syncing each chunk bounded
+        // cold reads by the disk's sync rate (BENCHMARKS.md).
         PendingChunk pending;
         pending.id = content_id;
         pending.index = index;

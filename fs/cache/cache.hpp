@@ -59,8 +59,8 @@ public:
     // matches what is on disk (on false, `out` is left empty); a checksum mismatch erases the
     // record (so it is fetched again).
     bool read_chunk(std::string_view content_id, uint64_t index, std::string& out);
-    // write_chunk: pwrite into the content's sparse file, fdatasync, THEN record the chunk and
-    // its checksum in LMDB (a crash never leaves a record for bytes that are not durable).
+    // write_chunk: pwrite into the content's sparse file, THEN record the chunk and its checksum
+    // in LMDB (bytes a crash lost fail read_chunk's check, which drops their record).
     // `total_size` is the content's full size; `data` must be exactly the chunk's bytes.
     // A chunk already recorded is not written again. May evict (see evict_to) afterwards.
     void write_chunk(std::string_view content_id, uint64_t index, std::string_view data, uint64_t total_size);

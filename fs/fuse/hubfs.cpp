@@ -55,7 +55,8 @@ void HubFs::init(fuse_conn_info* conn) {
     conn->max_read = opts_.max_read;
     // libfuse derives the kernel's max_pages from max_write: without it reads arrive in 128 KiB.
     conn->max_write = std::max<unsigned>(conn->max_write, opts_.max_read);
-    conn->max_readahead = std::max<unsigned>(conn->max_readahead, opts_.max_read);
+    // The kernel keeps the smaller of this and its bdi's read_ahead_kb (raised at mount, kernel_readahead.hpp).
+    conn->max_readahead = std::max<unsigned>(conn->max_readahead, opts_.kernel_readahead);
     if (conn->capable & FUSE_CAP_READDIRPLUS) conn->want |= FUSE_CAP_READDIRPLUS;
     if (conn->capable & FUSE_CAP_READDIRPLUS_AUTO) conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;  // always plus
     if (conn->capable & FUSE_CAP_ASYNC_READ) conn->want |= FUSE_CAP_ASYNC_READ;
@@ -145,14 +146,18 @@ void HubFs::opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     if (n->kind == NodeKind::file || n->kind == NodeKind::control || n->kind == NodeKind::area_file)
         return (void)fuse_reply_err(req, ENOTDIR);
     // The kernel's file info lives only as long as this call: the answer gets a copy.
-    parked_.run(req, "opendir " + n->repo.key() + "/" + n->path, [this, n, info = *fi]() -> ParkedRequests::Reply {
+    parked_.run(req, "opendir " + n->repo.key() + "/" + n->path, [this, n, ino, info = *fi]() -> ParkedRequests::Reply {
         auto h = std::make_shared<DirHandle>();
         h->entries = list(*n);  // a snapshot: readdir pages stay consistent
-        return [h, info, pinned = n->in_repo() && is_commit_sha(n->rev)](fuse_req_t req) mutable {
+        // The kernel lists the folder from its cache while it is what we would list (kernel_dir_cache.hpp).
+        KernelDirCache::Digest digest;
+        for (const auto& e : h->entries) digest.add(e.name, e.resolved.attr);
+        bool same = kept_listings_.keep(ino, digest.value());
+        return [h, info, same](fuse_req_t req) mutable {
             auto owned = std::make_unique<DirHandle>(std::move(*h));
             info.fh = reinterpret_cast<uint64_t>(owned.get());
-            info.keep_cache = pinned;
-            info.cache_readdir = pinned;
+            info.keep_cache = same;
+            info.cache_readdir = true;
             if (fuse_reply_open(req, &info) == 0) owned.release();
         };
     });
@@ -276,39 +281,19 @@ void HubFs::read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {
     uint64_t end = std::min<uint64_t>(file_size, start + size);
     uint64_t first = start / cs, last = (end - 1) / cs;
 
-    // Read-ahead: a stream that goes on where it stopped gets a window that doubles each time
-    // the reader gets within half a window of its end; a jump resets it (random reads fetch only
-    // what they need). The kernel may split and reorder one large read: "near" counts as on.
-    uint64_t prefetch_from = 0, prefetch_to = 0;
+    // Read-ahead (fs/read/read_ahead): a stream gets the chunks ahead of it fetched in parallel.
+    ReadAhead::Plan plan;
     {
         std::lock_guard lock(f->mutex);
-        bool sequential = f->next_offset > 0 && start + opts_.max_read >= f->next_offset &&
-                          start <= f->next_offset + opts_.max_read;
-        if (!sequential) {
-            f->window = 0;
-            f->prefetched = 0;
-            f->next_offset = end;
-        } else {
-            f->next_offset = std::max(f->next_offset, end);
-            // Once the reader is within half a window of what was asked for, ask for more,
-            // with a window twice as large (1 MiB, 2, 4, ... up to readahead_max).
-            uint64_t asked = f->prefetched * cs;
-            uint64_t half = f->window ? f->window / 2 : opts_.readahead_initial;
-            if (end + half >= asked) {
-                f->window = f->window ? std::min(f->window * 2, opts_.readahead_max) : opts_.readahead_initial;
-                uint64_t to = (std::min<uint64_t>(file_size, end + f->window) - 1) / cs;
-                uint64_t from = std::max(last + 1, f->prefetched);
-                if (to >= from) {
-                    prefetch_from = from;
-                    prefetch_to = to;
-                    f->prefetched = to + 1;
-                }
-            }
-        }
+        plan = f->read_ahead.on_read(start, end, file_size, cs);
     }
     HUBFS_LOG(debug, "read %s [%llu, +%zu) prefetch %llu..%llu", f->src.path.c_str(), static_cast<unsigned long long>(start),
-              size, static_cast<unsigned long long>(prefetch_from), static_cast<unsigned long long>(prefetch_to));
-    if (prefetch_from) fetcher_.prefetch(f->src, prefetch_from, prefetch_to);
+              size, static_cast<unsigned long long>(plan.first), static_cast<unsigned long long>(plan.last));
+    if (!plan.empty()) {
+        uint64_t taken = fetcher_.prefetch(f->src, plan.first, plan.last, plan.request_chunks);
+        std::lock_guard lock(f->mutex);
+        f->read_ahead.asked_until(taken);
+    }
 
     try {
         // What is at hand (memory, disk) answers now; anything else is answered by the fetch.

@@ -28,6 +28,8 @@
 #include "fs/fuse/parked_requests.hpp"
 #include "fs/fuse/pending_read.hpp"
 #include "fs/write/staging_area.hpp"
+#include "fs/fuse/kernel_dir_cache.hpp"
+#include "fs/read/read_ahead.hpp"
 #include "fs/common/unique_fd.hpp"
 
 namespace hubfs::fs {
@@ -40,8 +42,7 @@ struct FsOptions {
     uid_t uid = 0;
     gid_t gid = 0;
     uint32_t max_read = 1u << 20;
-    uint64_t readahead_initial = 1ull << 20;  // first prefetch window of a sequential reader
-    uint64_t readahead_max = 64ull << 20;     // the window doubles up to this
+    uint32_t kernel_readahead = 8u << 20;     // how far the kernel reads ahead (src/hubfs/kernel_readahead.hpp)
     uint64_t cache_limit = 0;                 // for statfs
     std::set<std::string> own_namespaces;     // the token's user and organisations: exist even without repos
 };
@@ -149,9 +150,7 @@ private:
         std::shared_ptr<const ControlFile> control;  // a control file: it, and what it showed when opened
         std::string control_text;
         std::mutex mutex;
-        uint64_t next_offset = 0;   // where a sequential reader goes on
-        uint64_t window = 0;        // current read-ahead window, 0 = random access
-        uint64_t prefetched = 0;    // chunks below this index were already asked for
+        ReadAhead read_ahead;       // which chunks a reader of this handle gets fetched ahead
         ChunkFetcher::Chunk last_chunk;
         uint64_t last_index = UINT64_MAX;
     };
@@ -236,6 +235,7 @@ private:
     int64_t mount_time_;
     std::mutex kept_mutex_;
     std::map<fuse_ino_t, std::string> kept_content_;  // content id each inode's page cache holds
+    KernelDirCache kept_listings_;                    // which folders' listings the kernel may keep
     std::optional<WriteSupport> writes_;
     DeferredSyncs deferred_syncs_;  // scratch files fsync'd without a commit
     LocalAttrs local_attrs_;        // modes, owners, times: kept for this mount only

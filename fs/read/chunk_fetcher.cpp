@@ -111,11 +111,12 @@ void ChunkFetcher::call(std::vector<Done>& waiters, const Slot& slot) {
     for (auto& w : waiters) w(slot.data, slot.error);
 }
 
-void ChunkFetcher::prefetch(const FileSource& src, uint64_t first, uint64_t last) {
+uint64_t ChunkFetcher::prefetch(const FileSource& src, uint64_t first, uint64_t last, uint64_t request_chunks) {
     uint64_t chunks = (src.entry.size + chunk_size_ - 1) / chunk_size_;
-    if (chunks == 0) return;
+    if (chunks == 0) return first;
     last = std::min(last, chunks - 1);
-    const uint64_t per_job = std::max<uint64_t>(1, opts_.max_request / chunk_size_);
+    const uint64_t largest = std::max<uint64_t>(1, opts_.max_request / chunk_size_);
+    const uint64_t per_job = request_chunks ? std::min(request_chunks, largest) : largest;
     std::lock_guard lock(mutex_);
     Job job;
     auto flush = [&] {
@@ -131,7 +132,10 @@ void ChunkFetcher::prefetch(const FileSource& src, uint64_t first, uint64_t last
         if (skip || job.slots.size() >= per_job) flush();
         if (skip) continue;
         uint64_t bytes = chunk_bytes(src, i);
-        if (budget_used_ + job.bytes + bytes > opts_.memory_budget) break;  // the budget is spent: stop here
+        if (budget_used_ + job.bytes + bytes > opts_.memory_budget) {  // the budget is spent: stop here
+            flush();
+            return i;
+        }
         if (job.slots.empty()) job = Job{src, i, i, {}, 0, true};
         auto slot = std::make_shared<Slot>();
         in_flight_[k] = slot;
@@ -140,6 +144,7 @@ void ChunkFetcher::prefetch(const FileSource& src, uint64_t first, uint64_t last
         job.bytes += bytes;
     }
     flush();
+    return last + 1;
 }
 
 void ChunkFetcher::worker() {
@@ -220,32 +225,25 @@ void ChunkFetcher::deliver(const Job& job, uint64_t index, Chunk data, std::exce
     std::string k = key(job.src, index);
     const auto& slot = job.slots[index - job.first];
     std::vector<Done> waiters;
-    // Pending reads are answered from here, after the lock is let go.
-    struct CallOnExit {
-        std::vector<Done>& waiters;
-        const Slot& slot;
-        ~CallOnExit() { call(waiters, slot); }
-    } call_on_exit{waiters, *slot};
     {
         std::lock_guard lock(mutex_);
         waiters = complete(*slot, data, error);
         chunk_done_.notify_all();
         if (!error) remember(k, data);
-        // The disk write happens off the reader's path; if the disk falls far behind, the
-        // chunk is simply not cached (a later read fetches it again).
-        if (!error && backlog_ + data->size() <= opts_.write_backlog) {
-            backlog_ += data->size();
-            writes_.push_back(CacheWrite{job.src.entry.content_id(), index, job.src.entry.size, data, k});
-            write_ready_.notify_one();
-            return;
-        }
     }
-    retire(k);
-}
-
-void ChunkFetcher::retire(const std::string& k) {
-    std::lock_guard lock(mutex_);
-    in_flight_.erase(k);
+    call(waiters, *slot);  // pending reads are answered first, without the lock
+    std::unique_lock lock(mutex_);
+    // The disk write happens off the reader's path. If the disk falls behind, this fetch waits
+    // for it (and so fetches no further): a chunk left uncached and gone from memory before
+    // its reader came would be fetched again, and memory holds at most write_backlog of them.
+    write_room_.wait(lock, [&] { return error || writers_stop_ || backlog_ == 0 || backlog_ + data->size() <= opts_.write_backlog; });
+    if (error || writers_stop_) {
+        in_flight_.erase(k);
+        return;
+    }
+    backlog_ += data->size();
+    writes_.push_back(CacheWrite{job.src.entry.content_id(), index, job.src.entry.size, data, k});
+    write_ready_.notify_one();
 }
 
 void ChunkFetcher::writer() {
@@ -267,6 +265,7 @@ void ChunkFetcher::writer() {
         std::lock_guard lock(mutex_);
         backlog_ -= w.data->size();
         in_flight_.erase(w.key);
+        write_room_.notify_all();
     }
 }
 }  // namespace hubfs::fs

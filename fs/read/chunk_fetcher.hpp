@@ -30,10 +30,10 @@ struct FileSource {
 };
 
 struct FetcherOptions {
-    size_t workers = 8;                     // parallel ranged GETs
+    size_t workers = 16;                    // parallel ranged GETs (a slow connection each, on the Hub)
     size_t cache_writers = 2;               // threads that write fetched chunks to the disk cache
-    uint64_t write_backlog = 256ull << 20;  // fetched bytes waiting for the disk; beyond, skip caching
-    uint64_t recent_bytes = 128ull << 20;   // fetched chunks kept in memory for readers close behind
+    uint64_t write_backlog = 64ull << 20;   // fetched bytes waiting for the disk; beyond, fetches wait
+    uint64_t recent_bytes = 64ull << 20;    // fetched chunks kept in memory for readers close behind
     uint64_t max_request = 16ull << 20;     // largest single ranged GET
     uint64_t memory_budget = 512ull << 20;  // bytes of prefetch in flight at once
 };
@@ -56,8 +56,10 @@ public:
     // thread that fetched it. done must not throw and must not call back into the fetcher.
     using Done = std::function<void(Chunk, std::exception_ptr)>;
     void get_async(const FileSource& src, uint64_t index, Done done);
-    // Starts fetching the missing chunks of [first, last] in the background.
-    void prefetch(const FileSource& src, uint64_t first, uint64_t last);
+    // Starts fetching the missing chunks of [first, last] in the background, in ranged GETs of
+    // request_chunks chunks (0: as large as max_request). Returns the index it stopped at: last + 1,
+    // or the first chunk the memory budget had no room for.
+    uint64_t prefetch(const FileSource& src, uint64_t first, uint64_t last, uint64_t request_chunks = 0);
 
 private:
     struct Slot {
@@ -89,10 +91,9 @@ private:
     void worker();
     void writer();
     void run(Job& job);
-    // Hands a chunk to its waiters; it stays "in flight" until it is on disk (retire), so
-    // nobody fetches it again meanwhile.
+    // Hands a chunk to its waiters; it stays "in flight" until it is on disk, so nobody
+    // fetches it again meanwhile.
     void deliver(const Job& job, uint64_t index, Chunk data, std::exception_ptr error);
-    void retire(const std::string& key);
     // The in-memory set of recently fetched chunks (callers hold mutex_).
     void remember(const std::string& key, Chunk data);
     Chunk recall(const std::string& key);
@@ -111,7 +112,7 @@ private:
     uint64_t recent_used_ = 0;
     std::deque<Job> urgent_, background_;
     std::deque<CacheWrite> writes_;
-    std::condition_variable write_ready_;
+    std::condition_variable write_ready_, write_room_;
     uint64_t budget_used_ = 0;
     uint64_t backlog_ = 0;
     bool stopping_ = false;

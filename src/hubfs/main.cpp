@@ -33,6 +33,7 @@
 #include "fs/hub/hub_remote.hpp"
 #include "fs/fuse/hubfs.hpp"
 #include "fuse_session.hpp"
+#include "kernel_readahead.hpp"
 #include "mount_registry.hpp"
 #include "runtime_areas.hpp"
 #include "status_report.hpp"
@@ -219,7 +220,11 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
                                      std::string("fsname=hubfs,subtype=hubfs,default_permissions") + (writes ? "" : ",ro")};
     if (o.allow_other) args.insert(args.end(), {"-o", "allow_other"});
     FuseSession session(fs::HubFs::operations(), &filesystem, args);
+    std::error_code ec;  // the mount point's real path, while a stat does not yet reach this daemon
+    const std::string mount_path = std::filesystem::canonical(o.mountpoint, ec).string();
     session.mount(o.mountpoint);
+    if (!raise_kernel_readahead(mount_path, fopts.kernel_readahead >> 10))
+        HUBFS_LOG(info, "kernel read-ahead of the mount left at its default (needs root)");
     register_mount({getpid(), o.mountpoint, config.endpoint, o.cache_dir, o.repo.value_or(""),
                     claim ? claim->dir().string() : ""});
     HUBFS_LOG(info, "mounted %s on %s (cache %s)", config.endpoint.c_str(), o.mountpoint.c_str(), o.cache_dir.c_str());

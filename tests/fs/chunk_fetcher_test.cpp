@@ -131,3 +131,28 @@ TEST_CASE("prefetch stops at the memory budget and goes on once it is free") {
     for (uint64_t i = 3; i < 6; ++i) CHECK(*fetcher.get(src, i) == pattern(100 * kChunk).substr(i * kChunk, kChunk));
     CHECK(remote.reads().size() == 6);
 }
+
+TEST_CASE("a disk behind the fetches holds them back instead of leaving chunks uncached") {
+    FakeRemote remote;
+    TempCache tc;
+    FileSource src = file_of(remote, "stream.bin", 64 * kChunk, '4');
+    FetcherOptions options = small_options();
+    options.max_request = 16 * kChunk;  // a few large requests, delivering chunks faster than one writer syncs them
+    options.write_backlog = kChunk;     // room for one chunk waiting for the disk
+    options.recent_bytes = kChunk;
+    ChunkFetcher fetcher(remote, tc.cache, options);
+    fetcher.prefetch(src, 0, 63);
+    const std::string all = pattern(64 * kChunk);
+    for (uint64_t i = 0; i < 64; ++i) CHECK(*fetcher.get(src, i) == all.substr(i * kChunk, kChunk));
+    // Every chunk reached the disk cache, and none was fetched twice.
+    for (int i = 0; i < 500; ++i) {
+        bool all_cached = true;
+        for (uint64_t c = 0; c < 64; ++c) all_cached = all_cached && tc.cache.has_chunk(src.entry.content_id(), c);
+        if (all_cached) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    for (uint64_t c = 0; c < 64; ++c) CHECK(tc.cache.has_chunk(src.entry.content_id(), c));
+    uint64_t asked = 0;
+    for (const auto& r : remote.reads()) asked += r.length;
+    CHECK(asked == 64 * kChunk);
+}

@@ -1,0 +1,47 @@
+#include "fs/read/read_ahead.hpp"
+
+#include <algorithm>
+
+namespace hubfs::fs {
+
+bool ReadAhead::sequential(uint64_t start) const {
+    // A first read alone says nothing (a header peek, `head -c`, `file`): the second, going on
+    // where it stopped, opens the window, then at full width at once.
+    if (!started_) return false;
+    return start + opts_.slack >= next_offset_ && start <= next_offset_ + opts_.slack;
+}
+
+ReadAhead::Plan ReadAhead::on_read(uint64_t start, uint64_t end, uint64_t file_size, uint64_t chunk) {
+    Plan plan;
+    if (chunk == 0 || end <= start) return plan;
+    if (!sequential(start)) {
+        started_ = true;
+        window_ = 0;
+        asked_ = 0;
+        next_offset_ = end;
+        return plan;
+    }
+    started_ = true;
+    next_offset_ = std::max(next_offset_, end);
+    const uint64_t last_read = (end - 1) / chunk;
+    // Once the reader is within half a window of what was asked for, ask for more, with a
+    // window twice as large.
+    if (window_ && end + window_ / 2 < asked_ * chunk) return plan;
+    window_ = window_ ? std::min(window_ * 2, opts_.max) : std::min(opts_.initial, opts_.max);
+    const uint64_t to = (std::min(file_size, end + window_) + chunk - 1) / chunk;  // one past the last
+    const uint64_t from = std::max(last_read + 1, asked_);
+    if (to <= from) return plan;
+    asked_ = to;
+    // Enough requests to keep `parallel` connections busy over the new stretch, none larger
+    // than max_request, none smaller than a chunk.
+    const uint64_t stretch = to - from;
+    const uint64_t per_request = std::max<uint64_t>(1, std::min(opts_.max_request / chunk, stretch / std::max<uint64_t>(1, opts_.parallel)));
+    plan.first = from;
+    plan.last = to - 1;
+    plan.request_chunks = std::max<uint64_t>(1, per_request);
+    return plan;
+}
+
+void ReadAhead::asked_until(uint64_t next) { asked_ = std::min(asked_, next); }
+
+}  // namespace hubfs::fs

@@ -1,0 +1,47 @@
+// The read-ahead of one open file: which chunks to fetch before they are read. A stream that
+// reads on where it stopped gets a window of bytes fetched ahead of it, split into enough ranged
+// GETs to fill the link the way a download accelerator does (at least `parallel` of them from
+// the first window, opened by the second read that goes on where the first stopped), the window doubling whenever the reader closes in on its end, up to `max`;
+// a jump elsewhere (random access) drops the window, so random reads fetch only what they read.
+// Not thread-safe: its open file's lock guards it.
+#pragma once
+
+#include <cstdint>
+
+namespace hubfs::fs {
+
+struct ReadAheadOptions {
+    uint64_t initial = 32ull << 20;      // the first window of a stream
+    uint64_t max = 256ull << 20;         // the window doubles up to this (a memory bound, too)
+    uint64_t slack = 1ull << 20;         // the kernel splits and reorders reads: this near counts as "on"
+    uint64_t parallel = 16;              // each new stretch of window goes out as at least this many GETs
+    uint64_t max_request = 16ull << 20;  // ... each no larger than this
+};
+
+class ReadAhead {
+public:
+    // Chunks [first, last] to fetch, in requests of `request_chunks` chunks; none if request_chunks is 0.
+    struct Plan {
+        uint64_t first = 0, last = 0, request_chunks = 0;
+        bool empty() const { return request_chunks == 0; }
+    };
+
+    explicit ReadAhead(ReadAheadOptions opts = {}) : opts_(opts) {}
+    // A read of [start, end) of a file of file_size bytes in chunks of chunk bytes: what to fetch now.
+    Plan on_read(uint64_t start, uint64_t end, uint64_t file_size, uint64_t chunk);
+    // The fetcher took only the chunks below `next` (its memory budget was spent): they are
+    // asked for again on the next read.
+    void asked_until(uint64_t next);
+    uint64_t window() const { return window_; }  // 0 while the reader looks random
+
+private:
+    bool sequential(uint64_t start) const;
+
+    ReadAheadOptions opts_;
+    bool started_ = false;
+    uint64_t next_offset_ = 0;  // where a sequential reader goes on
+    uint64_t window_ = 0;
+    uint64_t asked_ = 0;        // chunks below this index were asked for
+};
+
+}  // namespace hubfs::fs

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Where the daemon's CPU goes during a cold sequential read: perf record of the hubfs daemon
+# while `cat` reads a fresh LFS file through a new mount (localhub --latency-ms 20), then the
+# same file again after a remount (from the disk cache). Prints perf's flat profile of each.
+#   usage: tools/bench/profile_read.sh [SIZE_MIB]   (default 512; needs root and perf: linux-perf)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+LOCALHUB=${LOCALHUB:-$PWD/build/tools/localhub/localhub}
+HUBFS=${HUBFS:-$PWD/build/src/hubfs/hubfs}
+. tools/bench/lib.sh
+size_mib=${1:-512}
+work=$(mktemp -d /tmp/hubfs-profile.XXXXXX)
+mnt="$work/mnt"
+mkdir -p "$mnt"
+cleanup() {
+  mountpoint -q "$mnt" && { "$HUBFS" unmount "$mnt" >/dev/null 2>&1 || fusermount3 -u -z "$mnt"; }
+  bench_stop_localhub
+  rm -rf "$work"
+}
+trap cleanup EXIT
+head -c $((size_mib << 20)) /dev/urandom >"$work/blob.bin"
+bench_start_localhub --latency-ms 20
+bench_upload_lfs bench/big big.bin "$work/blob.bin"
+rm -f "$work/blob.bin"
+profile() {  # LABEL: mounts (cache kept), records the daemon while cat reads the file
+  HF_TOKEN=hf_bench_token "$HUBFS" mount "$mnt" --endpoint "$LH_URL" --cache-dir "$work/cache" --log-file "$work/hubfs.log"
+  local pid
+  pid=$(pgrep -f -- "hubfs mount $mnt " | head -1)
+  perf record -q -g -p "$pid" -o "$work/perf.data" -- sleep 600 2>/dev/null &
+  local rec=$!
+  sleep 0.5
+  local t0 t1
+  t0=$(now); cat "$mnt/models/bench/big/big.bin" >/dev/null; t1=$(now)
+  kill -INT "$rec" 2>/dev/null || true
+  wait "$rec" 2>/dev/null || true
+  "$HUBFS" unmount "$mnt" >/dev/null
+  echo "== $1: $(awk -v a="$t0" -v b="$t1" -v s=$((size_mib << 20)) 'BEGIN { printf "%.2f GB/s", s / (b - a) / 1e9 }')"
+  perf report -i "$work/perf.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null | grep -E "^ +[0-9]" | head -25 | cut -c1-100 || true
+}
+profile "cold read, empty cache"
+profile "after a remount, from the disk cache"

@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# The benchmark table of issue 17, from one command: hubfs against its peers measured in the same
+# run, on localhub instances emulating the Hub (--latency-ms 20; and one with --bandwidth 50 MB/s
+# per connection, as the Hub's CDN limits each connection). Builds nothing: uses build/.
+#
+#   usage: tools/bench/run.sh [--runs N] [--size-mib MIB] [--files N] [--no-doc]
+#     --runs N      runs of every workload; the table shows medians (default 3)
+#     --size-mib    the large file (default 1024); the other files are a quarter of it
+#     --files N     files in the metadata tree (default 20000)
+#     --no-doc      print the table only; by default it also replaces the results section of
+#                   BENCHMARKS.md (between the run.sh markers)
+#     --inputs DIR  keep the generated files there and reuse them next time (default: made anew)
+# "Cold" means an empty hubfs cache and a new mount, with the files read evicted from the page
+# cache (posix_fadvise DONTNEED; the kernel's dentries dropped for the tree). localhub's own copy
+# stays in memory, as the Hub's CDN serves from memory: dropping every page cache would time this
+# machine's disk (shared, slow while others build) instead of hubfs.
+# Needs root (drops dentries), curl, aria2c, /usr/bin/time, python3, jq.
+# Not yet here: fio random reads, safetensors load order, time to first byte, writes vs
+# @huggingface/hub (tools/bench/mount_write.sh), a 10 GiB stream's RSS.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+LOCALHUB=${LOCALHUB:-$PWD/build/tools/localhub/localhub}
+HUBFS=${HUBFS:-$PWD/build/src/hubfs/hubfs}
+. tools/bench/lib.sh
+runs=3 size_mib=1024 files=20000 doc=1 inputs=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --runs) runs=$2; shift 2 ;;
+    --size-mib) size_mib=$2; shift 2 ;;
+    --files) files=$2; shift 2 ;;
+    --no-doc) doc=0; shift ;;
+    --inputs) inputs=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+[ "$(id -u)" = 0 ] || { echo "run.sh needs root (it drops the page cache)" >&2; exit 1; }
+for tool in curl aria2c jq python3 /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: run tools/install-deps.sh" >&2; exit 1; }
+done
+[ -x "$HUBFS" ] && [ -x "$LOCALHUB" ] || { echo "build first: meson compile -C build" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/hubfs-bench-run.XXXXXX)
+mnt="$work/mnt" res="$work/results" inputs=${inputs:-$work/inputs}
+mkdir -p "$mnt" "$res" "$inputs"
+declare -A hub_pid hub_dir hub_url
+cleanup() {
+  mountpoint -q "$mnt" && { "$HUBFS" unmount "$mnt" >/dev/null 2>&1 || fusermount3 -u -z "$mnt"; }
+  for k in "${!hub_pid[@]}"; do
+    { kill "${hub_pid[$k]}" && wait "${hub_pid[$k]}"; } 2>/dev/null || true
+    rm -rf "${hub_dir[$k]}"
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# --- helpers --------------------------------------------------------------------------------
+start_hub() {  # NAME FLAGS...: one localhub; its URL, pid and request log by NAME
+  local name=$1; shift
+  bench_start_localhub "$@"
+  hub_pid[$name]=$LH_PID hub_dir[$name]=$LH_DIR hub_url[$name]=$LH_URL
+  LH_PID= LH_DIR=  # owned by cleanup from here
+}
+use_hub() { LH_URL=${hub_url[$1]}; hub=$1; }
+log_of() { echo "${hub_dir[$1]}/requests.log"; }
+mark() { wc -l <"$(log_of "$hub")"; }
+# Requests and bytes served by the current hub since MARK: "COUNT BYTES".
+served_since() {
+  tail -n +"$(($1 + 1))" "$(log_of "$hub")" | jq -s '"\(length) \(map(.bytes) | add // 0)"' -r
+}
+# Evicts files (or every file under folders) from the page cache; dirty pages are written first.
+evict() {
+  python3 - "$@" <<'PY'
+import os, sys
+for top in sys.argv[1:]:
+    paths = [top] if os.path.isfile(top) else [os.path.join(d, f) for d, _, fs in os.walk(top) for f in fs]
+    for p in paths:
+        fd = os.open(p, os.O_RDONLY)
+        os.fdatasync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        os.close(fd)
+PY
+}
+drop_dentries() { echo 2 >/proc/sys/vm/drop_caches; }
+timed() {  # seconds the command took; its output goes away
+  local t0 t1
+  t0=$(now); "$@" >/dev/null 2>&1; t1=$(now)
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }'
+}
+record() { echo "$2" >>"$res/$1"; }  # METRIC VALUE: one run's value
+median() { [ -s "$res/$1" ] && sort -g "$res/$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }' || echo nan; }
+mount_fresh() {  # mounts the current hub with an empty cache
+  rm -rf "$work/cache"
+  remount
+}
+remount() {  # mounts the current hub keeping the cache; sets DAEMON (the daemon's pid)
+  HF_TOKEN=hf_bench_token "$HUBFS" mount "$mnt" --endpoint "$LH_URL" --cache-dir "$work/cache" \
+    --cache-size 16G --log-file "$work/hubfs.log"
+  DAEMON=$(pgrep -f -- "hubfs mount $mnt " | head -1)
+}
+unmount() { "$HUBFS" unmount "$mnt" >/dev/null; }
+cpu_seconds() {  # user+sys of a live process, from /proc/PID/stat (fields 14 and 15, in ticks)
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"
+}
+peak_rss_mb() { awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+# Times one hubfs workload; records its seconds as NAME and what the hub served as NAME.req/.bytes.
+hubfs_timed() {
+  local name=$1 m t; shift
+  m=$(mark)
+  t=$(timed "$@")
+  record "$name" "$t"
+  read -r n b <<<"$(served_since "$m")"
+  record "$name.req" "$n"
+  record "$name.bytes" "$b"
+}
+
+# --- the data -------------------------------------------------------------------------------
+big=$((size_mib << 20)) part=$((size_mib << 18))
+echo "making ${size_mib} MiB + 4 x $((size_mib / 4)) MiB of random bytes and a $files-file tree in $work" >&2
+have() { [ -f "$1" ] && [ "$(stat -c %s "$1")" = "$2" ]; }
+have "$inputs/big.bin" "$big" || head -c "$big" /dev/urandom >"$inputs/big.bin"
+for i in 0 1 2 3; do have "$inputs/part$i.bin" "$part" || head -c "$part" /dev/urandom >"$inputs/part$i.bin"; done
+if [ ! -f "$inputs/tree.ndjson" ] || [ "$(($(wc -l <"$inputs/tree.ndjson") - 1))" != "$files" ]; then
+  rm -rf "$inputs/tree"
+  python3 tools/bench/make_tree.py "$files" "$inputs/tree" "$inputs/tree.ndjson"
+fi
+
+start_hub lat --latency-ms 20
+start_hub bw --latency-ms 20 --bandwidth 50000000
+use_hub lat
+bench_upload_lfs bench/big big.bin "$inputs/big.bin"
+for i in 0 1 2 3; do bench_upload_lfs bench/parts "part$i.bin" "$inputs/part$i.bin"; done
+bench_create_repo bench/tree
+curl -sf -H "Authorization: Bearer hf_bench_token" -X POST "$LH_URL/api/models/bench/tree/commit/main" \
+  -H "Content-Type: application/x-ndjson" --data-binary @"$inputs/tree.ndjson" >/dev/null
+use_hub bw
+bench_upload_lfs bench/parts part0.bin "$inputs/part0.bin"
+# localhub's copies stay in memory, as a CDN serves them (see the top).
+for k in lat bw; do find "${hub_dir[$k]}/data" -type f -size +1M -exec cat {} + >/dev/null; done
+
+# --- one run of every workload --------------------------------------------------------------
+one_run() {
+  local lat_url bw_url
+  use_hub lat
+  lat_url="$LH_URL/bench/big/resolve/main/big.bin"
+  # Cold 1 GiB: curl (one stream into /dev/null) against hubfs on a new mount with an empty cache.
+  record curl_cold "$(timed /usr/bin/time -f "%U %S" -o "$work/curl.time" curl -sfL -o /dev/null "$lat_url")"
+  record curl_cpu "$(awk '{ print $1 + $2 }' "$work/curl.time")"
+  mount_fresh
+  hubfs_timed cold_big cat "$mnt/models/bench/big/big.bin"
+  record cpu_big "$(cpu_seconds "$DAEMON")"
+  record rss_big "$(peak_rss_mb "$DAEMON")"
+  # Re-read: the kernel's cache (keep_cache) against a local file in the page cache.
+  hubfs_timed warm_big cat "$mnt/models/bench/big/big.bin"
+  cat "$inputs/big.bin" >/dev/null
+  record local_warm "$(timed cat "$inputs/big.bin")"
+  # After a remount: the bytes in hubfs's disk cache; its files still in the page cache, then not.
+  unmount
+  remount
+  hubfs_timed remount_big cat "$mnt/models/bench/big/big.bin"
+  unmount
+  evict "$work/cache"
+  remount
+  hubfs_timed remount_cold_big cat "$mnt/models/bench/big/big.bin"
+  unmount
+  evict "$inputs/big.bin"
+  record local_cold "$(timed cat "$inputs/big.bin")"
+  # Four files at once (a data loader), cold.
+  mount_fresh
+  hubfs_timed parallel4 sh -c "for i in 0 1 2 3; do cat $mnt/models/bench/parts/part\$i.bin & done; wait"
+  unmount
+  # Metadata over the tree: cold find, warm find, cold ls -lR; local find cold and warm.
+  mount_fresh
+  hubfs_timed find_cold find "$mnt/models/bench/tree"
+  hubfs_timed find_warm find "$mnt/models/bench/tree"
+  unmount
+  mount_fresh
+  hubfs_timed lslR_cold ls -lR "$mnt/models/bench/tree"
+  unmount
+  drop_dentries
+  record local_find_cold "$(timed find "$inputs/tree")"
+  record local_find_warm "$(timed find "$inputs/tree")"
+  # 50 MB/s per connection: aria2c -x8 -s8 (to disk, as hubfs writes its cache), curl, hubfs.
+  use_hub bw
+  bw_url="$LH_URL/bench/parts/resolve/main/part0.bin"
+  record aria_bw "$(timed aria2c -q -x8 -s8 -k1M --file-allocation=none --allow-overwrite=true -d "$work" -o aria.bin "$bw_url")"
+  rm -f "$work/aria.bin"
+  record curl_bw "$(timed curl -sfL -o /dev/null "$bw_url")"
+  mount_fresh
+  hubfs_timed cold_bw cat "$mnt/models/bench/parts/part0.bin"
+  unmount
+}
+
+for r in $(seq "$runs"); do
+  echo "run $r of $runs" >&2
+  one_run
+done
+
+# --- the table ------------------------------------------------------------------------------
+gbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.2f GB/s", b / s / 1e9 }'; }
+mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f MB/s", b / s / 1e6 }'; }
+secs() { awk -v s="$1" 'BEGIN { printf "%.3f s", s }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }  # A / B
+mib() { awk -v b="$1" 'BEGIN { printf "%.0f MiB", b / 1048576 }'; }
+served() { echo "| $(median "$1.req") | $(mib "$(median "$1.bytes")") |"; }
+m() { median "$1"; }
+tree_rows() {
+  echo "| cold \`find\`, $files files | $(secs "$(m find_cold)") | local \`find\`, dropped cache: $(secs "$(m local_find_cold)") | $(ratio "$(m local_find_cold)" "$(m find_cold)") $(served find_cold)"
+  echo "| warm \`find\`, $files files | $(secs "$(m find_warm)") | local \`find\`, warm: $(secs "$(m local_find_warm)") | $(ratio "$(m local_find_warm)" "$(m find_warm)") $(served find_warm)"
+  echo "| cold \`ls -lR\`, $files files | $(secs "$(m lslR_cold)") | hubfs cold \`find\`: $(secs "$(m find_cold)") | $(ratio "$(m find_cold)" "$(m lslR_cold)") $(served lslR_cold)"
+}
+table() {
+  echo "| workload | hubfs | peer (same run) | ratio | requests | bytes fetched |"
+  echo "|---|---|---|---|---|---|"
+  echo "| cold ${size_mib} MiB, latency 20 ms | $(gbps $big "$(m cold_big)") | curl, one stream: $(gbps $big "$(m curl_cold)") | $(ratio "$(m curl_cold)" "$(m cold_big)") $(served cold_big)"
+  echo "| cold $((size_mib / 4)) MiB, 50 MB/s per connection | $(mbps $part "$(m cold_bw)") | aria2c -x8 -s8 -k1M: $(mbps $part "$(m aria_bw)") | $(ratio "$(m aria_bw)" "$(m cold_bw)") $(served cold_bw)"
+  echo "| (same) | $(mbps $part "$(m cold_bw)") | curl, one stream: $(mbps $part "$(m curl_bw)") | $(ratio "$(m curl_bw)" "$(m cold_bw)") | | |"
+  echo "| 4 files x $((size_mib / 4)) MiB at once, cold | $(gbps $big "$(m parallel4)") (sum) | hubfs, one cold stream: $(gbps $big "$(m cold_big)") | $(ratio "$(m cold_big)" "$(m parallel4)") $(served parallel4)"
+  echo "| re-read (kernel cache) | $(gbps $big "$(m warm_big)") | \`cat\` local file, page cache: $(gbps $big "$(m local_warm)") | $(ratio "$(m local_warm)" "$(m warm_big)") $(served warm_big)"
+  echo "| after remount (disk cache, its files in page cache) | $(gbps $big "$(m remount_big)") | \`cat\` local file, page cache: $(gbps $big "$(m local_warm)") | $(ratio "$(m local_warm)" "$(m remount_big)") $(served remount_big)"
+  echo "| after remount (disk cache, dropped page cache) | $(gbps $big "$(m remount_cold_big)") | \`cat\` local file, dropped page cache: $(gbps $big "$(m local_cold)") | $(ratio "$(m local_cold)" "$(m remount_cold_big)") $(served remount_cold_big)"
+  tree_rows
+  echo "| CPU (user+sys) of a cold ${size_mib} MiB read | $(m cpu_big) s | curl: $(m curl_cpu) s | $(ratio "$(m curl_cpu)" "$(m cpu_big)") | | |"
+  echo "| peak RSS of the daemon, cold ${size_mib} MiB read | $(m rss_big) MB | goal: 200 MB | $(ratio 200 "$(m rss_big)") | | |"
+}
+machine="$(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1e6 }' /proc/meminfo) RAM, Linux $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
+report() {
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $machine; \`bash tools/bench/run.sh --runs $runs --size-mib $size_mib --files $files\` (medians of $runs runs; ratio > 1 means hubfs is ahead)"
+  echo
+  table
+}
+report | tee "$work/table.md"
+if [ "$doc" = 1 ]; then
+  python3 - "$work/table.md" <<'EOF'
+import re, sys
+table = open(sys.argv[1]).read().rstrip("\n")
+doc = open("BENCHMARKS.md").read()
+begin, end = "<!-- run.sh results: begin -->", "<!-- run.sh results: end -->"
+new = f"{begin}\n{table}\n{end}"
+doc = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: new, doc, flags=re.S) if begin in doc else doc + "\n" + new + "\n"
+open("BENCHMARKS.md", "w").write(doc)
+EOF
+  echo "BENCHMARKS.md updated" >&2
+fi
