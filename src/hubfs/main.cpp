@@ -23,10 +23,6 @@
 #include "fs/read/catalog.hpp"
 #include "fs/read/chunk_fetcher.hpp"
 #include "fs/write/committer.hpp"
-#include "fs/control/discussions_area.hpp"
-#include "fs/control/jobs_area.hpp"
-#include "fs/hub/hub_discussions.hpp"
-#include "fs/hub/hub_jobs.hpp"
 #include "fs/hub/hub_writer.hpp"
 #include "fs/write/staging_area.hpp"
 #include "fs/write/staging_claim.hpp"
@@ -35,7 +31,7 @@
 #include "fuse_session.hpp"
 #include "kernel_readahead.hpp"
 #include "mount_registry.hpp"
-#include "runtime_areas.hpp"
+#include "control_areas.hpp"
 #include "status_report.hpp"
 #include "upload_progress.hpp"
 #include "network_report.hpp"
@@ -198,23 +194,9 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
         writes.emplace(fs::WriteSupport{*staging, *writer, *committer});
     }
     fs::HubFs filesystem(catalog, fetcher, cache, remote, fopts, writes);
-    // Control areas at the root (fs/control/): discussions and pull requests of any repository.
-    fs::HubDiscussions discussions_remote(config);
-    fs::DiscussionsArea discussions(discussions_remote,
-                                    [&](fs::RepoType type, const std::string& ns) { return catalog.repos_of(type, ns); });
-    if (!o.repo) filesystem.control_areas().add_area("discussions", [&] { return discussions.root(); });
-    RuntimeAreas runtime_areas(config, catalog, {fopts.own_namespaces.begin(), fopts.own_namespaces.end()});  // issue 16
-    if (!o.repo) runtime_areas.add_to(filesystem.control_areas());
-    // Jobs of the token's user and its organisations (any namespace by name); the area's
-    // destructor ends its log streams before jobs_remote goes.
-    fs::HubJobs jobs_remote(config);
-    std::vector<std::string> job_namespaces;
-    if (user) {
-        job_namespaces.push_back(user->name);
-        job_namespaces.insert(job_namespaces.end(), user->orgs.begin(), user->orgs.end());
-    }
-    fs::JobsArea jobs(jobs_remote, job_namespaces);
-    if (!o.repo) filesystem.control_areas().add_area("jobs", [&] { return jobs.root(); });
+    // Control areas at the root (fs/control/); a single-repository mount has none.
+    ControlAreas areas(config, catalog, {fopts.own_namespaces.begin(), fopts.own_namespaces.end()});
+    if (!o.repo) areas.add_to(filesystem.control_areas());
 
     std::vector<std::string> args = {"-o", "max_read=" + std::to_string(fopts.max_read), "-o",
                                      std::string("fsname=hubfs,subtype=hubfs,default_permissions") + (writes ? "" : ",ro")};
