@@ -5,7 +5,7 @@
 #include <map>
 
 #include "fs/control/discussions_area.hpp"
-#include "fs/control/control_tree.hpp"
+#include "control_test_support.hpp"
 #include "fs/errno_map.hpp"
 
 using namespace hubfs::fs;
@@ -68,22 +68,6 @@ private:
         return e;
     }
 };
-
-ControlFile file_at(ControlTree& tree, const std::string& path) {
-    auto e = tree.find(path);
-    REQUIRE_MESSAGE(e.has_value(), path);
-    REQUIRE(std::holds_alternative<ControlFile>(*e));
-    return std::get<ControlFile>(*e);
-}
-
-int errno_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const FsError& e) {
-        return e.errnum;
-    }
-    return 0;
-}
 
 struct Area {
     FakeDiscussions hub;

@@ -8,9 +8,9 @@
 #include <mutex>
 #include <thread>
 
-#include "fs/control/control_tree.hpp"
 #include "fs/control/job_spec.hpp"
 #include "fs/control/jobs_area.hpp"
+#include "control_test_support.hpp"
 #include "fs/errno_map.hpp"
 #include "fs/network_wait.hpp"
 
@@ -148,24 +148,6 @@ private:
         calls.push_back(std::string(value ? "suspend " : "resume ") + id);
     }
 };
-
-ControlFile file_at(ControlTree& tree, const std::string& path) {
-    auto e = tree.find(path);
-    REQUIRE_MESSAGE(e.has_value(), path);
-    REQUIRE(std::holds_alternative<ControlFile>(*e));
-    return std::get<ControlFile>(*e);
-}
-
-int errno_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const FsError& e) {
-        return e.errnum;
-    } catch (const RemoteError& e) {
-        return e.kind == RemoteError::Kind::invalid ? EINVAL : e.kind == RemoteError::Kind::not_found ? ENOENT : EIO;
-    }
-    return 0;
-}
 
 // All of a logs file from offset 0, as `cat` opens and reads it.
 std::string cat(const ControlFile& f) {

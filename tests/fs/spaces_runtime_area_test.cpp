@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "fs/control/control_tree.hpp"
 #include "fs/control/spaces_runtime_area.hpp"
+#include "control_test_support.hpp"
 #include "fs/errno_map.hpp"
 
 using namespace hubfs::fs;
@@ -60,29 +60,6 @@ private:
         return it->second;
     }
 };
-
-ControlFile file_at(ControlTree& tree, const std::string& path) {
-    auto e = tree.find(path);
-    REQUIRE_MESSAGE(e.has_value(), path);
-    REQUIRE(std::holds_alternative<ControlFile>(*e));
-    return std::get<ControlFile>(*e);
-}
-
-ControlFolder folder_at(ControlTree& tree, const std::string& path) {
-    auto e = tree.find(path);
-    REQUIRE_MESSAGE(e.has_value(), path);
-    REQUIRE(std::holds_alternative<ControlFolder>(*e));
-    return std::get<ControlFolder>(*e);
-}
-
-int errno_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const FsError& e) {
-        return e.errnum;
-    }
-    return 0;
-}
 
 struct Area {
     FakeSpaces hub;
