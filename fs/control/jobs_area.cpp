@@ -125,22 +125,27 @@ ControlFolder JobsArea::namespace_folder(const std::string& ns) {
     return f;
 }
 
-ControlFile JobsArea::run_file(const std::string& ns) {
+ControlFile JobsArea::creating_file(const std::string& how, const std::string& key, const std::string& said,
+                                    std::function<std::string(std::string_view)> create) {
     ControlFile f;
     f.mode = 0644;
-    f.render = [this, ns] {
-        std::string text = "write a JSON job spec here to run a job, e.g.\n"
-                           "{\"image\": \"python:3.12\", \"command\": [\"python\", \"-c\", \"print(42)\"]}\n";
-        std::string id = last("run:" + ns);
-        return id.empty() ? text : text + "last started: " + id + "\n";
+    f.render = [this, how, key, said] {
+        std::string id = last(key);
+        return id.empty() ? how : how + said + ": " + id + "\n";
     };
-    f.act = [this, ns](std::string_view text) {
-        JobRequest job = parse_job_request(text);
-        std::string id = remote_.run(ns, job);
+    f.act = [this, key, create = std::move(create)](std::string_view text) {
+        std::string id = create(text);
         std::lock_guard lock(mutex_);
-        last_["run:" + ns] = id;
+        last_[key] = id;
     };
     return f;
+}
+
+ControlFile JobsArea::run_file(const std::string& ns) {
+    return creating_file("write a JSON job spec here to run a job, e.g.\n"
+                         "{\"image\": \"python:3.12\", \"command\": [\"python\", \"-c\", \"print(42)\"]}\n",
+                         "run:" + ns, "last started",
+                         [this, ns](std::string_view text) { return remote_.run(ns, parse_job_request(text)); });
 }
 
 ControlFile JobsArea::logs_file(const std::string& ns, const std::string& id) {
@@ -166,21 +171,10 @@ ControlFolder JobsArea::job_folder(const std::string& ns, const std::string& id)
 }
 
 ControlFile JobsArea::new_schedule_file(const std::string& ns) {
-    ControlFile f;
-    f.mode = 0644;
-    f.render = [this, ns] {
-        std::string text = "write a JSON job spec with a \"schedule\" here to create a scheduled job, e.g.\n"
-                           "{\"schedule\": \"@hourly\", \"image\": \"python:3.12\", \"command\": [\"echo\", \"tick\"]}\n";
-        std::string id = last("scheduled:" + ns);
-        return id.empty() ? text : text + "last created: " + id + "\n";
-    };
-    f.act = [this, ns](std::string_view text) {
-        ScheduleRequest request = parse_schedule_request(text);
-        std::string id = remote_.schedule(ns, request);
-        std::lock_guard lock(mutex_);
-        last_["scheduled:" + ns] = id;
-    };
-    return f;
+    return creating_file("write a JSON job spec with a \"schedule\" here to create a scheduled job, e.g.\n"
+                         "{\"schedule\": \"@hourly\", \"image\": \"python:3.12\", \"command\": [\"echo\", \"tick\"]}\n",
+                         "scheduled:" + ns, "last created",
+                         [this, ns](std::string_view text) { return remote_.schedule(ns, parse_schedule_request(text)); });
 }
 
 ControlFolder JobsArea::scheduled_folder(const std::string& ns) {

@@ -13,6 +13,7 @@
 // Reads are live (rendered at every open); a write is the action, its errno the outcome.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -43,6 +44,10 @@ private:
     ControlFolder job_folder(const std::string& ns, const std::string& id);
     ControlFolder scheduled_folder(const std::string& ns);
     ControlFolder schedule_folder(const std::string& ns, const std::string& id);
+    // A file that creates something per write (`create` returns its id) and shows `how`, then
+    // "<said>: <id>" of the last one this mount created.
+    ControlFile creating_file(const std::string& how, const std::string& key, const std::string& said,
+                              std::function<std::string(std::string_view)> create);
     ControlFile run_file(const std::string& ns);
     ControlFile new_schedule_file(const std::string& ns);
     ControlFile logs_file(const std::string& ns, const std::string& id);
