@@ -1,10 +1,11 @@
-// Small pieces the Spaces runtime and Endpoints areas share: a one-line value as `echo` writes
-// it, and files made of a render and an act.
+// Small pieces the control areas share: a one-line value as `echo` writes it, files made of a
+// render and an act, and an area's root of namespaces.
 #pragma once
 
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fs/control/control_entry.hpp"
 
@@ -30,6 +31,18 @@ inline ControlFile make_control_file(mode_t mode, std::function<std::string()> r
 // A write-only file whose write is one action (its bytes are not needed: restart, pause...).
 inline ControlFile action_file(std::function<void()> act) {
     return make_control_file(0200, {}, [act = std::move(act)](std::string_view) { act(); });
+}
+
+// An area's root: lists `names` (the user's namespaces) and reaches any other namespace by name.
+inline ControlFolder namespaces_root(std::function<std::vector<std::string>()> names,
+                                     std::function<ControlFolder(const std::string&)> folder) {
+    ControlFolder f;
+    f.names = std::move(names);
+    f.child = [folder = std::move(folder)](const std::string& ns) -> std::optional<ControlEntry> {
+        if (ns.empty() || ns.front() == '.') return std::nullopt;
+        return folder(ns);
+    };
+    return f;
 }
 
 }  // namespace hubfs::fs

@@ -133,13 +133,7 @@ EndpointUpdate EndpointsArea::parse_update(std::string_view text) {
 }
 
 ControlFolder EndpointsArea::root() {
-    ControlFolder f;
-    f.names = [this] { return namespaces_(); };
-    f.child = [this](const std::string& ns) -> std::optional<ControlEntry> {
-        if (ns.empty() || ns.front() == '.') return std::nullopt;
-        return namespace_folder(ns);
-    };
-    return f;
+    return namespaces_root([this] { return namespaces_(); }, [this](const std::string& ns) { return namespace_folder(ns); });
 }
 
 ControlFile EndpointsArea::new_file(const std::string& ns) {

@@ -63,13 +63,7 @@ bool SpacesRuntimeArea::valid_key(const std::string& key) {
 }
 
 ControlFolder SpacesRuntimeArea::root() {
-    ControlFolder f;
-    f.names = [this] { return namespaces_(); };
-    f.child = [this](const std::string& ns) -> std::optional<ControlEntry> {
-        if (ns.empty() || ns.front() == '.') return std::nullopt;
-        return namespace_folder(ns);
-    };
-    return f;
+    return namespaces_root([this] { return namespaces_(); }, [this](const std::string& ns) { return namespace_folder(ns); });
 }
 
 ControlFolder SpacesRuntimeArea::namespace_folder(const std::string& ns) {
