@@ -7,7 +7,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { api, read } from "../harness/hubapi.mjs";
 import { startLocalhub } from "../harness/localhub.mjs";
-import { HubClient, hubfsBin, mountHubfs } from "./fixture.mjs";
+import { HubClient, hubfsBin, mountHubfs, withMountedHub } from "./fixture.mjs";
 
 const ALICE = "hf_alice_token";
 const RITA = "hf_rita_token";  // may only read
@@ -34,23 +34,12 @@ function writeTo(file, text) {
 
 async function withMount(token, fn) {
   const hub = await startLocalhub({ users: [`alice:${ALICE}:write`, `rita:${RITA}:read`, `bob:${BOB}:write`, `carol:${CAROL}:write`] });
-  let m;
-  try {
-    const client = new HubClient(hub.url, ALICE);
+  const client = new HubClient(hub.url, ALICE);
+  return withMountedHub(hub, async () => {
     await client.createRepo(REPO);
     await client.commit(REPO, [{ path: "README.md", data: Buffer.from("# talk\n") }], { summary: "seed" });
-    m = mountHubfs(hub.url, { token, args: ["--revision-ttl", "1"] });
-    await fn({ hub, client, m, dir: path.join(m.mountpoint, "discussions", "models", REPO) });
-  } catch (e) {
-    if (m && fs.existsSync(m.logFile)) e.message += `\nhubfs log (tail):\n${fs.readFileSync(m.logFile, "utf8").split("\n").slice(-30).join("\n")}`;
-    throw e;
-  } finally {
-    if (m) {
-      spawnSync(hubfsBin, ["unmount", m.mountpoint, "--timeout", "20"], { stdio: "ignore", timeout: 40000 });
-      m.unmount();
-    }
-    await hub.stop();
-  }
+    return mountHubfs(hub.url, { token, args: ["--revision-ttl", "1"] });
+  }, (m) => fn({ hub, client, m, dir: path.join(m.mountpoint, "discussions", "models", REPO) }));
 }
 
 describe("discussions as files", () => {

@@ -8,7 +8,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { api, read } from "../harness/hubapi.mjs";
 import { startLocalhub } from "../harness/localhub.mjs";
-import { HubClient, hubfsBin, mountHubfs } from "./fixture.mjs";
+import { HubClient, hubfsBin, mountHubfs, withMountedHub } from "./fixture.mjs";
 
 const ALICE = "hf_alice_token";
 const PREFIX = "/ie/v2";
@@ -51,23 +51,12 @@ async function waitState(dir, name, state, ms = 20000) {
 
 async function withMount(fn) {
   const hub = await startLocalhub({ users: [`alice:${ALICE}:write`], args: ["--endpoints-prefix", PREFIX, "--endpoint-step-seconds", "1"] });
-  let m;
-  try {
+  return withMountedHub(hub, async () => {
     const client = new HubClient(hub.url, ALICE);
     await client.createRepo("alice/tiny-model");
     await client.createRepo("alice/other-model");
-    m = mountHubfs(hub.url, { token: ALICE, extraEnv: { HF_INFERENCE_ENDPOINTS_URL: hub.url + PREFIX } });
-    await fn({ hub, m, dir: path.join(m.mountpoint, "endpoints", "alice") });
-  } catch (e) {
-    if (m && fs.existsSync(m.logFile)) e.message += `\nhubfs log (tail):\n${fs.readFileSync(m.logFile, "utf8").split("\n").slice(-30).join("\n")}`;
-    throw e;
-  } finally {
-    if (m) {
-      spawnSync(hubfsBin, ["unmount", m.mountpoint, "--timeout", "20"], { stdio: "ignore", timeout: 40000 });
-      m.unmount();
-    }
-    await hub.stop();
-  }
+    return mountHubfs(hub.url, { token: ALICE, extraEnv: { HF_INFERENCE_ENDPOINTS_URL: hub.url + PREFIX } });
+  }, (m) => fn({ hub, m, dir: path.join(m.mountpoint, "endpoints", "alice") }));
 }
 
 const spec = {

@@ -298,6 +298,28 @@ export function mountHubfs(hubUrl, { token, args = [], cacheDir, fstab, extraEnv
  * For a mount a test made itself (not through mountHubfs): the watchdog and the exit handlers
  * take care of its daemon too. Returns forget(), to call once it is unmounted.
  */
+/**
+ * Runs fn(m) on the mount `mount()` makes (after any set-up it does on the Hub), then unmounts
+ * it (as `hubfs unmount` does, so staged changes and log streams end) and stops the Hub, even
+ * when fn fails; a failure's message gets the tail of the hubfs log.
+ */
+export async function withMountedHub(hub, mount, fn) {
+  let m;
+  try {
+    m = await mount();
+    await fn(m);
+  } catch (e) {
+    if (m && fs.existsSync(m.logFile)) e.message += `\nhubfs log (tail):\n${fs.readFileSync(m.logFile, "utf8").split("\n").slice(-30).join("\n")}`;
+    throw e;
+  } finally {
+    if (m) {
+      spawnSync(hubfsBin, ["unmount", m.mountpoint, "--timeout", "20"], { stdio: "ignore", timeout: 40000 });
+      m.unmount();
+    }
+    await hub.stop();
+  }
+}
+
 export function watchMount(mountpoint) {
   startWatchdog();
   const m = { mountpoint, pid: ownerPid(mountpoint) };

@@ -8,7 +8,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { api, read } from "../harness/hubapi.mjs";
 import { startLocalhub } from "../harness/localhub.mjs";
-import { hubfsBin, mountHubfs } from "./fixture.mjs";
+import { hubfsBin, mountHubfs, withMountedHub } from "./fixture.mjs";
 
 const ALICE = "hf_alice_jobs_token";
 const SECRET = "sup3r-s3cret-value-5519";
@@ -72,20 +72,9 @@ const alive = (pid) => {
 
 async function withMount(fn) {
   const hub = await startLocalhub({ users: [`alice:${ALICE}:write`], orgs: ["acme:alice"], args: ["--job-minute-seconds", "2"] });
-  let m;
-  try {
-    m = mountHubfs(hub.url, { token: ALICE });
-    await fn({ hub, m, dir: path.join(m.mountpoint, "jobs", "alice") });
-  } catch (e) {
-    if (m && fs.existsSync(m.logFile)) e.message += `\nhubfs log (tail):\n${fs.readFileSync(m.logFile, "utf8").split("\n").slice(-30).join("\n")}`;
-    throw e;
-  } finally {
-    if (m) {
-      spawnSync(hubfsBin, ["unmount", m.mountpoint, "--timeout", "20"], { stdio: "ignore", timeout: 40000 });
-      m.unmount();
-    }
-    await hub.stop();
-  }
+  return withMountedHub(hub, async () => {
+    return mountHubfs(hub.url, { token: ALICE });
+  }, (m) => fn({ hub, m, dir: path.join(m.mountpoint, "jobs", "alice") }));
 }
 
 const image = "python:3.12";

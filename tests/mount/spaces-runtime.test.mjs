@@ -7,7 +7,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { api, read } from "../harness/hubapi.mjs";
 import { startLocalhub } from "../harness/localhub.mjs";
-import { HubClient, hubfsBin, mountHubfs } from "./fixture.mjs";
+import { HubClient, hubfsBin, mountHubfs, withMountedHub } from "./fixture.mjs";
 
 const ALICE = "hf_alice_token";
 const BOB = "hf_bob_token";
@@ -50,21 +50,10 @@ async function waitStage(dir, stage, ms = 20000) {
 
 async function withMount(fn) {
   const hub = await startLocalhub({ users: [`alice:${ALICE}:write`, `bob:${BOB}:write`], args: ["--space-build-seconds", "1"] });
-  let m;
-  try {
+  return withMountedHub(hub, async () => {
     await new HubClient(hub.url, ALICE).createRepo(SPACE, { type: "space" });
-    m = mountHubfs(hub.url, { token: ALICE });
-    await fn({ hub, m, dir: path.join(m.mountpoint, "spaces-runtime", SPACE) });
-  } catch (e) {
-    if (m && fs.existsSync(m.logFile)) e.message += `\nhubfs log (tail):\n${fs.readFileSync(m.logFile, "utf8").split("\n").slice(-30).join("\n")}`;
-    throw e;
-  } finally {
-    if (m) {
-      spawnSync(hubfsBin, ["unmount", m.mountpoint, "--timeout", "20"], { stdio: "ignore", timeout: 40000 });
-      m.unmount();
-    }
-    await hub.stop();
-  }
+    return mountHubfs(hub.url, { token: ALICE });
+  }, (m) => fn({ hub, m, dir: path.join(m.mountpoint, "spaces-runtime", SPACE) }));
 }
 
 describe("Spaces runtime as files", () => {
