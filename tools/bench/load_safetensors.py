@@ -1,0 +1,30 @@
+#!/usr/bin/env python3
+"""Reads a safetensors file the way a loader does: the 8-byte header length, the JSON header,
+then every tensor in header order with one pread each. Prints the tensors and bytes read.
+usage: load_safetensors.py FILE"""
+import json
+import os
+import struct
+import sys
+
+
+def main():
+    fd = os.open(sys.argv[1], os.O_RDONLY)
+    (n,) = struct.unpack("<Q", os.pread(fd, 8, 0))
+    header = json.loads(os.pread(fd, n, 8))
+    base, total, count = 8 + n, 8 + n, 0
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = info["data_offsets"]
+        got = os.pread(fd, end - begin, base + begin)
+        if len(got) != end - begin:
+            sys.exit(f"{name}: short read {len(got)} of {end - begin}")
+        total += len(got)
+        count += 1
+    os.close(fd)
+    print(f"{count} tensors, {total} bytes")
+
+
+if __name__ == "__main__":
+    main()
