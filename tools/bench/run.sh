@@ -30,7 +30,7 @@ HUBFS=${HUBFS:-$PWD/build/src/hubfs/hubfs}
 . tools/bench/lib.sh
 runs=3 size_mib=1024 files=20000 doc=1 inputs= only=
 bigtree=100000 random_ios=200 model_mib= ttfb_samples=3 latency_ms=20
-all_workloads=seq,bw,tree,random,model,ttfb,bigtree
+all_workloads=seq,bw,tree,random,model,ttfb,bigtree args="$*"
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
@@ -273,7 +273,7 @@ table() {
 }
 machine="$(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1e6 }' /proc/meminfo) RAM, Linux $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 report() {
-  echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $machine; \`bash tools/bench/run.sh --runs $runs --size-mib $size_mib --files $files\` (medians of $runs runs; ratio > 1 means hubfs is ahead)"
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $machine; \`bash tools/bench/run.sh${args:+ $args}\` (that is --runs $runs --size-mib $size_mib --files $files --big-tree $bigtree --random-ios $random_ios --model-mib $model_mib; medians of $runs runs; ratio > 1 means hubfs is ahead)"
   echo
   table
 }
