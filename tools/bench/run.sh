@@ -10,9 +10,10 @@
 #     --big-tree N  files in the large tree of the bigtree workload (default 100000)
 #     --random-ios N  random reads per fio job (default 200 of 4 KiB, 200 of 1 MiB)
 #     --model-mib N   the safetensors file (default: a quarter of --size-mib)
+#     --write-files N small files committed by the write workload (default 1000)
 #     --only LIST   workloads to run, comma-separated (default all): seq (cold, warm, remount,
 #                   4 files, CPU, RSS), bw (per-connection limit), tree, random (fio), model
-#                   (safetensors), ttfb, bigtree. With --only, BENCHMARKS.md is left alone.
+#                   (safetensors), ttfb, bigtree, write (commits vs @huggingface/hub). With --only, BENCHMARKS.md is left alone.
 #     --no-doc      print the table only; by default it also replaces the results section of
 #                   BENCHMARKS.md (between the run.sh markers)
 #     --inputs DIR  keep the generated files there and reuse them next time (default: made anew)
@@ -22,7 +23,8 @@
 # machine's disk (shared, slow while others build) instead of hubfs.
 # Needs root (drops dentries), curl, aria2c, /usr/bin/time, python3, jq; fio for random reads
 # (skipped without it). Workloads past the first three are in tools/bench/workloads/.
-# Not yet here: writes vs @huggingface/hub (tools/bench/mount_write.sh), a 10 GiB stream's RSS.
+# Not yet here: a 10 GiB stream's RSS. The write workload needs node and tests/conformance's
+# node_modules (npm ci there), and is skipped without them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 LOCALHUB=${LOCALHUB:-$PWD/build/tools/localhub/localhub}
@@ -30,7 +32,7 @@ HUBFS=${HUBFS:-$PWD/build/src/hubfs/hubfs}
 . tools/bench/lib.sh
 runs=3 size_mib=1024 files=20000 doc=1 inputs= only=
 bigtree=100000 random_ios=200 model_mib= ttfb_samples=3 latency_ms=20
-all_workloads=seq,bw,tree,random,model,ttfb,bigtree args="$*"
+all_workloads=seq,bw,tree,random,model,ttfb,bigtree,write write_files=1000 args="$*"
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
@@ -42,6 +44,7 @@ while [ $# -gt 0 ]; do
     --big-tree) bigtree=$2; shift 2 ;;
     --random-ios) random_ios=$2; shift 2 ;;
     --model-mib) model_mib=$2; shift 2 ;;
+    --write-files) write_files=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -56,7 +59,7 @@ for tool in curl aria2c jq python3 /usr/bin/time; do
 done
 [ -x "$HUBFS" ] && [ -x "$LOCALHUB" ] || { echo "build first: meson compile -C build" >&2; exit 1; }
 want random && ! command -v fio >/dev/null && echo "fio missing: skipped (random reads)" >&2
-for f in random model ttfb bigtree; do . "tools/bench/workloads/$f.sh"; done
+for f in random model ttfb bigtree write; do . "tools/bench/workloads/$f.sh"; done
 
 work=$(mktemp -d /tmp/hubfs-bench-run.XXXXXX)
 mnt="$work/mnt" res="$work/results" inputs=${inputs:-$work/inputs}
@@ -163,7 +166,7 @@ start_hub lat --latency-ms "$latency_ms"
 want bw && start_hub bw --latency-ms "$latency_ms" --bandwidth 50000000
 { want seq || want bw || want random || want ttfb; } && prep_files
 want bw && prep_bw
-for w in tree random model ttfb bigtree; do want $w && "prep_$w"; done
+for w in tree random model ttfb bigtree write; do want $w && "prep_$w"; done
 # localhub's copies stay in memory, as a CDN serves them (see the top).
 for k in "${!hub_dir[@]}"; do find "${hub_dir[$k]}/data" -type f -size +1M -exec cat {} + >/dev/null; done
 
@@ -267,13 +270,13 @@ table() {
   want seq && rows_seq
   want tree && rows_tree
   want bigtree && rows_bigtree
-  for w in random model ttfb; do want $w && "rows_$w"; done
+  for w in random model ttfb write; do want $w && "rows_$w"; done
   want seq && rows_cpu
   return 0
 }
 machine="$(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1e6 }' /proc/meminfo) RAM, Linux $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 report() {
-  echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $machine; \`bash tools/bench/run.sh${args:+ $args}\` (that is --runs $runs --size-mib $size_mib --files $files --big-tree $bigtree --random-ios $random_ios --model-mib $model_mib; medians of $runs runs; ratio > 1 means hubfs is ahead)"
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $machine; \`bash tools/bench/run.sh${args:+ $args}\` (that is --runs $runs --size-mib $size_mib --files $files --big-tree $bigtree --random-ios $random_ios --model-mib $model_mib --write-files $write_files; medians of $runs runs; ratio > 1 means hubfs is ahead)"
   echo
   table
 }
