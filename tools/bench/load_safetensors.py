@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Reads a safetensors file the way a loader does: the 8-byte header length, the JSON header,
-then every tensor in header order with one pread each. Prints the tensors and bytes read.
-usage: load_safetensors.py FILE"""
+then every tensor with one pread each: in header order, or with --by-name in name order (as a
+loader iterating `safe_open(...).keys()` does). Prints the tensors and bytes read.
+usage: load_safetensors.py [--by-name] FILE"""
 import json
 import os
 import struct
@@ -9,11 +10,12 @@ import sys
 
 
 def main():
-    fd = os.open(sys.argv[1], os.O_RDONLY)
+    by_name = sys.argv[1] == "--by-name"
+    fd = os.open(sys.argv[-1], os.O_RDONLY)
     (n,) = struct.unpack("<Q", os.pread(fd, 8, 0))
     header = json.loads(os.pread(fd, n, 8))
     base, total, count = 8 + n, 8 + n, 0
-    for name, info in header.items():
+    for name, info in sorted(header.items()) if by_name else header.items():
         if name == "__metadata__":
             continue
         begin, end = info["data_offsets"]

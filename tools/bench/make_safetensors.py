@@ -2,9 +2,10 @@
 """Writes a safetensors file of about SIZE_MIB of random bytes: an 8-byte little-endian header
 length, a JSON header (dtype, shape, data_offsets per tensor), then the data. Tensors of mixed
 sizes and dtypes, as a transformer's layers: big F16 matrices, small F32 norms and biases. As the
-safetensors writer does, the data is laid out by dtype (wider first) then name, while the header
-lists the names in sorted order: a loader reading in header order goes back and forth between the
-two regions. usage: make_safetensors.py SIZE_MIB OUT"""
+safetensors library writes them, the data is laid out by dtype (wider first) then name, and the
+header lists the tensors in that order; so header order is file order, and name order (what
+`safe_open(...).keys()` returns) goes back and forth between the F32 and the F16 regions.
+usage: make_safetensors.py SIZE_MIB OUT"""
 import json
 import os
 import struct
@@ -40,7 +41,7 @@ def main():
             n *= d
         header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + n]}
         offset += n
-    blob = json.dumps({k: header[k] for k in sorted(header)}, separators=(",", ":")).encode()
+    blob = json.dumps(header, separators=(",", ":")).encode()
     blob += b" " * (-len(blob) % 8)  # the data starts 8-byte aligned, as the format recommends
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(blob)) + blob)

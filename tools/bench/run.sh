@@ -58,8 +58,8 @@ for tool in curl aria2c jq python3 /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "missing $tool: run tools/install-deps.sh" >&2; exit 1; }
 done
 [ -x "$HUBFS" ] && [ -x "$LOCALHUB" ] || { echo "build first: meson compile -C build" >&2; exit 1; }
-want random && ! command -v fio >/dev/null && echo "fio missing: skipped (random reads)" >&2
 for f in random model ttfb bigtree write; do . "tools/bench/workloads/$f.sh"; done
+want random && ! command -v "$FIO" >/dev/null && echo "fio missing: skipped (random reads)" >&2
 
 work=$(mktemp -d /tmp/hubfs-bench-run.XXXXXX)
 mnt="$work/mnt" res="$work/results" inputs=${inputs:-$work/inputs}

@@ -4,10 +4,11 @@
 # (fio's invalidate=1 evicts them too). Requests and bytes are counted after a `stat` of the file,
 # so they are the reads' own; bytes fetched over bytes read is the wasted read-ahead.
 
+FIO=${FIO:-fio}
 prep_random() { :; }  # the large file of the seq workload (made and uploaded by run.sh)
 
 fio_job() {  # FILE BS COUNT OUT: COUNT random reads of BS; fio's JSON into OUT
-  fio --name=rand --filename="$1" --readonly --rw=randread --bs="$2" --size="$big" \
+  "$FIO" --name=rand --filename="$1" --readonly --rw=randread --bs="$2" --size="$big" \
     --io_size=$(($2 * $3)) --ioengine=psync --iodepth=1 --invalidate=1 --randrepeat=1 \
     --output-format=json --output="$4"
 }
@@ -18,7 +19,7 @@ fio_record() {  # NAME JSON: IOPS, mean and p99 completion latency (ms), bytes r
   record "$1.iops" "$iops"; record "$1.lat" "$lat"; record "$1.p99" "$p99"; record "$1.read" "$io"
 }
 run_random() {
-  command -v fio >/dev/null || return 0
+  command -v "$FIO" >/dev/null || return 0
   local file="$mnt/models/bench/big/big.bin" bs name
   use_hub lat
   for bs in 4096 1048576; do
@@ -34,7 +35,7 @@ run_random() {
   done
 }
 rows_random() {
-  if ! command -v fio >/dev/null; then
+  if ! command -v "$FIO" >/dev/null; then
     echo "| random reads (fio) | fio missing: skipped | | | | |"
     return
   fi
