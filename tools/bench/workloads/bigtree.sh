@@ -10,7 +10,8 @@ prep_bigtree() {
   use_hub lat
   bench_create_repo bench/bigtree
   curl -sf -H "Authorization: Bearer hf_bench_token" -X POST "$LH_URL/api/models/bench/bigtree/commit/main" \
-    -H "Content-Type: application/x-ndjson" --data-binary @"$inputs/bigtree.ndjson" >/dev/null
+    -H "Content-Type: application/x-ndjson" --data-binary @"$inputs/bigtree.ndjson" >/dev/null ||
+    { echo "bigtree: localhub did not take the commit of $bigtree files: skipped" >&2; only=${only//bigtree/}; }
 }
 run_bigtree() {
   use_hub lat
