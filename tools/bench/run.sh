@@ -74,6 +74,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM  # so that the cleanup runs on Ctrl-C and kill too
 
 # --- helpers --------------------------------------------------------------------------------
 start_hub() {  # NAME FLAGS...: one localhub; its URL, pid and request log by NAME
