@@ -13,7 +13,8 @@
 #     --write-files N small files committed by the write workload (default 1000)
 #     --only LIST   workloads to run, comma-separated (default all): seq (cold, warm, remount,
 #                   4 files, CPU, RSS), bw (per-connection limit), tree, random (fio), model
-#                   (safetensors), ttfb, bigtree, write (commits vs @huggingface/hub). With --only, BENCHMARKS.md is left alone.
+#                   (safetensors), ttfb, bigtree, write (commits vs @huggingface/hub).
+#                   With --only, BENCHMARKS.md is left alone.
 #     --no-doc      print the table only; by default it also replaces the results section of
 #                   BENCHMARKS.md (between the run.sh markers)
 #     --inputs DIR  keep the generated files there and reuse them next time (default: made anew)

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # A large tree (sourced by run.sh): cold `find` over $bigtree files (tools/bench/make_tree.py: 200
 # files per folder), counting requests (target: at most 10), against local `find` with the
 # dentries dropped.

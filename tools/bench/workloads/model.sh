@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Model loading (sourced by run.sh): a safetensors file (tools/bench/make_safetensors.py: mixed
 # tensor sizes and dtypes, laid out as the safetensors library writes them) read as a loader does,
 # the header then every tensor with pread (tools/bench/load_safetensors.py), cold: in header order

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Random reads (sourced by run.sh): fio, 4 KiB and 1 MiB blocks at random offsets of the cold
 # large file (one reader, psync, queue depth 1; fio advises POSIX_FADV_RANDOM), through a new
 # mount with an empty cache, against the same fio job on the local copy with its pages evicted

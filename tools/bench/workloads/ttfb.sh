@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Time to first byte (sourced by run.sh): `head -c 1` of the cold large file through a new mount
 # (the first lookups list the repo: everything cold), and through a new mount after a `stat` of the
 # file (listing known, bytes cold), against `curl -r 0-0` of its resolve URL (a new connection,

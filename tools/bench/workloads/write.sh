@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Writes (sourced by run.sh), as tools/bench/mount_write.sh measures them, on hub lat: a file of
 # --size-mib random bytes copied into the branch folder and committed with `sync FILE`, and
 # --write-files text files of 1-4 KiB with `cp -r` and one `sync` of the branch folder, against one
