@@ -43,4 +43,23 @@ bench_upload_lfs() {
     curl -sf -H "$auth" -X POST "$LH_URL/api/models/$repo/commit/main" --data-binary @- >/dev/null
 }
 
+# bench_small_files DIR N TAG: N text files of 1-4 KiB (regular files, not LFS); the sizes are the
+# same for every TAG, the first line (TAG) tells two sets apart.
+bench_small_files() {
+  mkdir -p "$1"
+  awk -v dir="$1" -v n="$2" -v side="$3" 'BEGIN {
+    srand(42); cs = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/"
+    for (i = 0; i < n; i++) {
+      f = sprintf("%s/file-%04d.txt", dir, i); size = 1024 + int(rand() * 3073)
+      s = sprintf("%-63s\n", "side " side); left = size - 64
+      while (left > 0) {
+        len = left < 64 ? left : 64; line = ""
+        for (j = 1; j < len; j++) line = line substr(cs, 1 + int(rand() * 64), 1)
+        s = s line "\n"; left -= len
+      }
+      printf "%s", s > f; close(f)
+    }
+  }'
+}
+
 now() { date +%s.%N; }

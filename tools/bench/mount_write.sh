@@ -43,57 +43,14 @@ cleanup() {  # runs on every exit; no step may stop it (set -e is off inside: ca
 trap 'cleanup || true' EXIT
 trap 'exit 130' INT TERM
 
-# The peer: one uploadFiles call, timed inside node (startup and module load not counted).
-#   node peer.mjs upload REPO SRC DEST   prints seconds; SRC a file or a folder (all files under it)
-#   node peer.mjs list REPO              prints "path size lfs-oid|-" of every file at main
-cat >"$work/peer.mjs" <<'EOF'
-import { pathToFileURL } from "node:url";
-const hub = await import(pathToFileURL(process.env.HUB_JS).href);
-const [mode, repo, src, dest] = process.argv.slice(2);
-const hubUrl = process.env.LH_URL, accessToken = "hf_bench_token";
-async function head() {
-  const res = await fetch(`${hubUrl}/api/models/${repo}/revision/main`, { headers: { Authorization: `Bearer ${accessToken}` } });
-  if (!res.ok) throw new Error(`revision of ${repo}: HTTP ${res.status}`);
-  return (await res.json()).sha;
-}
-if (mode === "upload") {
-  const before = await head();
-  const t0 = performance.now();
-  const out = await hub.uploadFiles({
-    repo, files: [{ path: dest, content: pathToFileURL(src) }], commitTitle: "bench upload",
-    hubUrl, accessToken, useXet: false,
-  });
-  const t1 = performance.now();
-  const after = await head();
-  if (after === before || after !== out.commit.oid) throw new Error(`head ${after}, commit ${out.commit.oid}, before ${before}`);
-  console.log(((t1 - t0) / 1000).toFixed(3));
-} else if (mode === "list") {
-  for await (const e of hub.listFiles({ repo, recursive: true, hubUrl, accessToken }))
-    if (e.type === "file") console.log(`${e.path} ${e.size} ${e.lfs?.oid ?? "-"}`);
-} else throw new Error(`unknown mode ${mode}`);
-EOF
-peer() { HUB_JS="$HUB_JS" LH_URL="$LH_URL" node "$work/peer.mjs" "$@"; }
+# The peer: tools/bench/hub_js_peer.mjs (one uploadFiles call, timed inside node).
+peer() { HUB_JS="$HUB_JS" LH_URL="$LH_URL" node tools/bench/hub_js_peer.mjs "$@"; }
 
 # Inputs: SIZE_MIB random bytes per side; N text files of 1-4 KiB per side (same sizes, the first
 # line tells the sides apart), regular files, not LFS.
 head -c $((size_mib << 20)) /dev/urandom >"$work/hubfs/big.bin"
 head -c $((size_mib << 20)) /dev/urandom >"$work/js/big.bin"
-for side in hubfs js; do
-  mkdir -p "$work/$side/small"
-  awk -v dir="$work/$side/small" -v n="$nsmall" -v side="$side" 'BEGIN {
-    srand(42); cs = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/"
-    for (i = 0; i < n; i++) {
-      f = sprintf("%s/file-%04d.txt", dir, i); size = 1024 + int(rand() * 3073)
-      s = sprintf("%-63s\n", "side " side); left = size - 64
-      while (left > 0) {
-        len = left < 64 ? left : 64; line = ""
-        for (j = 1; j < len; j++) line = line substr(cs, 1 + int(rand() * 64), 1)
-        s = s line "\n"; left -= len
-      }
-      printf "%s", s > f; close(f)
-    }
-  }'
-done
+for side in hubfs js; do bench_small_files "$work/$side/small" "$nsmall" "$side"; done
 big_bytes=$((size_mib << 20))
 small_bytes=$(find "$work/hubfs/small" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
 sync -f "$work"
