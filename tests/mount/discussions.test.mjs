@@ -7,7 +7,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { api, read } from "../harness/hubapi.mjs";
 import { startLocalhub } from "../harness/localhub.mjs";
-import { HubClient, hubfsBin, mountHubfs, withMountedHub } from "./fixture.mjs";
+import { HubClient, hubfsBin, mountHubfs, withMountedHub, writeTo } from "./fixture.mjs";
 
 const ALICE = "hf_alice_token";
 const RITA = "hf_rita_token";  // may only read
@@ -20,16 +20,6 @@ async function details(hub, num) {
   const r = await read(api(hub, `/api/models/${REPO}/discussions/${num}`, { token: ALICE }));
   assert.equal(r.status, 200, r.text);
   return JSON.parse(r.text);
-}
-
-/** Writes text to a control file as `printf ... > FILE` does; returns "" or the errno name. */
-function writeTo(file, text) {
-  try {
-    fs.writeFileSync(file, text);
-    return "";
-  } catch (e) {
-    return e.code;
-  }
 }
 
 async function withMount(token, fn) {

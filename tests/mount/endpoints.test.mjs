@@ -8,7 +8,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { api, read } from "../harness/hubapi.mjs";
 import { startLocalhub } from "../harness/localhub.mjs";
-import { HubClient, hubfsBin, mountHubfs, withMountedHub } from "./fixture.mjs";
+import { HubClient, mountHubfs, withMountedHub, writeTo } from "./fixture.mjs";
 
 const ALICE = "hf_alice_token";
 const PREFIX = "/ie/v2";
@@ -22,16 +22,6 @@ async function apiSide(hub, name = "") {
   if (r.status === 404) return null;
   assert.equal(r.status, 200, r.text);
   return r.json;
-}
-
-/** Writes text to a control file as `echo ... > FILE` does; returns "" or the errno name. */
-function writeTo(file, text) {
-  try {
-    fs.writeFileSync(file, text);
-    return "";
-  } catch (e) {
-    return e.code;
-  }
 }
 
 const statusOf = (dir, name) => JSON.parse(fs.readFileSync(path.join(dir, name, "status.json"), "utf8"));

@@ -295,10 +295,6 @@ export function mountHubfs(hubUrl, { token, args = [], cacheDir, fstab, extraEnv
 }
 
 /**
- * For a mount a test made itself (not through mountHubfs): the watchdog and the exit handlers
- * take care of its daemon too. Returns forget(), to call once it is unmounted.
- */
-/**
  * Runs fn(m) on the mount `mount()` makes (after any set-up it does on the Hub), then unmounts
  * it (as `hubfs unmount` does, so staged changes and log streams end) and stops the Hub, even
  * when fn fails; a failure's message gets the tail of the hubfs log.
@@ -320,6 +316,20 @@ export async function withMountedHub(hub, mount, fn) {
   }
 }
 
+/** Writes text to a control file as `echo ... > FILE` does; returns "" or the errno name. */
+export function writeTo(file, text) {
+  try {
+    fs.writeFileSync(file, text);
+    return "";
+  } catch (e) {
+    return e.code;
+  }
+}
+
+/**
+ * For a mount a test made itself (not through mountHubfs): the watchdog and the exit handlers
+ * take care of its daemon too. Returns forget(), to call once it is unmounted.
+ */
 export function watchMount(mountpoint) {
   startWatchdog();
   const m = { mountpoint, pid: ownerPid(mountpoint) };

@@ -8,21 +8,11 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { api, read } from "../harness/hubapi.mjs";
 import { startLocalhub } from "../harness/localhub.mjs";
-import { hubfsBin, mountHubfs, withMountedHub } from "./fixture.mjs";
+import { hubfsBin, mountHubfs, withMountedHub, writeTo } from "./fixture.mjs";
 
 const ALICE = "hf_alice_jobs_token";
 const SECRET = "sup3r-s3cret-value-5519";
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Writes text to a control file as `printf ... > FILE` does; returns "" or the errno name. */
-function writeTo(file, text) {
-  try {
-    fs.writeFileSync(file, text);
-    return "";
-  } catch (e) {
-    return e.code;
-  }
-}
 
 /** The file as `cat` prints it (cat reads to the end of the file, whatever stat said). */
 function cat(file) {

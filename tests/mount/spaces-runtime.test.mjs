@@ -7,7 +7,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { api, read } from "../harness/hubapi.mjs";
 import { startLocalhub } from "../harness/localhub.mjs";
-import { HubClient, hubfsBin, mountHubfs, withMountedHub } from "./fixture.mjs";
+import { HubClient, hubfsBin, mountHubfs, withMountedHub, writeTo } from "./fixture.mjs";
 
 const ALICE = "hf_alice_token";
 const BOB = "hf_bob_token";
@@ -21,16 +21,6 @@ async function hubSide(hub, what) {
   const r = await read(api(hub, `/api/spaces/${SPACE}/${what}`, { token: ALICE }));
   assert.equal(r.status, 200, r.text);
   return r.json;
-}
-
-/** Writes text to a control file as `echo ... > FILE` does; returns "" or the errno name. */
-function writeTo(file, text) {
-  try {
-    fs.writeFileSync(file, text);
-    return "";
-  } catch (e) {
-    return e.code;
-  }
 }
 
 const runtimeOf = (dir) => JSON.parse(fs.readFileSync(path.join(dir, "runtime.json"), "utf8"));
@@ -155,13 +145,13 @@ describe("Spaces runtime as files", () => {
       users: [`alice:${ALICE}:write`],
       args: ["--space-build-seconds", "1", "--fault", "stall=1,armed=0", "--fault-paths", "^/api/spaces/alice/demo/runtime"],
     });
-    let m;
-    try {
+    await withMountedHub(hub, async () => {
       const client = new HubClient(hub.url, ALICE);
       await client.createRepo(SPACE, { type: "space" });
       await client.createRepo("alice/m");
       await client.commit("alice/m", [{ path: "README.md", data: Buffer.from("# m\n") }], { summary: "seed" });
-      m = mountHubfs(hub.url, { token: ALICE, args: ["--stall-timeout", "3", "--connect-timeout", "3"] });
+      return mountHubfs(hub.url, { token: ALICE, args: ["--stall-timeout", "3", "--connect-timeout", "3"] });
+    }, async (m) => {
       const dir = path.join(m.mountpoint, "spaces-runtime", SPACE);
       assert.ok(runtimeOf(dir).stage, "answers before the stall");
       process.kill(hub.child.pid, "SIGUSR1");
@@ -180,15 +170,6 @@ describe("Spaces runtime as files", () => {
       process.kill(hub.child.pid, "SIGUSR2");
       const code = await stalled;
       assert.notEqual(code, 137, `the stalled read ended by itself (after ${Date.now() - t0} ms)`);
-    } catch (e) {
-      if (m && fs.existsSync(m.logFile)) e.message += `\nhubfs log (tail):\n${fs.readFileSync(m.logFile, "utf8").split("\n").slice(-30).join("\n")}`;
-      throw e;
-    } finally {
-      if (m) {
-        spawnSync(hubfsBin, ["unmount", m.mountpoint, "--timeout", "20"], { stdio: "ignore", timeout: 40000 });
-        m.unmount();
-      }
-      await hub.stop();
-    }
+    });
   });
 });
