@@ -149,16 +149,20 @@ prep_files() {
   bench_upload_lfs bench/big big.bin "$inputs/big.bin"
   for i in 0 1 2 3; do bench_upload_lfs bench/parts "part$i.bin" "$inputs/part$i.bin"; done
 }
-prep_tree() {
-  if [ ! -f "$inputs/tree.ndjson" ] || [ "$(($(wc -l <"$inputs/tree.ndjson") - 1))" != "$files" ]; then
-    rm -rf "$inputs/tree"
-    python3 tools/bench/make_tree.py "$files" "$inputs/tree" "$inputs/tree.ndjson"
+# tree_repo NAME COUNT: a COUNT-file tree (kept in $inputs for the next run) committed to
+# bench/NAME in one commit; fails if localhub does not take the commit.
+tree_repo() {
+  local name=$1 count=$2
+  if [ ! -f "$inputs/$name.ndjson" ] || [ "$(($(wc -l <"$inputs/$name.ndjson") - 1))" != "$count" ]; then
+    rm -rf "${inputs:?}/$name"
+    python3 tools/bench/make_tree.py "$count" "$inputs/$name" "$inputs/$name.ndjson" || exit 1  # as under set -e, also in a `||` context
   fi
   use_hub lat
-  bench_create_repo bench/tree
-  curl -sf -H "Authorization: Bearer hf_bench_token" -X POST "$LH_URL/api/models/bench/tree/commit/main" \
-    -H "Content-Type: application/x-ndjson" --data-binary @"$inputs/tree.ndjson" >/dev/null
+  bench_create_repo "bench/$name"
+  curl -sf -H "Authorization: Bearer hf_bench_token" -X POST "$LH_URL/api/models/bench/$name/commit/main" \
+    -H "Content-Type: application/x-ndjson" --data-binary @"$inputs/$name.ndjson" >/dev/null
 }
+prep_tree() { tree_repo tree "$files"; }
 prep_bw() {
   use_hub bw
   bench_upload_lfs bench/parts part0.bin "$inputs/part0.bin"

@@ -4,14 +4,7 @@
 # dentries dropped.
 
 prep_bigtree() {
-  if [ ! -f "$inputs/bigtree.ndjson" ] || [ "$(($(wc -l <"$inputs/bigtree.ndjson") - 1))" != "$bigtree" ]; then
-    rm -rf "$inputs/bigtree"
-    python3 tools/bench/make_tree.py "$bigtree" "$inputs/bigtree" "$inputs/bigtree.ndjson"
-  fi
-  use_hub lat
-  bench_create_repo bench/bigtree
-  curl -sf -H "Authorization: Bearer hf_bench_token" -X POST "$LH_URL/api/models/bench/bigtree/commit/main" \
-    -H "Content-Type: application/x-ndjson" --data-binary @"$inputs/bigtree.ndjson" >/dev/null ||
+  tree_repo bigtree "$bigtree" ||
     { echo "bigtree: localhub did not take the commit of $bigtree files: skipped" >&2; only=${only//bigtree/}; }
 }
 run_bigtree() {
