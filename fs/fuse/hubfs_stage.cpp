@@ -32,19 +32,27 @@ std::vector<std::string> staged_files_under(const StagedBranch& c, const std::st
 
 }  // namespace
 
+void HubFs::fetch_base_bytes(const Node& node, const BranchPtr& b) {
+    View v = branch_view(b);
+    auto found = find(node.repo, v, node.path);
+    if (!found || !found->blob.empty() || found->entry.is_dir) return;  // staged already, or no bytes
+    const RemoteEntry& e = found->entry;
+    if (cache_.cached_bytes(e.content_id()) >= e.size) return;
+    may_wait_for_network();
+    FileSource src{node.repo, v.rev.commit, found->copy_from.empty() ? node.path : found->copy_from, e};
+    fetcher_.get_all(src, [](uint64_t, const ChunkFetcher::Chunk&) {});  // into the cache
+}
+
 std::string HubFs::materialize(const RepoRef& repo, const Revision& base, const std::string& path, const RemoteEntry& e) {
     if (cache_.cached_bytes(e.content_id()) < e.size) may_wait_for_network();
     std::string blob = writes_->staging.new_blob();
     try {
         UniqueFd fd(::open(writes_->staging.blob_path(blob).c_str(), O_WRONLY | O_CLOEXEC));
         if (!fd) fail_errno("open staged file");
-        FileSource src{repo, base.commit, path, e};
         const uint64_t cs = fetcher_.chunk_size();
-        if (e.size > cs) fetcher_.prefetch(src, 1, (e.size - 1) / cs);  // parallel ranged GETs
-        for (uint64_t i = 0; i * cs < e.size; ++i) {
-            auto chunk = fetcher_.get(src, i);
+        fetcher_.get_all(FileSource{repo, base.commit, path, e}, [&](uint64_t i, const ChunkFetcher::Chunk& chunk) {
             write_all(fd.get(), *chunk, i * cs, "write staged file");
-        }
+        });
         return blob;
     } catch (...) {
         writes_->staging.remove_blob(blob);

@@ -114,19 +114,6 @@ HubFs::BranchPtr HubFs::writable_branch(const Node& node) {
     return b;
 }
 
-void HubFs::fetch_base_bytes(const Node& node, const BranchPtr& b) {
-    View v = branch_view(b);
-    auto found = find(node.repo, v, node.path);
-    if (!found || !found->blob.empty() || found->entry.is_dir) return;  // staged already, or no bytes
-    const RemoteEntry& e = found->entry;
-    if (cache_.cached_bytes(e.content_id()) >= e.size) return;
-    may_wait_for_network();
-    FileSource src{node.repo, v.rev.commit, found->copy_from.empty() ? node.path : found->copy_from, e};
-    const uint64_t cs = fetcher_.chunk_size();
-    if (e.size > cs) fetcher_.prefetch(src, 1, (e.size - 1) / cs);  // parallel ranged GETs
-    for (uint64_t i = 0; i * cs < e.size; ++i) fetcher_.get(src, i);
-}
-
 Node HubFs::new_file_node(const Node& parent, const char* name) {
     check_name(name);
     if (parent.kind != NodeKind::repo_dir && parent.kind != NodeKind::folder) throw FsError(EPERM, "files live in repositories");

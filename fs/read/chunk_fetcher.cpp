@@ -86,6 +86,12 @@ ChunkFetcher::Chunk ChunkFetcher::get(const FileSource& src, uint64_t index) {
     return slot->data;
 }
 
+void ChunkFetcher::get_all(const FileSource& src, const std::function<void(uint64_t, const Chunk&)>& each) {
+    const uint64_t size = src.entry.size;
+    if (size > chunk_size_) prefetch(src, 1, (size - 1) / chunk_size_);
+    for (uint64_t i = 0; i * chunk_size_ < size; ++i) each(i, get(src, i));
+}
+
 void ChunkFetcher::get_async(const FileSource& src, uint64_t index, Done done) {
     if (auto c = cached(src, index)) return done(c, nullptr);
     std::unique_lock lock(mutex_);

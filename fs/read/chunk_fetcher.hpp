@@ -50,6 +50,9 @@ public:
     uint64_t chunk_size() const { return chunk_size_; }
     // The chunk's bytes; blocks until they are here. Throws RemoteError.
     Chunk get(const FileSource& src, uint64_t index);
+    // Every chunk of the file in order, the rest fetched meanwhile in parallel ranged GETs: each
+    // is handed to `each(index, chunk)`. Blocks; throws RemoteError (or what `each` throws).
+    void get_all(const FileSource& src, const std::function<void(uint64_t, const Chunk&)>& each);
     // Without waiting: the chunk from memory or the disk cache, else null.
     Chunk cached(const FileSource& src, uint64_t index);
     // Calls done(chunk, error) once the chunk is here: at once if it is cached, else from the
