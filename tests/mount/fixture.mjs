@@ -172,6 +172,9 @@ export function filesOf(dir, prefix = "") {
 }
 
 const mounted = new Set();
+// Work folders of mounts killed with kill9(): a test may remount on the cache inside one, so
+// they go when the test file ends, after every mount is gone.
+const crashedWork = new Set();
 function unmountSync(mp) {
   spawnSync("fusermount3", ["-u", "-z", mp], { stdio: "ignore", timeout: 30000 });
 }
@@ -195,6 +198,7 @@ process.on("exit", () => {
       process.kill(m.pid, "SIGKILL");
     } catch {}
   }
+  for (const work of crashedWork) fs.rmSync(work, { recursive: true, force: true });
 });
 
 // Where hubfs registers its mounts (src/hubfs/mount_registry.cpp), for any user.
@@ -290,6 +294,7 @@ export function mountHubfs(hubUrl, { token, args = [], cacheDir, fstab, extraEnv
       } catch {}
       unmountSync(mountpoint);
       forget();
+      crashedWork.add(work);
     },
   };
 }
