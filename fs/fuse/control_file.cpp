@@ -149,7 +149,7 @@ ControlFolder HubFs::area_folder(const Node& node) {
     return std::get<ControlFolder>(std::move(*entry));
 }
 
-void HubFs::remove_in_area(fuse_req_t req, const Node& folder, const std::string& name) {
+void HubFs::remove_in_area(Request& req, const Node& folder, const std::string& name) {
     ControlFolder f = area_folder(folder);
     if (!f.child || !f.child(name)) throw FsError(ENOENT, join_path(folder.path, name));
     if (!f.remove) throw FsError(EPERM, join_path(folder.path, name) + " cannot be removed");
@@ -160,10 +160,10 @@ void HubFs::remove_in_area(fuse_req_t req, const Node& folder, const std::string
         gone.kind = kind;
         inodes_.detach(gone);
     }
-    fuse_reply_err(req, 0);
+    req.err(0);
 }
 
-void HubFs::open_control(fuse_req_t req, const Node& node, fuse_file_info* fi) {
+void HubFs::open_control(Request& req, const Node& node, fuse_file_info* fi) {
     try {
         auto f = std::make_unique<OpenFile>();
         f->control = std::make_shared<const ControlFile>(control_file(node));
@@ -179,9 +179,9 @@ void HubFs::open_control(fuse_req_t req, const Node& node, fuse_file_info* fi) {
         }
         fi->direct_io = 1;  // the text changes all the time: no page cache, no size needed
         fi->fh = reinterpret_cast<uint64_t>(f.release());
-        if (fuse_reply_open(req, fi) != 0) release(nullptr, fi);
+        if (req.open(fi) != 0) close_handle(fi);
     } catch (...) {
-        fuse_reply_err(req, errno_from_current_exception("open " + node.repo.key() + "/" + node.path));
+        req.err(errno_from_current_exception("open " + node.repo.key() + "/" + node.path));
     }
 }
 

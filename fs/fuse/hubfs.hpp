@@ -27,6 +27,7 @@
 #include "fs/fuse/local_attrs.hpp"
 #include "fs/fuse/parked_requests.hpp"
 #include "fs/fuse/pending_read.hpp"
+#include "fs/fuse/request.hpp"
 #include "fs/write/staging_area.hpp"
 #include "fs/fuse/kernel_dir_cache.hpp"
 #include "fs/read/read_ahead.hpp"
@@ -74,33 +75,35 @@ public:
     ParkedRequests& parked_requests() { return parked_; }
 
     void init(fuse_conn_info* conn);
-    void lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
+    void lookup(Request& req, fuse_ino_t parent, const char* name);
     void forget(fuse_ino_t ino, uint64_t n);
-    void getattr(fuse_req_t req, fuse_ino_t ino);
-    void opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
-    void readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi, bool plus);
-    void releasedir(fuse_req_t req, fuse_file_info* fi);
-    void open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
-    void read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi);
-    void release(fuse_req_t req, fuse_file_info* fi);
-    void statfs(fuse_req_t req);
-    void getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size);
-    void listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+    void getattr(Request& req, fuse_ino_t ino);
+    void opendir(Request& req, fuse_ino_t ino, fuse_file_info* fi);
+    void readdir(Request& req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi, bool plus);
+    void releasedir(Request& req, fuse_file_info* fi);
+    void open(Request& req, fuse_ino_t ino, fuse_file_info* fi);
+    void read(Request& req, size_t size, off_t off, fuse_file_info* fi);
+    void release(Request& req, fuse_file_info* fi);
+    // Frees an open file's handle (release, or an open the kernel did not take): its errno or 0.
+    int close_handle(fuse_file_info* fi);
+    void statfs(Request& req);
+    void getxattr(Request& req, fuse_ino_t ino, const char* name, size_t size);
+    void listxattr(Request& req, fuse_ino_t ino, size_t size);
 
     // hubfs_write.cpp
-    void create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi);
-    void write(fuse_req_t req, const char* buf, size_t size, off_t off, fuse_file_info* fi);
-    void setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi);
-    void unlink(fuse_req_t req, fuse_ino_t parent, const char* name);
-    void mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);
-    void rmdir(fuse_req_t req, fuse_ino_t parent, const char* name);
-    void rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
+    void create(Request& req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi);
+    void write(Request& req, const char* buf, size_t size, off_t off, fuse_file_info* fi);
+    void setattr(Request& req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi);
+    void unlink(Request& req, fuse_ino_t parent, const char* name);
+    void mkdir(Request& req, fuse_ino_t parent, const char* name, mode_t mode);
+    void rmdir(Request& req, fuse_ino_t parent, const char* name);
+    void rename(Request& req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
                 unsigned flags);
-    void fsync(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+    void fsync(Request& req, fuse_ino_t ino, fuse_file_info* fi);
     // Symlinks, FIFOs, sockets and devices live in the mount only (StagedFile::special).
-    void mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev);
-    void symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name);
-    void readlink(fuse_req_t req, fuse_ino_t ino);
+    void mknod(Request& req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev);
+    void symlink(Request& req, const char* target, fuse_ino_t parent, const char* name);
+    void readlink(Request& req, fuse_ino_t ino);
 
 private:
     // The halves of operations() (fuse_operations.cpp): reads and metadata, then changes.
@@ -169,7 +172,7 @@ private:
     // A folder's entries changed (create, unlink, mkdir, rmdir, rename): its mtime and ctime.
     void touch_folder(const Node& folder);
     // Mode and owner of what a request just made: the mode it asked for, the caller's ids.
-    void set_created(fuse_req_t req, const Node& made, mode_t mode);
+    void set_created(Request& req, const Node& made, mode_t mode);
     // Copies a file's committed bytes into a new staged file.
     // The committed bytes a change starts from, fetched before the branch's gate is taken: a
     // download must not hold up the branch's commits and its other writers. Materialize then
@@ -179,16 +182,16 @@ private:
     View branch_view(const BranchPtr& b);  // a branch's base and staged changes
     // Every change through a handle open for writing (write, ftruncate) goes through here: a
     // file committed since the handle last changed it becomes a change again.
-    void note_change(fuse_req_t req, OpenFile& f);
+    void note_change(Request& req, OpenFile& f);
     // At close (flush, release) and fsync: records the file's bytes as the ones a commit takes
     // (when the handle changed them, or `always` when the file has no seal yet).
     void seal_written(OpenFile& f, bool always);
-    void flush(fuse_req_t req, fuse_file_info* fi);
+    void flush(Request& req, fuse_file_info* fi);
     // The node a new file `name` of `parent` is (create, mknod, symlink), once the name passes
     // the checks every name made in a repository passes.
     Node new_file_node(const Node& parent, const char* name);
     // A node made whole at once (mknod, symlink): `content` is its bytes (a symlink's target).
-    void make_node(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev, const std::string& content);
+    void make_node(Request& req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev, const std::string& content);
     // Stages the bytes `path` will have when opened for writing (the caller holds the gate),
     // returns the staged file; a writer is counted until its handle is released.
     std::string stage_for_write(const Node& node, const BranchPtr& b, bool truncate, bool as_writer);
@@ -209,9 +212,9 @@ private:
     ControlFile control_file(const Node& node);
     ControlFolder area_folder(const Node& node);
     struct stat area_attr(const ControlEntry& entry) const;  // an area's file or folder as stat shows it
-    void open_control(fuse_req_t req, const Node& node, fuse_file_info* fi);
+    void open_control(Request& req, const Node& node, fuse_file_info* fi);
     // rm or rmdir in an area's folder: the folder's remove action.
-    void remove_in_area(fuse_req_t req, const Node& folder, const std::string& name);
+    void remove_in_area(Request& req, const Node& folder, const std::string& name);
     // A file goes (unlink, replaced by a rename): its inode stops answering to the name, and
     // keeps answering stat with its last attributes while a process holds it open, as on POSIX.
     void remember_removed(const Node& file);
