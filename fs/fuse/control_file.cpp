@@ -165,20 +165,21 @@ void HubFs::remove_in_area(Request& req, const Node& folder, const std::string& 
 
 void HubFs::open_control(Request& req, const Node& node, fuse_file_info* fi) {
     try {
-        auto f = std::make_unique<OpenFile>();
-        f->control = std::make_shared<const ControlFile>(control_file(node));
+        auto handle = std::make_unique<OpenFile>();
+        auto& f = handle->emplace<ControlHandle>();
+        f.file = std::make_shared<const ControlFile>(control_file(node));
         const int access = fi->flags & O_ACCMODE;
         if (access != O_WRONLY) {
-            if (!f->control->render && !f->control->read_at) throw FsError(EACCES, node.path + " is write-only");
-            if (!f->control->read_at) f->control_text = f->control->render();
-            else if (f->control->prepare_read) f->control->prepare_read();  // an open may wait (parked); a read may not
+            if (!f.file->render && !f.file->read_at) throw FsError(EACCES, node.path + " is write-only");
+            if (!f.file->read_at) f.text = f.file->render();
+            else if (f.file->prepare_read) f.file->prepare_read();  // an open may wait (parked); a read may not
         }
         if (access != O_RDONLY) {
-            if (!f->control->act) throw FsError(EACCES, node.path + " is read-only");
-            if (f->control->check_write) f->control->check_write();
+            if (!f.file->act) throw FsError(EACCES, node.path + " is read-only");
+            if (f.file->check_write) f.file->check_write();
         }
         fi->direct_io = 1;  // the text changes all the time: no page cache, no size needed
-        fi->fh = reinterpret_cast<uint64_t>(f.release());
+        fi->fh = reinterpret_cast<uint64_t>(handle.release());
         if (req.open(fi) != 0) close_handle(fi);
     } catch (...) {
         req.err(errno_from_current_exception("open " + node.repo.key() + "/" + node.path));

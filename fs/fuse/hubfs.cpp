@@ -216,35 +216,35 @@ void HubFs::open(Request& req, fuse_ino_t ino, fuse_file_info* fi) {
     const bool for_writing = (fi->flags & O_ACCMODE) != O_RDONLY;
     try {
         auto f = std::make_unique<OpenFile>();
-        std::string content_id;
+        std::string content_id, blob;
         if (for_writing) {
-            f->branch = writable_branch(*n);
-            if (!(fi->flags & O_TRUNC)) fetch_base_bytes(*n, f->branch);
-            std::shared_lock gate(f->branch->gate);
-            f->blob = stage_for_write(*n, f->branch, fi->flags & O_TRUNC, true);
-            std::lock_guard lock(f->branch->mutex);
-            f->marked_generation = f->branch->generation;
-            content_id = "staged:" + f->blob;
+            auto& w = f->emplace<StagedHandle>();
+            w.branch = writable_branch(*n);
+            if (!(fi->flags & O_TRUNC)) fetch_base_bytes(*n, w.branch);
+            std::shared_lock gate(w.branch->gate);
+            w.blob = blob = stage_for_write(*n, w.branch, fi->flags & O_TRUNC, true);
+            std::lock_guard lock(w.branch->mutex);
+            w.marked_generation = w.branch->generation;
+        } else if (Resolved r = resolve(*n); !r.blob.empty()) {
+            f->emplace<StagedHandle>().blob = blob = r.blob;
         } else {
-            Resolved r = resolve(*n);
-            // The handle pins the commit: a reader never sees a mix of two versions.
-            f->src = FileSource{n->repo, r.rev->commit, n->path, *r.entry};
-            f->blob = r.blob;
-            if (!r.blob.empty()) content_id = "staged:" + r.blob;
-            else content_id = r.entry->content_id();
+            auto& c = f->emplace<CommittedHandle>();
+            c.src = FileSource{n->repo, r.rev->commit, n->path, *r.entry};
+            content_id = r.entry->content_id();
             // A renamed file not yet committed: its bytes are at its old path in the base.
-            if (!r.copy_from.empty()) f->src.path = r.copy_from;
+            if (!r.copy_from.empty()) c.src.path = r.copy_from;
         }
-        if (!f->blob.empty()) {
-            int fd = ::open(writes_->staging.blob_path(f->blob).c_str(), (for_writing ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+        if (!blob.empty()) {
+            content_id = "staged:" + blob;
+            int fd = ::open(writes_->staging.blob_path(blob).c_str(), (for_writing ? O_RDWR : O_RDONLY) | O_CLOEXEC);
             if (fd < 0) throw std::system_error(errno, std::generic_category(), "open staged " + n->path);
-            f->staged.reset(fd);
+            std::get<StagedHandle>(*f).fd.reset(fd);
         }
         {
             // Keep the kernel's pages only if they hold these very bytes (staged bytes change).
             std::lock_guard lock(kept_mutex_);
             auto& kept = kept_content_[ino];
-            fi->keep_cache = kept == content_id && f->blob.empty();
+            fi->keep_cache = kept == content_id && blob.empty();
             kept = content_id;
         }
         fi->fh = reinterpret_cast<uint64_t>(f.release());
@@ -254,26 +254,28 @@ void HubFs::open(Request& req, fuse_ino_t ino, fuse_file_info* fi) {
     }
 }
 
-void HubFs::read(Request& req, size_t size, off_t off, fuse_file_info* fi) {
-    auto* f = reinterpret_cast<OpenFile*>(fi->fh);
-    if (f->staged || f->control) {
-        std::string buf;
-        if (f->staged) {
-            buf.resize(size);
-            ssize_t got = ::pread(f->staged.get(), buf.data(), size, off);
-            if (got < 0) return (void)req.err(errno);
-            buf.resize(static_cast<size_t>(got));
-        } else if (f->control->read_at) {
-            try {
-                buf = f->control->read_at(static_cast<uint64_t>(off), size);
-            } catch (...) {
-                return (void)req.err(errno_from_current_exception("read control file"));
-            }
-        } else if (static_cast<size_t>(off) < f->control_text.size()) {
-            buf = f->control_text.substr(static_cast<size_t>(off), size);
+void HubFs::read_local(Request& req, OpenFile& open, size_t size, off_t off) {
+    std::string buf;
+    if (auto* s = std::get_if<StagedHandle>(&open)) {
+        buf.resize(size);
+        ssize_t got = ::pread(s->fd.get(), buf.data(), size, off);
+        if (got < 0) return (void)req.err(errno);
+        buf.resize(static_cast<size_t>(got));
+    } else if (auto& c = std::get<ControlHandle>(open); c.file->read_at) {
+        try {
+            buf = c.file->read_at(static_cast<uint64_t>(off), size);
+        } catch (...) {
+            return (void)req.err(errno_from_current_exception("read control file"));
         }
-        return (void)req.buf(buf.data(), buf.size());
+    } else if (static_cast<size_t>(off) < c.text.size()) {
+        buf = c.text.substr(static_cast<size_t>(off), size);
     }
+    req.buf(buf.data(), buf.size());
+}
+
+void HubFs::read(Request& req, size_t size, off_t off, fuse_file_info* fi) {
+    auto* f = std::get_if<CommittedHandle>(&open_file(fi));
+    if (!f) return read_local(req, open_file(fi), size, off);
     const uint64_t file_size = f->src.entry.size;
     const uint64_t cs = fetcher_.chunk_size();
     uint64_t start = static_cast<uint64_t>(off);
@@ -324,9 +326,10 @@ void HubFs::read(Request& req, size_t size, off_t off, fuse_file_info* fi) {
 void HubFs::release(Request& req, fuse_file_info* fi) { req.err(close_handle(fi)); }
 
 int HubFs::close_handle(fuse_file_info* fi) {
-    std::unique_ptr<OpenFile> f(reinterpret_cast<OpenFile*>(fi->fh));
+    std::unique_ptr<OpenFile> open(&open_file(fi));
+    auto* f = std::get_if<StagedHandle>(open.get());
     int err = 0;
-    if (f->branch && !f->blob.empty()) {
+    if (f && f->branch) {
         try {
             seal_written(*f, true);  // a file closed without a write is complete too (touch)
         } catch (...) {

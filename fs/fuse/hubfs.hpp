@@ -25,6 +25,7 @@
 #include "fs/fuse/inode_table.hpp"
 #include "fs/fuse/kernel_invalidator.hpp"
 #include "fs/fuse/local_attrs.hpp"
+#include "fs/fuse/open_file.hpp"
 #include "fs/fuse/parked_requests.hpp"
 #include "fs/fuse/pending_read.hpp"
 #include "fs/fuse/request.hpp"
@@ -84,8 +85,6 @@ public:
     void open(Request& req, fuse_ino_t ino, fuse_file_info* fi);
     void read(Request& req, size_t size, off_t off, fuse_file_info* fi);
     void release(Request& req, fuse_file_info* fi);
-    // Frees an open file's handle (release, or an open the kernel did not take): its errno or 0.
-    int close_handle(fuse_file_info* fi);
     void statfs(Request& req);
     void getxattr(Request& req, fuse_ino_t ino, const char* name, size_t size);
     void listxattr(Request& req, fuse_ino_t ino, size_t size);
@@ -110,6 +109,10 @@ private:
     static void add_read_operations(fuse_lowlevel_ops& o);
     static void add_write_operations(fuse_lowlevel_ops& o);
     using BranchPtr = std::shared_ptr<StagingArea::Branch>;
+    // A read of a staged or control file: from its bytes or its text, never the Hub.
+    void read_local(Request& req, OpenFile& f, size_t size, off_t off);
+    // Frees an open file's handle (release, or an open the kernel did not take): its errno or 0.
+    int close_handle(fuse_file_info* fi);
     // The revision a repository node shows: a branch with staged changes shows them over their
     // base commit; anything else shows what its revision resolves to.
     struct View {
@@ -140,23 +143,6 @@ private:
     struct DirHandle {
         std::vector<DirEntry> entries;
     };
-    struct OpenFile {
-        FileSource src;
-        UniqueFd staged;            // a staged file: its bytes are read and written here
-        BranchPtr branch;           // set for handles open for writing
-        std::string blob;
-        uint64_t marked_generation = UINT64_MAX;  // commit generation at which writes marked it dirty
-        std::atomic<bool> wrote{false};           // changed through this handle since its last seal
-        // Who last wrote through it (thread, and its process): a close by another process (a
-        // child closing inherited descriptors at exec) does not seal the file mid-write.
-        std::atomic<pid_t> writer_thread{0}, writer_process{0};
-        std::shared_ptr<const ControlFile> control;  // a control file: it, and what it showed when opened
-        std::string control_text;
-        std::mutex mutex;
-        ReadAhead read_ahead;       // which chunks a reader of this handle gets fetched ahead
-        ChunkFetcher::Chunk last_chunk;
-        uint64_t last_index = UINT64_MAX;
-    };
 
     View view(const Node& node);
     std::optional<Found> find(const RepoRef& repo, const View& v, const std::string& path);
@@ -182,10 +168,10 @@ private:
     View branch_view(const BranchPtr& b);  // a branch's base and staged changes
     // Every change through a handle open for writing (write, ftruncate) goes through here: a
     // file committed since the handle last changed it becomes a change again.
-    void note_change(Request& req, OpenFile& f);
+    void note_change(Request& req, StagedHandle& f);
     // At close (flush, release) and fsync: records the file's bytes as the ones a commit takes
     // (when the handle changed them, or `always` when the file has no seal yet).
-    void seal_written(OpenFile& f, bool always);
+    void seal_written(StagedHandle& f, bool always);
     void flush(Request& req, fuse_file_info* fi);
     // The node a new file `name` of `parent` is (create, mknod, symlink), once the name passes
     // the checks every name made in a repository passes.

@@ -45,7 +45,7 @@ HubFs::View HubFs::branch_view(const BranchPtr& b) {
     return View{b->changes.base, b};
 }
 
-void HubFs::note_change(Request& req, OpenFile& f) {
+void HubFs::note_change(Request& req, StagedHandle& f) {
     pid_t thread = req.ctx()->pid;
     if (f.writer_thread.exchange(thread) != thread) f.writer_process = process_of(thread);
     f.wrote = true;
@@ -57,8 +57,8 @@ void HubFs::note_change(Request& req, OpenFile& f) {
     f.marked_generation = b.generation;
 }
 
-void HubFs::seal_written(OpenFile& f, bool always) {
-    if (!f.branch || f.blob.empty()) return;
+void HubFs::seal_written(StagedHandle& f, bool always) {
+    if (!f.branch) return;
     StagingArea::Branch& b = *f.branch;
     if (!f.wrote.exchange(false)) {
         if (!always) return;
@@ -73,9 +73,9 @@ void HubFs::seal_written(OpenFile& f, bool always) {
 
 void HubFs::flush(Request& req, fuse_file_info* fi) {
     try {
-        auto& f = *reinterpret_cast<OpenFile*>(fi->fh);
+        auto* f = std::get_if<StagedHandle>(&open_file(fi));
         pid_t thread = req.ctx()->pid;
-        if (f.wrote && (thread == f.writer_thread || process_of(thread) == f.writer_process)) seal_written(f, false);
+        if (f && f->wrote && (thread == f->writer_thread || process_of(thread) == f->writer_process)) seal_written(*f, false);
         req.err(0);
     } catch (...) {
         req.err(errno_from_current_exception("flush"));
@@ -130,7 +130,8 @@ void HubFs::create(Request& req, fuse_ino_t parent, const char* name, mode_t mod
     try {
         Node n = new_file_node(*p, name);
         auto b = writable_branch(*p);
-        auto f = std::make_unique<OpenFile>();
+        auto handle = std::make_unique<OpenFile>();
+        auto* f = &handle->emplace<StagedHandle>();
         bool made = false;
         {
             std::shared_lock gate(b->gate);
@@ -146,8 +147,8 @@ void HubFs::create(Request& req, fuse_ino_t parent, const char* name, mode_t mod
             f->branch = b;
             f->marked_generation = b->generation;
         }
-        f->staged.reset(::open(writes_->staging.blob_path(f->blob).c_str(), O_RDWR | O_CLOEXEC));
-        if (!f->staged) fail_errno("open staged file");
+        f->fd.reset(::open(writes_->staging.blob_path(f->blob).c_str(), O_RDWR | O_CLOEXEC));
+        if (!f->fd) fail_errno("open staged file");
         if (made) {
             set_created(req, n, mode);
             touch_folder(*p);
@@ -159,7 +160,7 @@ void HubFs::create(Request& req, fuse_ino_t parent, const char* name, mode_t mod
             kept_content_[e.ino] = "staged:" + f->blob;
         }
         fi->keep_cache = 0;
-        fi->fh = reinterpret_cast<uint64_t>(f.release());
+        fi->fh = reinterpret_cast<uint64_t>(handle.release());
         if (req.create(&e, fi) != 0) {
             inodes_.forget(e.ino, 1);
             close_handle(fi);
@@ -234,17 +235,17 @@ void HubFs::readlink(Request& req, fuse_ino_t ino) {
 }
 
 void HubFs::write(Request& req, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
-    auto* f = reinterpret_cast<OpenFile*>(fi->fh);
     try {
-        if (f->control) {  // a write is one action, its errno the outcome
-            if (!f->control->act) throw FsError(EBADF, "not open for writing");
-            f->control->act(std::string_view(buf, size));
+        if (auto* c = std::get_if<ControlHandle>(&open_file(fi))) {  // a write is one action, its errno the outcome
+            if (!c->file->act) throw FsError(EBADF, "not open for writing");
+            c->file->act(std::string_view(buf, size));
             return (void)req.write(size);
         }
-        if (!f->branch) throw FsError(EBADF, "not open for writing");
+        auto* f = std::get_if<StagedHandle>(&open_file(fi));
+        if (!f || !f->branch) throw FsError(EBADF, "not open for writing");
         std::shared_lock gate(f->branch->gate);  // waits while a commit of the branch runs
         note_change(req, *f);
-        write_all(f->staged.get(), std::string_view(buf, size), static_cast<uint64_t>(off), "write staged file");
+        write_all(f->fd.get(), std::string_view(buf, size), static_cast<uint64_t>(off), "write staged file");
         req.write(size);
     } catch (...) {
         req.err(errno_from_current_exception("write"));
@@ -263,11 +264,11 @@ void HubFs::setattr(Request& req, fuse_ino_t ino, struct stat* attr, int to_set,
         if (!may_write(*n) || !writes_) throw FsError(EROFS, n->repo.key() + "@" + n->rev + " is read-only");
         if (to_set & FUSE_SET_ATTR_SIZE) {
             if (n->kind != NodeKind::file) throw FsError(EISDIR, n->path + " is a folder");
-            auto* f = fi ? reinterpret_cast<OpenFile*>(fi->fh) : nullptr;
+            auto* f = fi ? std::get_if<StagedHandle>(&open_file(fi)) : nullptr;
             if (f && f->branch) {
                 std::shared_lock gate(f->branch->gate);
                 note_change(req, *f);
-                if (::ftruncate(f->staged.get(), attr->st_size) != 0) fail_errno("truncate staged file");
+                if (::ftruncate(f->fd.get(), attr->st_size) != 0) fail_errno("truncate staged file");
             } else {
                 auto b = writable_branch(*n);
                 if (attr->st_size > 0) fetch_base_bytes(*n, b);
@@ -487,13 +488,13 @@ void HubFs::fsync(Request& req, fuse_ino_t ino, fuse_file_info* fi) {
         const bool in_branch = writes_ && n->in_repo() && !is_commit_sha(n->rev) &&
                                (!n->rev.starts_with("refs/") || pull_request_number(n->rev));
         if (in_branch) may_wait_for_network();  // a commit: not on a FUSE thread
-        auto* f = fi ? reinterpret_cast<OpenFile*>(fi->fh) : nullptr;
-        if (f && f->staged && ::fdatasync(f->staged.get()) != 0) fail_errno("sync staged file");
+        auto* f = fi ? std::get_if<StagedHandle>(&open_file(fi)) : nullptr;  // only a staged file has bytes to sync
+        if (f && ::fdatasync(f->fd.get()) != 0) fail_errno("sync staged file");
         if (f) seal_written(*f, false);
         if (in_branch) {
             if (writes_->committer.scratch().matches(n->path)) {
                 // A scratch file's fsync stays local; an atomic save's rename commits it (rename).
-                if (f && !f->blob.empty()) deferred_syncs_.add(f->blob);
+                if (f) deferred_syncs_.add(f->blob);
             } else if (auto b = writes_->staging.find(branch_id(*n))) {
                 writes_->committer.commit(*b);
             }
