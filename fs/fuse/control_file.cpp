@@ -143,12 +143,6 @@ ControlFile HubFs::control_file(const Node& node) {
     return f;
 }
 
-ControlFolder HubFs::area_folder(const Node& node) {
-    auto entry = control_areas_.find(node.path);
-    if (!entry || !std::holds_alternative<ControlFolder>(*entry)) throw FsError(ENOENT, node.path + " is gone");
-    return std::get<ControlFolder>(std::move(*entry));
-}
-
 void HubFs::remove_in_area(Request& req, const Node& folder, const std::string& name) {
     ControlFolder f = area_folder(folder);
     if (!f.child || !f.child(name)) throw FsError(ENOENT, join_path(folder.path, name));

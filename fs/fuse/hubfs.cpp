@@ -33,9 +33,8 @@ HubFs::HubFs(Catalog& catalog, ChunkFetcher& fetcher, cache::Cache& cache, Remot
           return root;
       }()),
       mount_time_(static_cast<int64_t>(std::time(nullptr))),
-      writes_(writes) {}
-
-std::string HubFs::attr_key(const Node& node) const { return branch_id(node).key() + "/" + node.path; }
+      writes_(writes),
+      resolver_(catalog_, opts_, writes_, inodes_, local_attrs_, control_areas_, mount_time_) {}
 
 void HubFs::touch_folder(const Node& folder) {
     timespec now = now_timespec();

@@ -20,6 +20,7 @@
 #include "fs/write/committer.hpp"
 #include "fs/control/control_tree.hpp"
 #include "fs/fuse/deferred_syncs.hpp"
+#include "fs/fuse/fs_options.hpp"
 #include "fs/hub_path.hpp"
 #include "fs/writer.hpp"
 #include "fs/fuse/inode_table.hpp"
@@ -29,6 +30,7 @@
 #include "fs/fuse/parked_requests.hpp"
 #include "fs/fuse/pending_read.hpp"
 #include "fs/fuse/request.hpp"
+#include "fs/fuse/resolver.hpp"
 #include "fs/write/staging_area.hpp"
 #include "fs/fuse/kernel_dir_cache.hpp"
 #include "fs/read/read_ahead.hpp"
@@ -37,24 +39,6 @@
 namespace hubfs::fs {
 
 inline constexpr size_t kMaxNameLength = 255;  // NAME_MAX: longer names answer ENAMETOOLONG
-
-struct FsOptions {
-    std::optional<RepoSpec> single_repo;      // mount one repository at the root
-    std::chrono::seconds revision_ttl{30};
-    uid_t uid = 0;
-    gid_t gid = 0;
-    uint32_t max_read = 1u << 20;
-    uint32_t kernel_readahead = 8u << 20;     // how far the kernel reads ahead (src/hubfs/kernel_readahead.hpp)
-    uint64_t cache_limit = 0;                 // for statfs
-    std::set<std::string> own_namespaces;     // the token's user and organisations: exist even without repos
-};
-
-// What writes need; absent for a read-only mount.
-struct WriteSupport {
-    StagingArea& staging;
-    Writer& writer;
-    Committer& committer;
-};
 
 class HubFs {
 public:
@@ -113,48 +97,35 @@ private:
     void read_local(Request& req, OpenFile& f, size_t size, off_t off);
     // Frees an open file's handle (release, or an open the kernel did not take): its errno or 0.
     int close_handle(fuse_file_info* fi);
-    // The revision a repository node shows: a branch with staged changes shows them over their
-    // base commit; anything else shows what its revision resolves to.
-    struct View {
-        Revision rev;
-        BranchPtr branch;  // set when staged changes apply
-    };
-    // An entry of a repository as the view has it.
-    struct Found {
-        RemoteEntry entry;
-        std::string blob;       // staged bytes ("" for the base's or a copy's)
-        std::string copy_from;  // a staged copy: the base path of its bytes
-        bool staged = false;
-        uint32_t special = 0;   // a local symlink, FIFO, socket or device (StagedFile::special)
-        uint64_t rdev = 0;
-    };
-    struct Resolved {  // a node with its current attributes
-        struct stat attr {};
-        std::optional<Revision> rev;
-        std::optional<RemoteEntry> entry;  // files and folders in a repository
-        std::string blob;                  // a staged file's bytes
-        std::string copy_from;             // a staged copy: the base path of its bytes
-    };
-    struct DirEntry {
-        std::string name;
-        Node node;
-        Resolved resolved;
-    };
+    // Path and attribute resolution is the Resolver's (resolver.hpp); the handlers ask it
+    // through these.
+    using View = Resolver::View;
+    using Found = Resolver::Found;
+    using Resolved = Resolver::Resolved;
+    using DirEntry = Resolver::DirEntry;
+    View view(const Node& node) { return resolver_.view(node); }
+    std::optional<Found> find(const RepoRef& repo, const View& v, const std::string& path) {
+        return resolver_.find(repo, v, path);
+    }
+    Resolved resolve(const Node& node) { return resolver_.resolve(node); }
+    bool may_write(const Node& node) const { return resolver_.may_write(node); }
+    BranchId branch_id(const Node& node) const { return resolver_.branch_id(node); }
+    std::string attr_key(const Node& node) const { return resolver_.attr_key(node); }
+    std::optional<Node> child(const Node& parent, const std::string& name) { return resolver_.child(parent, name); }
+    std::vector<DirEntry> list(const Node& dir) { return resolver_.list(dir); }
+    double timeout_for(const Node& node) const { return resolver_.timeout_for(node); }
+    fuse_entry_param entry_param(const Node& node, const Resolved& r, bool add_ref) {
+        return resolver_.entry_param(node, r, add_ref);
+    }
+    ControlFolder area_folder(const Node& node) { return resolver_.area_folder(node); }
+
     struct DirHandle {
         std::vector<DirEntry> entries;
     };
 
-    View view(const Node& node);
-    std::optional<Found> find(const RepoRef& repo, const View& v, const std::string& path);
-    Resolved resolve(const Node& node);
-    // A repository entry's attributes as the view found it at `rev` (a staged file's from its bytes).
-    Resolved resolved(const Node& node, const Revision& rev, const Found& found);
-    bool may_write(const Node& node) const;  // the mode bits: a branch of a writable mount
     // The staging of the node's branch, ready for a change (its base set if it had none);
     // throws RemoteError(read_only) for tags, shas, pull requests and read-only mounts.
     BranchPtr writable_branch(const Node& node);
-    BranchId branch_id(const Node& node) const;
-    std::string attr_key(const Node& node) const;  // the node's key in local_attrs_
     // A folder's entries changed (create, unlink, mkdir, rmdir, rename): its mtime and ctime.
     void touch_folder(const Node& folder);
     // Mode and owner of what a request just made: the mode it asked for, the caller's ids.
@@ -196,8 +167,6 @@ private:
     // A control node as the framework's file or folder (control/control_entry.hpp): the
     // branch's .hubfs-commit, or an entry of an area; throws ENOENT when it is gone.
     ControlFile control_file(const Node& node);
-    ControlFolder area_folder(const Node& node);
-    struct stat area_attr(const ControlEntry& entry) const;  // an area's file or folder as stat shows it
     void open_control(Request& req, const Node& node, fuse_file_info* fi);
     // rm or rmdir in an area's folder: the folder's remove action.
     void remove_in_area(Request& req, const Node& folder, const std::string& name);
@@ -206,13 +175,6 @@ private:
     void remember_removed(const Node& file);
     // Makes the kernel drop what it caches of these paths of a repository node's revision.
     void forget_in_kernel(const Node& repo_node, const std::vector<std::string>& paths);
-    std::optional<Node> child(const Node& parent, const std::string& name);
-    std::optional<Node> type_dir_child(const Node& parent, const std::string& name);
-    std::vector<DirEntry> list(const Node& dir);
-    struct stat dir_attr(int64_t mtime) const;
-    struct stat file_attr(const RemoteEntry& e, int64_t mtime) const;
-    double timeout_for(const Node& node) const;
-    fuse_entry_param entry_param(const Node& node, const Resolved& r, bool add_ref);
     std::map<std::string, std::string> xattrs(const Node& node);
 
     Catalog& catalog_;
@@ -231,6 +193,7 @@ private:
     KernelInvalidator invalidator_;
     PendingReads pending_;
     ControlTree control_areas_;
+    Resolver resolver_;  // over the members above
     struct Removed {
         struct stat attr;  // as it was when removed, with no link left
         std::string blob;  // its staged bytes, kept while a writer holds them
