@@ -143,13 +143,7 @@ ControlFile HubFs::control_file(const Node& node) {
     return f;
 }
 
-ControlFolder HubFs::area_folder(const Node& node) {
-    auto entry = control_areas_.find(node.path);
-    if (!entry || !std::holds_alternative<ControlFolder>(*entry)) throw FsError(ENOENT, node.path + " is gone");
-    return std::get<ControlFolder>(std::move(*entry));
-}
-
-void HubFs::remove_in_area(fuse_req_t req, const Node& folder, const std::string& name) {
+void HubFs::remove_in_area(Request& req, const Node& folder, const std::string& name) {
     ControlFolder f = area_folder(folder);
     if (!f.child || !f.child(name)) throw FsError(ENOENT, join_path(folder.path, name));
     if (!f.remove) throw FsError(EPERM, join_path(folder.path, name) + " cannot be removed");
@@ -160,28 +154,29 @@ void HubFs::remove_in_area(fuse_req_t req, const Node& folder, const std::string
         gone.kind = kind;
         inodes_.detach(gone);
     }
-    fuse_reply_err(req, 0);
+    req.err(0);
 }
 
-void HubFs::open_control(fuse_req_t req, const Node& node, fuse_file_info* fi) {
+void HubFs::open_control(Request& req, const Node& node, fuse_file_info* fi) {
     try {
-        auto f = std::make_unique<OpenFile>();
-        f->control = std::make_shared<const ControlFile>(control_file(node));
+        auto handle = std::make_unique<OpenFile>();
+        auto& f = handle->emplace<ControlHandle>();
+        f.file = std::make_shared<const ControlFile>(control_file(node));
         const int access = fi->flags & O_ACCMODE;
         if (access != O_WRONLY) {
-            if (!f->control->render && !f->control->read_at) throw FsError(EACCES, node.path + " is write-only");
-            if (!f->control->read_at) f->control_text = f->control->render();
-            else if (f->control->prepare_read) f->control->prepare_read();  // an open may wait (parked); a read may not
+            if (!f.file->render && !f.file->read_at) throw FsError(EACCES, node.path + " is write-only");
+            if (!f.file->read_at) f.text = f.file->render();
+            else if (f.file->prepare_read) f.file->prepare_read();  // an open may wait (parked); a read may not
         }
         if (access != O_RDONLY) {
-            if (!f->control->act) throw FsError(EACCES, node.path + " is read-only");
-            if (f->control->check_write) f->control->check_write();
+            if (!f.file->act) throw FsError(EACCES, node.path + " is read-only");
+            if (f.file->check_write) f.file->check_write();
         }
         fi->direct_io = 1;  // the text changes all the time: no page cache, no size needed
-        fi->fh = reinterpret_cast<uint64_t>(f.release());
-        if (fuse_reply_open(req, fi) != 0) release(nullptr, fi);
+        fi->fh = reinterpret_cast<uint64_t>(handle.release());
+        if (req.open(fi) != 0) close_handle(fi);
     } catch (...) {
-        fuse_reply_err(req, errno_from_current_exception("open " + node.repo.key() + "/" + node.path));
+        req.err(errno_from_current_exception("open " + node.repo.key() + "/" + node.path));
     }
 }
 

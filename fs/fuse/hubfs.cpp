@@ -33,17 +33,16 @@ HubFs::HubFs(Catalog& catalog, ChunkFetcher& fetcher, cache::Cache& cache, Remot
           return root;
       }()),
       mount_time_(static_cast<int64_t>(std::time(nullptr))),
-      writes_(writes) {}
-
-std::string HubFs::attr_key(const Node& node) const { return branch_id(node).key() + "/" + node.path; }
+      writes_(writes),
+      resolver_(catalog_, opts_, writes_, inodes_, local_attrs_, control_areas_, mount_time_) {}
 
 void HubFs::touch_folder(const Node& folder) {
     timespec now = now_timespec();
     local_attrs_.update(attr_key(folder), [&](LocalAttr& a) { a.mtime = a.ctime = now; });
 }
 
-void HubFs::set_created(fuse_req_t req, const Node& made, mode_t mode) {
-    const fuse_ctx* ctx = fuse_req_ctx(req);
+void HubFs::set_created(Request& req, const Node& made, mode_t mode) {
+    const fuse_ctx* ctx = req.ctx();
     timespec now = now_timespec();
     local_attrs_.update(attr_key(made), [&](LocalAttr& a) {
         a = LocalAttr{mode & 07777, ctx->uid, ctx->gid, now, now, now};
@@ -66,33 +65,33 @@ void HubFs::init(fuse_conn_info* conn) {
 // lookup, getattr and opendir may need the Hub (a name to resolve, a folder never listed):
 // they run through parked_, which computes them on the FUSE thread when everything they need
 // is known and on a thread of their own otherwise (a stalled Hub holds no FUSE thread).
-void HubFs::lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+void HubFs::lookup(Request& req, fuse_ino_t parent, const char* name) {
     auto p = inodes_.get(parent);
-    if (!p) return (void)fuse_reply_err(req, ENOENT);
-    if (std::strlen(name) > kMaxNameLength) return (void)fuse_reply_err(req, ENAMETOOLONG);
-    parked_.run(req, std::string("lookup ") + name, [this, p, name = std::string(name)]() -> ParkedRequests::Reply {
+    if (!p) return (void)req.err(ENOENT);
+    if (std::strlen(name) > kMaxNameLength) return (void)req.err(ENAMETOOLONG);
+    parked_.run(std::move(req), std::string("lookup ") + name, [this, p, name = std::string(name)]() -> ParkedRequests::Reply {
         try {
             auto n = child(*p, name);
             if (!n) {
                 fuse_entry_param neg{};  // negative entry, cached like the folder it is missing from
                 neg.entry_timeout = p->in_repo() ? timeout_for(*p) : 1.0;
-                return [neg](fuse_req_t r) { fuse_reply_entry(r, &neg); };
+                return [neg](Request& r) { r.entry(&neg); };
             }
             Resolved r = resolve(*n);
             // The inode's reference is taken only with the answer (a parked caller may be gone).
-            return [this, node = *n, r](fuse_req_t req) {
+            return [this, node = *n, r](Request& req) {
                 fuse_entry_param e = entry_param(node, r, true);
-                if (fuse_reply_entry(req, &e) != 0) inodes_.forget(e.ino, 1);
+                if (req.entry(&e) != 0) inodes_.forget(e.ino, 1);
             };
         } catch (const WouldWait&) {
             throw;
         } catch (...) {
             int err = errno_from_current_exception("lookup " + name);
             if (err != ENOENT) return reply_error(err);
-            return [](fuse_req_t r) {
+            return [](Request& r) {
                 fuse_entry_param neg{};
                 neg.entry_timeout = 1.0;
-                fuse_reply_entry(r, &neg);
+                r.entry(&neg);
             };
         }
     });
@@ -115,10 +114,10 @@ void HubFs::forget(fuse_ino_t ino, uint64_t n) {
     removed_.erase(ino);
 }
 
-void HubFs::getattr(fuse_req_t req, fuse_ino_t ino) {
+void HubFs::getattr(Request& req, fuse_ino_t ino) {
     auto n = inodes_.get(ino);
-    if (!n) return (void)fuse_reply_err(req, ENOENT);
-    parked_.run(req, "getattr " + n->repo.key() + "/" + n->path, [this, n, ino]() -> ParkedRequests::Reply {
+    if (!n) return (void)req.err(ENOENT);
+    parked_.run(std::move(req), "getattr " + n->repo.key() + "/" + n->path, [this, n, ino]() -> ParkedRequests::Reply {
         if (n->detached()) {
             std::unique_lock lock(removed_mutex_);
             auto it = removed_.find(ino);
@@ -132,38 +131,38 @@ void HubFs::getattr(fuse_req_t req, fuse_ino_t ino) {
                 attr.st_blocks = st.st_blocks;
                 attr.st_mtim = st.st_mtim;
             }
-            return [attr](fuse_req_t req) { fuse_reply_attr(req, &attr, 0); };
+            return [attr](Request& req) { req.attr(&attr, 0); };
         }
         Resolved r = resolve(*n);
         r.attr.st_ino = ino;
-        return [attr = r.attr, timeout = timeout_for(*n)](fuse_req_t req) { fuse_reply_attr(req, &attr, timeout); };
+        return [attr = r.attr, timeout = timeout_for(*n)](Request& req) { req.attr(&attr, timeout); };
     });
 }
 
-void HubFs::opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+void HubFs::opendir(Request& req, fuse_ino_t ino, fuse_file_info* fi) {
     auto n = inodes_.get(ino);
-    if (!n) return (void)fuse_reply_err(req, ENOENT);
+    if (!n) return (void)req.err(ENOENT);
     if (n->kind == NodeKind::file || n->kind == NodeKind::control || n->kind == NodeKind::area_file)
-        return (void)fuse_reply_err(req, ENOTDIR);
+        return (void)req.err(ENOTDIR);
     // The kernel's file info lives only as long as this call: the answer gets a copy.
-    parked_.run(req, "opendir " + n->repo.key() + "/" + n->path, [this, n, ino, info = *fi]() -> ParkedRequests::Reply {
+    parked_.run(std::move(req), "opendir " + n->repo.key() + "/" + n->path, [this, n, ino, info = *fi]() -> ParkedRequests::Reply {
         auto h = std::make_shared<DirHandle>();
         h->entries = list(*n);  // a snapshot: readdir pages stay consistent
         // The kernel lists the folder from its cache while it is what we would list (kernel_dir_cache.hpp).
         KernelDirCache::Digest digest;
         for (const auto& e : h->entries) digest.add(e.name, e.resolved.attr);
         bool same = kept_listings_.keep(ino, digest.value());
-        return [h, info, same](fuse_req_t req) mutable {
+        return [h, info, same](Request& req) mutable {
             auto owned = std::make_unique<DirHandle>(std::move(*h));
             info.fh = reinterpret_cast<uint64_t>(owned.get());
             info.keep_cache = same;
             info.cache_readdir = true;
-            if (fuse_reply_open(req, &info) == 0) owned.release();
+            if (req.open(&info) == 0) owned.release();
         };
     });
 }
 
-void HubFs::readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi, bool plus) {
+void HubFs::readdir(Request& req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi, bool plus) {
     auto* h = reinterpret_cast<DirHandle*>(fi->fh);
     std::vector<char> buf(size);
     size_t used = 0;
@@ -178,106 +177,108 @@ void HubFs::readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse
             if (plus) {
                 fuse_entry_param e{};
                 e.attr = st;  // ino 0: no lookup reference for "." and ".."
-                n = fuse_add_direntry_plus(req, buf.data() + used, size - used, name, &e, static_cast<off_t>(i + 1));
+                n = fuse_add_direntry_plus(req.raw(), buf.data() + used, size - used, name, &e, static_cast<off_t>(i + 1));
             } else {
-                n = fuse_add_direntry(req, buf.data() + used, size - used, name, &st, static_cast<off_t>(i + 1));
+                n = fuse_add_direntry(req.raw(), buf.data() + used, size - used, name, &st, static_cast<off_t>(i + 1));
             }
         } else {
             const DirEntry& d = h->entries[i - 2];
             if (plus) {
                 // Size first without a reference, so an entry that does not fit takes none.
                 fuse_entry_param probe = entry_param(d.node, d.resolved, false);
-                if (fuse_add_direntry_plus(req, nullptr, 0, d.name.c_str(), &probe, 0) > size - used) break;
+                if (fuse_add_direntry_plus(req.raw(), nullptr, 0, d.name.c_str(), &probe, 0) > size - used) break;
                 fuse_entry_param e = entry_param(d.node, d.resolved, true);
-                n = fuse_add_direntry_plus(req, buf.data() + used, size - used, d.name.c_str(), &e,
+                n = fuse_add_direntry_plus(req.raw(), buf.data() + used, size - used, d.name.c_str(), &e,
                                            static_cast<off_t>(i + 1));
             } else {
                 struct stat st = d.resolved.attr;
                 st.st_ino = inodes_.peek(d.node);
-                n = fuse_add_direntry(req, buf.data() + used, size - used, d.name.c_str(), &st, static_cast<off_t>(i + 1));
+                n = fuse_add_direntry(req.raw(), buf.data() + used, size - used, d.name.c_str(), &st, static_cast<off_t>(i + 1));
             }
         }
         if (n > size - used) break;
         used += n;
     }
-    fuse_reply_buf(req, buf.data(), used);
+    req.buf(buf.data(), used);
 }
 
-void HubFs::releasedir(fuse_req_t req, fuse_file_info* fi) {
+void HubFs::releasedir(Request& req, fuse_file_info* fi) {
     delete reinterpret_cast<DirHandle*>(fi->fh);
-    fuse_reply_err(req, 0);
+    req.err(0);
 }
 
-void HubFs::open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+void HubFs::open(Request& req, fuse_ino_t ino, fuse_file_info* fi) {
     auto n = inodes_.get(ino);
-    if (!n) return (void)fuse_reply_err(req, ENOENT);
+    if (!n) return (void)req.err(ENOENT);
     if (n->kind == NodeKind::control || n->kind == NodeKind::area_file) return open_control(req, *n, fi);
-    if (n->kind != NodeKind::file) return (void)fuse_reply_err(req, EISDIR);
+    if (n->kind != NodeKind::file) return (void)req.err(EISDIR);
     const bool for_writing = (fi->flags & O_ACCMODE) != O_RDONLY;
     try {
         auto f = std::make_unique<OpenFile>();
-        std::string content_id;
+        std::string content_id, blob;
         if (for_writing) {
-            f->branch = writable_branch(*n);
-            if (!(fi->flags & O_TRUNC)) fetch_base_bytes(*n, f->branch);
-            std::shared_lock gate(f->branch->gate);
-            f->blob = stage_for_write(*n, f->branch, fi->flags & O_TRUNC, true);
-            std::lock_guard lock(f->branch->mutex);
-            f->marked_generation = f->branch->generation;
-            content_id = "staged:" + f->blob;
+            auto& w = f->emplace<StagedHandle>();
+            w.branch = writable_branch(*n);
+            if (!(fi->flags & O_TRUNC)) fetch_base_bytes(*n, w.branch);
+            std::shared_lock gate(w.branch->gate);
+            w.blob = blob = stage_for_write(*n, w.branch, fi->flags & O_TRUNC, true);
+            std::lock_guard lock(w.branch->mutex);
+            w.marked_generation = w.branch->generation;
+        } else if (Resolved r = resolve(*n); !r.blob.empty()) {
+            f->emplace<StagedHandle>().blob = blob = r.blob;
         } else {
-            Resolved r = resolve(*n);
-            // The handle pins the commit: a reader never sees a mix of two versions.
-            f->src = FileSource{n->repo, r.rev->commit, n->path, *r.entry};
-            f->blob = r.blob;
-            if (!r.blob.empty()) content_id = "staged:" + r.blob;
-            else content_id = r.entry->content_id();
+            auto& c = f->emplace<CommittedHandle>();
+            c.src = FileSource{n->repo, r.rev->commit, n->path, *r.entry};
+            content_id = r.entry->content_id();
             // A renamed file not yet committed: its bytes are at its old path in the base.
-            if (!r.copy_from.empty()) f->src.path = r.copy_from;
+            if (!r.copy_from.empty()) c.src.path = r.copy_from;
         }
-        if (!f->blob.empty()) {
-            int fd = ::open(writes_->staging.blob_path(f->blob).c_str(), (for_writing ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+        if (!blob.empty()) {
+            content_id = "staged:" + blob;
+            int fd = ::open(writes_->staging.blob_path(blob).c_str(), (for_writing ? O_RDWR : O_RDONLY) | O_CLOEXEC);
             if (fd < 0) throw std::system_error(errno, std::generic_category(), "open staged " + n->path);
-            f->staged.reset(fd);
+            std::get<StagedHandle>(*f).fd.reset(fd);
         }
         {
             // Keep the kernel's pages only if they hold these very bytes (staged bytes change).
             std::lock_guard lock(kept_mutex_);
             auto& kept = kept_content_[ino];
-            fi->keep_cache = kept == content_id && f->blob.empty();
+            fi->keep_cache = kept == content_id && blob.empty();
             kept = content_id;
         }
         fi->fh = reinterpret_cast<uint64_t>(f.release());
-        if (fuse_reply_open(req, fi) != 0) release(nullptr, fi);
+        if (req.open(fi) != 0) close_handle(fi);
     } catch (...) {
-        fuse_reply_err(req, errno_from_current_exception("open " + n->repo.key() + "/" + n->path));
+        req.err(errno_from_current_exception("open " + n->repo.key() + "/" + n->path));
     }
 }
 
-void HubFs::read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {
-    auto* f = reinterpret_cast<OpenFile*>(fi->fh);
-    if (f->staged || f->control) {
-        std::string buf;
-        if (f->staged) {
-            buf.resize(size);
-            ssize_t got = ::pread(f->staged.get(), buf.data(), size, off);
-            if (got < 0) return (void)fuse_reply_err(req, errno);
-            buf.resize(static_cast<size_t>(got));
-        } else if (f->control->read_at) {
-            try {
-                buf = f->control->read_at(static_cast<uint64_t>(off), size);
-            } catch (...) {
-                return (void)fuse_reply_err(req, errno_from_current_exception("read control file"));
-            }
-        } else if (static_cast<size_t>(off) < f->control_text.size()) {
-            buf = f->control_text.substr(static_cast<size_t>(off), size);
+void HubFs::read_local(Request& req, OpenFile& open, size_t size, off_t off) {
+    std::string buf;
+    if (auto* s = std::get_if<StagedHandle>(&open)) {
+        buf.resize(size);
+        ssize_t got = ::pread(s->fd.get(), buf.data(), size, off);
+        if (got < 0) return (void)req.err(errno);
+        buf.resize(static_cast<size_t>(got));
+    } else if (auto& c = std::get<ControlHandle>(open); c.file->read_at) {
+        try {
+            buf = c.file->read_at(static_cast<uint64_t>(off), size);
+        } catch (...) {
+            return (void)req.err(errno_from_current_exception("read control file"));
         }
-        return (void)fuse_reply_buf(req, buf.data(), buf.size());
+    } else if (static_cast<size_t>(off) < c.text.size()) {
+        buf = c.text.substr(static_cast<size_t>(off), size);
     }
+    req.buf(buf.data(), buf.size());
+}
+
+void HubFs::read(Request& req, size_t size, off_t off, fuse_file_info* fi) {
+    auto* f = std::get_if<CommittedHandle>(&open_file(fi));
+    if (!f) return read_local(req, open_file(fi), size, off);
     const uint64_t file_size = f->src.entry.size;
     const uint64_t cs = fetcher_.chunk_size();
     uint64_t start = static_cast<uint64_t>(off);
-    if (start >= file_size || size == 0) return (void)fuse_reply_buf(req, nullptr, 0);
+    if (start >= file_size || size == 0) return (void)req.buf(nullptr, 0);
     uint64_t end = std::min<uint64_t>(file_size, start + size);
     uint64_t first = start / cs, last = (end - 1) / cs;
 
@@ -309,7 +310,7 @@ void HubFs::read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {
             all_here = all_here && c;
             chunks.push_back(c);
         }
-        if (!all_here) return pending_.start(req, fetcher_, f->src, start, end, std::move(chunks));
+        if (!all_here) return pending_.start(std::move(req), fetcher_, f->src, start, end, std::move(chunks));
         {
             std::lock_guard lock(f->mutex);
             f->last_chunk = chunks.back();
@@ -317,14 +318,17 @@ void HubFs::read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {
         }
         reply_from_chunks(req, chunks, first, cs, start, end);
     } catch (...) {
-        fuse_reply_err(req, errno_from_current_exception("read " + f->src.repo.key() + "/" + f->src.path));
+        req.err(errno_from_current_exception("read " + f->src.repo.key() + "/" + f->src.path));
     }
 }
 
-void HubFs::release(fuse_req_t req, fuse_file_info* fi) {
-    std::unique_ptr<OpenFile> f(reinterpret_cast<OpenFile*>(fi->fh));
+void HubFs::release(Request& req, fuse_file_info* fi) { req.err(close_handle(fi)); }
+
+int HubFs::close_handle(fuse_file_info* fi) {
+    std::unique_ptr<OpenFile> open(&open_file(fi));
+    auto* f = std::get_if<StagedHandle>(open.get());
     int err = 0;
-    if (f->branch && !f->blob.empty()) {
+    if (f && f->branch) {
         try {
             seal_written(*f, true);  // a file closed without a write is complete too (touch)
         } catch (...) {
@@ -341,10 +345,10 @@ void HubFs::release(fuse_req_t req, fuse_file_info* fi) {
             else if (path.empty()) writes_->staging.drop_blob(b, f->blob);
         }
     }
-    if (req) fuse_reply_err(req, err);
+    return err;
 }
 
-void HubFs::statfs(fuse_req_t req) {
+void HubFs::statfs(Request& req) {
     struct statvfs st {};
     const uint64_t bsize = 4096;
     uint64_t used = cache_.total_bytes();
@@ -356,7 +360,7 @@ void HubFs::statfs(fuse_req_t req) {
     st.f_files = std::max<uint64_t>(inodes_.size(), 1ull << 32);
     st.f_ffree = st.f_favail = st.f_files - inodes_.size();
     st.f_namemax = kMaxNameLength;
-    fuse_reply_statfs(req, &st);
+    req.statfs(&st);
 }
 
 std::map<std::string, std::string> HubFs::xattrs(const Node& node) {
@@ -378,32 +382,32 @@ std::map<std::string, std::string> HubFs::xattrs(const Node& node) {
     return out;
 }
 
-void HubFs::getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
+void HubFs::getxattr(Request& req, fuse_ino_t ino, const char* name, size_t size) {
     auto n = inodes_.get(ino);
-    if (!n) return (void)fuse_reply_err(req, ENOENT);
+    if (!n) return (void)req.err(ENOENT);
     try {
         auto all = xattrs(*n);
         auto it = all.find(name);
-        if (it == all.end()) return (void)fuse_reply_err(req, ENODATA);
-        if (size == 0) return (void)fuse_reply_xattr(req, it->second.size());
-        if (size < it->second.size()) return (void)fuse_reply_err(req, ERANGE);
-        fuse_reply_buf(req, it->second.data(), it->second.size());
+        if (it == all.end()) return (void)req.err(ENODATA);
+        if (size == 0) return (void)req.xattr(it->second.size());
+        if (size < it->second.size()) return (void)req.err(ERANGE);
+        req.buf(it->second.data(), it->second.size());
     } catch (...) {
-        fuse_reply_err(req, errno_from_current_exception(std::string("getxattr ") + name));
+        req.err(errno_from_current_exception(std::string("getxattr ") + name));
     }
 }
 
-void HubFs::listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+void HubFs::listxattr(Request& req, fuse_ino_t ino, size_t size) {
     auto n = inodes_.get(ino);
-    if (!n) return (void)fuse_reply_err(req, ENOENT);
+    if (!n) return (void)req.err(ENOENT);
     try {
         std::string names;
         for (const auto& [k, v] : xattrs(*n)) names += k + '\0';
-        if (size == 0) return (void)fuse_reply_xattr(req, names.size());
-        if (size < names.size()) return (void)fuse_reply_err(req, ERANGE);
-        fuse_reply_buf(req, names.data(), names.size());
+        if (size == 0) return (void)req.xattr(names.size());
+        if (size < names.size()) return (void)req.err(ERANGE);
+        req.buf(names.data(), names.size());
     } catch (...) {
-        fuse_reply_err(req, errno_from_current_exception("listxattr"));
+        req.err(errno_from_current_exception("listxattr"));
     }
 }
 

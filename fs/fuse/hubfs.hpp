@@ -20,13 +20,17 @@
 #include "fs/write/committer.hpp"
 #include "fs/control/control_tree.hpp"
 #include "fs/fuse/deferred_syncs.hpp"
+#include "fs/fuse/fs_options.hpp"
 #include "fs/hub_path.hpp"
 #include "fs/writer.hpp"
 #include "fs/fuse/inode_table.hpp"
 #include "fs/fuse/kernel_invalidator.hpp"
 #include "fs/fuse/local_attrs.hpp"
+#include "fs/fuse/open_file.hpp"
 #include "fs/fuse/parked_requests.hpp"
 #include "fs/fuse/pending_read.hpp"
+#include "fs/fuse/request.hpp"
+#include "fs/fuse/resolver.hpp"
 #include "fs/write/staging_area.hpp"
 #include "fs/fuse/kernel_dir_cache.hpp"
 #include "fs/read/read_ahead.hpp"
@@ -35,24 +39,6 @@
 namespace hubfs::fs {
 
 inline constexpr size_t kMaxNameLength = 255;  // NAME_MAX: longer names answer ENAMETOOLONG
-
-struct FsOptions {
-    std::optional<RepoSpec> single_repo;      // mount one repository at the root
-    std::chrono::seconds revision_ttl{30};
-    uid_t uid = 0;
-    gid_t gid = 0;
-    uint32_t max_read = 1u << 20;
-    uint32_t kernel_readahead = 8u << 20;     // how far the kernel reads ahead (src/hubfs/kernel_readahead.hpp)
-    uint64_t cache_limit = 0;                 // for statfs
-    std::set<std::string> own_namespaces;     // the token's user and organisations: exist even without repos
-};
-
-// What writes need; absent for a read-only mount.
-struct WriteSupport {
-    StagingArea& staging;
-    Writer& writer;
-    Committer& committer;
-};
 
 class HubFs {
 public:
@@ -74,102 +60,76 @@ public:
     ParkedRequests& parked_requests() { return parked_; }
 
     void init(fuse_conn_info* conn);
-    void lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
+    void lookup(Request& req, fuse_ino_t parent, const char* name);
     void forget(fuse_ino_t ino, uint64_t n);
-    void getattr(fuse_req_t req, fuse_ino_t ino);
-    void opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
-    void readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi, bool plus);
-    void releasedir(fuse_req_t req, fuse_file_info* fi);
-    void open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
-    void read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi);
-    void release(fuse_req_t req, fuse_file_info* fi);
-    void statfs(fuse_req_t req);
-    void getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size);
-    void listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+    void getattr(Request& req, fuse_ino_t ino);
+    void opendir(Request& req, fuse_ino_t ino, fuse_file_info* fi);
+    void readdir(Request& req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi, bool plus);
+    void releasedir(Request& req, fuse_file_info* fi);
+    void open(Request& req, fuse_ino_t ino, fuse_file_info* fi);
+    void read(Request& req, size_t size, off_t off, fuse_file_info* fi);
+    void release(Request& req, fuse_file_info* fi);
+    void statfs(Request& req);
+    void getxattr(Request& req, fuse_ino_t ino, const char* name, size_t size);
+    void listxattr(Request& req, fuse_ino_t ino, size_t size);
 
     // hubfs_write.cpp
-    void create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi);
-    void write(fuse_req_t req, const char* buf, size_t size, off_t off, fuse_file_info* fi);
-    void setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi);
-    void unlink(fuse_req_t req, fuse_ino_t parent, const char* name);
-    void mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);
-    void rmdir(fuse_req_t req, fuse_ino_t parent, const char* name);
-    void rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
+    void create(Request& req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi);
+    void write(Request& req, const char* buf, size_t size, off_t off, fuse_file_info* fi);
+    void setattr(Request& req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi);
+    void unlink(Request& req, fuse_ino_t parent, const char* name);
+    void mkdir(Request& req, fuse_ino_t parent, const char* name, mode_t mode);
+    void rmdir(Request& req, fuse_ino_t parent, const char* name);
+    void rename(Request& req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
                 unsigned flags);
-    void fsync(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+    void fsync(Request& req, fuse_ino_t ino, fuse_file_info* fi);
     // Symlinks, FIFOs, sockets and devices live in the mount only (StagedFile::special).
-    void mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev);
-    void symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name);
-    void readlink(fuse_req_t req, fuse_ino_t ino);
+    void mknod(Request& req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev);
+    void symlink(Request& req, const char* target, fuse_ino_t parent, const char* name);
+    void readlink(Request& req, fuse_ino_t ino);
 
 private:
     // The halves of operations() (fuse_operations.cpp): reads and metadata, then changes.
     static void add_read_operations(fuse_lowlevel_ops& o);
     static void add_write_operations(fuse_lowlevel_ops& o);
     using BranchPtr = std::shared_ptr<StagingArea::Branch>;
-    // The revision a repository node shows: a branch with staged changes shows them over their
-    // base commit; anything else shows what its revision resolves to.
-    struct View {
-        Revision rev;
-        BranchPtr branch;  // set when staged changes apply
-    };
-    // An entry of a repository as the view has it.
-    struct Found {
-        RemoteEntry entry;
-        std::string blob;       // staged bytes ("" for the base's or a copy's)
-        std::string copy_from;  // a staged copy: the base path of its bytes
-        bool staged = false;
-        uint32_t special = 0;   // a local symlink, FIFO, socket or device (StagedFile::special)
-        uint64_t rdev = 0;
-    };
-    struct Resolved {  // a node with its current attributes
-        struct stat attr {};
-        std::optional<Revision> rev;
-        std::optional<RemoteEntry> entry;  // files and folders in a repository
-        std::string blob;                  // a staged file's bytes
-        std::string copy_from;             // a staged copy: the base path of its bytes
-    };
-    struct DirEntry {
-        std::string name;
-        Node node;
-        Resolved resolved;
-    };
+    // A read of a staged or control file: from its bytes or its text, never the Hub.
+    void read_local(Request& req, OpenFile& f, size_t size, off_t off);
+    // Frees an open file's handle (release, or an open the kernel did not take): its errno or 0.
+    int close_handle(fuse_file_info* fi);
+    // Path and attribute resolution is the Resolver's (resolver.hpp); the handlers ask it
+    // through these.
+    using View = Resolver::View;
+    using Found = Resolver::Found;
+    using Resolved = Resolver::Resolved;
+    using DirEntry = Resolver::DirEntry;
+    View view(const Node& node) { return resolver_.view(node); }
+    std::optional<Found> find(const RepoRef& repo, const View& v, const std::string& path) {
+        return resolver_.find(repo, v, path);
+    }
+    Resolved resolve(const Node& node) { return resolver_.resolve(node); }
+    bool may_write(const Node& node) const { return resolver_.may_write(node); }
+    BranchId branch_id(const Node& node) const { return resolver_.branch_id(node); }
+    std::string attr_key(const Node& node) const { return resolver_.attr_key(node); }
+    std::optional<Node> child(const Node& parent, const std::string& name) { return resolver_.child(parent, name); }
+    std::vector<DirEntry> list(const Node& dir) { return resolver_.list(dir); }
+    double timeout_for(const Node& node) const { return resolver_.timeout_for(node); }
+    fuse_entry_param entry_param(const Node& node, const Resolved& r, bool add_ref) {
+        return resolver_.entry_param(node, r, add_ref);
+    }
+    ControlFolder area_folder(const Node& node) { return resolver_.area_folder(node); }
+
     struct DirHandle {
         std::vector<DirEntry> entries;
     };
-    struct OpenFile {
-        FileSource src;
-        UniqueFd staged;            // a staged file: its bytes are read and written here
-        BranchPtr branch;           // set for handles open for writing
-        std::string blob;
-        uint64_t marked_generation = UINT64_MAX;  // commit generation at which writes marked it dirty
-        std::atomic<bool> wrote{false};           // changed through this handle since its last seal
-        // Who last wrote through it (thread, and its process): a close by another process (a
-        // child closing inherited descriptors at exec) does not seal the file mid-write.
-        std::atomic<pid_t> writer_thread{0}, writer_process{0};
-        std::shared_ptr<const ControlFile> control;  // a control file: it, and what it showed when opened
-        std::string control_text;
-        std::mutex mutex;
-        ReadAhead read_ahead;       // which chunks a reader of this handle gets fetched ahead
-        ChunkFetcher::Chunk last_chunk;
-        uint64_t last_index = UINT64_MAX;
-    };
 
-    View view(const Node& node);
-    std::optional<Found> find(const RepoRef& repo, const View& v, const std::string& path);
-    Resolved resolve(const Node& node);
-    // A repository entry's attributes as the view found it at `rev` (a staged file's from its bytes).
-    Resolved resolved(const Node& node, const Revision& rev, const Found& found);
-    bool may_write(const Node& node) const;  // the mode bits: a branch of a writable mount
     // The staging of the node's branch, ready for a change (its base set if it had none);
     // throws RemoteError(read_only) for tags, shas, pull requests and read-only mounts.
     BranchPtr writable_branch(const Node& node);
-    BranchId branch_id(const Node& node) const;
-    std::string attr_key(const Node& node) const;  // the node's key in local_attrs_
     // A folder's entries changed (create, unlink, mkdir, rmdir, rename): its mtime and ctime.
     void touch_folder(const Node& folder);
     // Mode and owner of what a request just made: the mode it asked for, the caller's ids.
-    void set_created(fuse_req_t req, const Node& made, mode_t mode);
+    void set_created(Request& req, const Node& made, mode_t mode);
     // Copies a file's committed bytes into a new staged file.
     // The committed bytes a change starts from, fetched before the branch's gate is taken: a
     // download must not hold up the branch's commits and its other writers. Materialize then
@@ -179,16 +139,16 @@ private:
     View branch_view(const BranchPtr& b);  // a branch's base and staged changes
     // Every change through a handle open for writing (write, ftruncate) goes through here: a
     // file committed since the handle last changed it becomes a change again.
-    void note_change(fuse_req_t req, OpenFile& f);
+    void note_change(Request& req, StagedHandle& f);
     // At close (flush, release) and fsync: records the file's bytes as the ones a commit takes
     // (when the handle changed them, or `always` when the file has no seal yet).
-    void seal_written(OpenFile& f, bool always);
-    void flush(fuse_req_t req, fuse_file_info* fi);
+    void seal_written(StagedHandle& f, bool always);
+    void flush(Request& req, fuse_file_info* fi);
     // The node a new file `name` of `parent` is (create, mknod, symlink), once the name passes
     // the checks every name made in a repository passes.
     Node new_file_node(const Node& parent, const char* name);
     // A node made whole at once (mknod, symlink): `content` is its bytes (a symlink's target).
-    void make_node(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev, const std::string& content);
+    void make_node(Request& req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev, const std::string& content);
     // Stages the bytes `path` will have when opened for writing (the caller holds the gate),
     // returns the staged file; a writer is counted until its handle is released.
     std::string stage_for_write(const Node& node, const BranchPtr& b, bool truncate, bool as_writer);
@@ -207,23 +167,14 @@ private:
     // A control node as the framework's file or folder (control/control_entry.hpp): the
     // branch's .hubfs-commit, or an entry of an area; throws ENOENT when it is gone.
     ControlFile control_file(const Node& node);
-    ControlFolder area_folder(const Node& node);
-    struct stat area_attr(const ControlEntry& entry) const;  // an area's file or folder as stat shows it
-    void open_control(fuse_req_t req, const Node& node, fuse_file_info* fi);
+    void open_control(Request& req, const Node& node, fuse_file_info* fi);
     // rm or rmdir in an area's folder: the folder's remove action.
-    void remove_in_area(fuse_req_t req, const Node& folder, const std::string& name);
+    void remove_in_area(Request& req, const Node& folder, const std::string& name);
     // A file goes (unlink, replaced by a rename): its inode stops answering to the name, and
     // keeps answering stat with its last attributes while a process holds it open, as on POSIX.
     void remember_removed(const Node& file);
     // Makes the kernel drop what it caches of these paths of a repository node's revision.
     void forget_in_kernel(const Node& repo_node, const std::vector<std::string>& paths);
-    std::optional<Node> child(const Node& parent, const std::string& name);
-    std::optional<Node> type_dir_child(const Node& parent, const std::string& name);
-    std::vector<DirEntry> list(const Node& dir);
-    struct stat dir_attr(int64_t mtime) const;
-    struct stat file_attr(const RemoteEntry& e, int64_t mtime) const;
-    double timeout_for(const Node& node) const;
-    fuse_entry_param entry_param(const Node& node, const Resolved& r, bool add_ref);
     std::map<std::string, std::string> xattrs(const Node& node);
 
     Catalog& catalog_;
@@ -242,6 +193,7 @@ private:
     KernelInvalidator invalidator_;
     PendingReads pending_;
     ControlTree control_areas_;
+    Resolver resolver_;  // over the members above
     struct Removed {
         struct stat attr;  // as it was when removed, with no link left
         std::string blob;  // its staged bytes, kept while a writer holds them

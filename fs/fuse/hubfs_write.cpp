@@ -45,8 +45,8 @@ HubFs::View HubFs::branch_view(const BranchPtr& b) {
     return View{b->changes.base, b};
 }
 
-void HubFs::note_change(fuse_req_t req, OpenFile& f) {
-    pid_t thread = fuse_req_ctx(req)->pid;
+void HubFs::note_change(Request& req, StagedHandle& f) {
+    pid_t thread = req.ctx()->pid;
     if (f.writer_thread.exchange(thread) != thread) f.writer_process = process_of(thread);
     f.wrote = true;
     StagingArea::Branch& b = *f.branch;
@@ -57,8 +57,8 @@ void HubFs::note_change(fuse_req_t req, OpenFile& f) {
     f.marked_generation = b.generation;
 }
 
-void HubFs::seal_written(OpenFile& f, bool always) {
-    if (!f.branch || f.blob.empty()) return;
+void HubFs::seal_written(StagedHandle& f, bool always) {
+    if (!f.branch) return;
     StagingArea::Branch& b = *f.branch;
     if (!f.wrote.exchange(false)) {
         if (!always) return;
@@ -71,14 +71,14 @@ void HubFs::seal_written(OpenFile& f, bool always) {
     writes_->staging.seal(b, f.blob, s);
 }
 
-void HubFs::flush(fuse_req_t req, fuse_file_info* fi) {
+void HubFs::flush(Request& req, fuse_file_info* fi) {
     try {
-        auto& f = *reinterpret_cast<OpenFile*>(fi->fh);
-        pid_t thread = fuse_req_ctx(req)->pid;
-        if (f.wrote && (thread == f.writer_thread || process_of(thread) == f.writer_process)) seal_written(f, false);
-        fuse_reply_err(req, 0);
+        auto* f = std::get_if<StagedHandle>(&open_file(fi));
+        pid_t thread = req.ctx()->pid;
+        if (f && f->wrote && (thread == f->writer_thread || process_of(thread) == f->writer_process)) seal_written(*f, false);
+        req.err(0);
     } catch (...) {
-        fuse_reply_err(req, errno_from_current_exception("flush"));
+        req.err(errno_from_current_exception("flush"));
     }
 }
 
@@ -124,13 +124,14 @@ Node HubFs::new_file_node(const Node& parent, const char* name) {
     return n;
 }
 
-void HubFs::create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
+void HubFs::create(Request& req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
     auto p = inodes_.get(parent);
-    if (!p) return (void)fuse_reply_err(req, ENOENT);
+    if (!p) return (void)req.err(ENOENT);
     try {
         Node n = new_file_node(*p, name);
         auto b = writable_branch(*p);
-        auto f = std::make_unique<OpenFile>();
+        auto handle = std::make_unique<OpenFile>();
+        auto* f = &handle->emplace<StagedHandle>();
         bool made = false;
         {
             std::shared_lock gate(b->gate);
@@ -146,8 +147,8 @@ void HubFs::create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t m
             f->branch = b;
             f->marked_generation = b->generation;
         }
-        f->staged.reset(::open(writes_->staging.blob_path(f->blob).c_str(), O_RDWR | O_CLOEXEC));
-        if (!f->staged) fail_errno("open staged file");
+        f->fd.reset(::open(writes_->staging.blob_path(f->blob).c_str(), O_RDWR | O_CLOEXEC));
+        if (!f->fd) fail_errno("open staged file");
         if (made) {
             set_created(req, n, mode);
             touch_folder(*p);
@@ -159,20 +160,20 @@ void HubFs::create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t m
             kept_content_[e.ino] = "staged:" + f->blob;
         }
         fi->keep_cache = 0;
-        fi->fh = reinterpret_cast<uint64_t>(f.release());
-        if (fuse_reply_create(req, &e, fi) != 0) {
+        fi->fh = reinterpret_cast<uint64_t>(handle.release());
+        if (req.create(&e, fi) != 0) {
             inodes_.forget(e.ino, 1);
-            release(nullptr, fi);
+            close_handle(fi);
         }
     } catch (...) {
-        fuse_reply_err(req, errno_from_current_exception(std::string("create ") + name));
+        req.err(errno_from_current_exception(std::string("create ") + name));
     }
 }
 
-void HubFs::make_node(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev,
+void HubFs::make_node(Request& req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev,
                       const std::string& content) {
     auto p = inodes_.get(parent);
-    if (!p) return (void)fuse_reply_err(req, ENOENT);
+    if (!p) return (void)req.err(ENOENT);
     Node n = new_file_node(*p, name);
     auto b = writable_branch(*p);
     {
@@ -197,77 +198,77 @@ void HubFs::make_node(fuse_req_t req, fuse_ino_t parent, const char* name, mode_
     set_created(req, n, mode);
     touch_folder(*p);
     fuse_entry_param e = entry_param(n, resolve(n), true);
-    if (fuse_reply_entry(req, &e) != 0) inodes_.forget(e.ino, 1);
+    if (req.entry(&e) != 0) inodes_.forget(e.ino, 1);
 }
 
-void HubFs::mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
+void HubFs::mknod(Request& req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
     try {
         if (!S_ISREG(mode) && !S_ISFIFO(mode) && !S_ISSOCK(mode) && !S_ISCHR(mode) && !S_ISBLK(mode))
             throw FsError(EINVAL, std::string("mknod of an unknown file type: ") + name);
         make_node(req, parent, name, mode, rdev, "");
     } catch (...) {
-        fuse_reply_err(req, errno_from_current_exception(std::string("mknod ") + name));
+        req.err(errno_from_current_exception(std::string("mknod ") + name));
     }
 }
 
-void HubFs::symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
+void HubFs::symlink(Request& req, const char* target, fuse_ino_t parent, const char* name) {
     try {
         make_node(req, parent, name, S_IFLNK | 0777, 0, target);
     } catch (...) {
-        fuse_reply_err(req, errno_from_current_exception(std::string("symlink ") + name));
+        req.err(errno_from_current_exception(std::string("symlink ") + name));
     }
 }
 
-void HubFs::readlink(fuse_req_t req, fuse_ino_t ino) {
+void HubFs::readlink(Request& req, fuse_ino_t ino) {
     auto n = inodes_.get(ino);
-    if (!n) return (void)fuse_reply_err(req, ENOENT);
+    if (!n) return (void)req.err(ENOENT);
     try {
         Resolved r = resolve(*n);
         if (!S_ISLNK(r.attr.st_mode)) throw FsError(EINVAL, n->path + " is not a symlink");
         std::ifstream in(writes_->staging.blob_path(r.blob), std::ios::binary);
         if (!in) fail_errno("open symlink " + n->path);
         std::string target((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        fuse_reply_readlink(req, target.c_str());
+        req.readlink(target.c_str());
     } catch (...) {
-        fuse_reply_err(req, errno_from_current_exception("readlink " + n->path));
+        req.err(errno_from_current_exception("readlink " + n->path));
     }
 }
 
-void HubFs::write(fuse_req_t req, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
-    auto* f = reinterpret_cast<OpenFile*>(fi->fh);
+void HubFs::write(Request& req, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
     try {
-        if (f->control) {  // a write is one action, its errno the outcome
-            if (!f->control->act) throw FsError(EBADF, "not open for writing");
-            f->control->act(std::string_view(buf, size));
-            return (void)fuse_reply_write(req, size);
+        if (auto* c = std::get_if<ControlHandle>(&open_file(fi))) {  // a write is one action, its errno the outcome
+            if (!c->file->act) throw FsError(EBADF, "not open for writing");
+            c->file->act(std::string_view(buf, size));
+            return (void)req.write(size);
         }
-        if (!f->branch) throw FsError(EBADF, "not open for writing");
+        auto* f = std::get_if<StagedHandle>(&open_file(fi));
+        if (!f || !f->branch) throw FsError(EBADF, "not open for writing");
         std::shared_lock gate(f->branch->gate);  // waits while a commit of the branch runs
         note_change(req, *f);
-        write_all(f->staged.get(), std::string_view(buf, size), static_cast<uint64_t>(off), "write staged file");
-        fuse_reply_write(req, size);
+        write_all(f->fd.get(), std::string_view(buf, size), static_cast<uint64_t>(off), "write staged file");
+        req.write(size);
     } catch (...) {
-        fuse_reply_err(req, errno_from_current_exception("write"));
+        req.err(errno_from_current_exception("write"));
     }
 }
 
-void HubFs::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi) {
+void HubFs::setattr(Request& req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi) {
     auto n = inodes_.get(ino);
-    if (!n) return (void)fuse_reply_err(req, ENOENT);
+    if (!n) return (void)req.err(ENOENT);
     try {
         if (n->kind == NodeKind::control || n->kind == NodeKind::area_file) {  // `echo > FILE` truncates first
             Resolved r = resolve(*n);
             r.attr.st_ino = ino;
-            return (void)fuse_reply_attr(req, &r.attr, 0);
+            return (void)req.attr(&r.attr, 0);
         }
         if (!may_write(*n) || !writes_) throw FsError(EROFS, n->repo.key() + "@" + n->rev + " is read-only");
         if (to_set & FUSE_SET_ATTR_SIZE) {
             if (n->kind != NodeKind::file) throw FsError(EISDIR, n->path + " is a folder");
-            auto* f = fi ? reinterpret_cast<OpenFile*>(fi->fh) : nullptr;
+            auto* f = fi ? std::get_if<StagedHandle>(&open_file(fi)) : nullptr;
             if (f && f->branch) {
                 std::shared_lock gate(f->branch->gate);
                 note_change(req, *f);
-                if (::ftruncate(f->staged.get(), attr->st_size) != 0) fail_errno("truncate staged file");
+                if (::ftruncate(f->fd.get(), attr->st_size) != 0) fail_errno("truncate staged file");
             } else {
                 auto b = writable_branch(*n);
                 if (attr->st_size > 0) fetch_base_bytes(*n, b);
@@ -309,15 +310,15 @@ void HubFs::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_se
         }
         Resolved r = resolve(*n);
         r.attr.st_ino = ino;
-        fuse_reply_attr(req, &r.attr, timeout_for(*n));
+        req.attr(&r.attr, timeout_for(*n));
     } catch (...) {
-        fuse_reply_err(req, errno_from_current_exception("setattr " + n->repo.key() + "/" + n->path));
+        req.err(errno_from_current_exception("setattr " + n->repo.key() + "/" + n->path));
     }
 }
 
-void HubFs::unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+void HubFs::unlink(Request& req, fuse_ino_t parent, const char* name) {
     auto p = inodes_.get(parent);
-    if (!p) return (void)fuse_reply_err(req, ENOENT);
+    if (!p) return (void)req.err(ENOENT);
     try {
         if (p->kind == NodeKind::repo_dir && name == std::string(kControlFileName)) throw FsError(EPERM, "control file");
         if (p->kind == NodeKind::area_dir) return remove_in_area(req, *p, name);
@@ -335,15 +336,15 @@ void HubFs::unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
         local_attrs_.erase(attr_key(n));
         touch_folder(*p);
         inodes_.detach(n);
-        fuse_reply_err(req, 0);
+        req.err(0);
     } catch (...) {
-        fuse_reply_err(req, errno_from_current_exception(std::string("unlink ") + name));
+        req.err(errno_from_current_exception(std::string("unlink ") + name));
     }
 }
 
-void HubFs::mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+void HubFs::mkdir(Request& req, fuse_ino_t parent, const char* name, mode_t mode) {
     auto p = inodes_.get(parent);
-    if (!p) return (void)fuse_reply_err(req, ENOENT);
+    if (!p) return (void)req.err(ENOENT);
     try {
         check_name(name);
         if (!writes_) throw FsError(EROFS, "the mount is read-only");
@@ -383,15 +384,15 @@ void HubFs::mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mo
         }
         Resolved r = resolve(n);
         fuse_entry_param e = entry_param(n, r, true);
-        if (fuse_reply_entry(req, &e) != 0) inodes_.forget(e.ino, 1);
+        if (req.entry(&e) != 0) inodes_.forget(e.ino, 1);
     } catch (...) {
-        fuse_reply_err(req, errno_from_current_exception(std::string("mkdir ") + name));
+        req.err(errno_from_current_exception(std::string("mkdir ") + name));
     }
 }
 
-void HubFs::rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+void HubFs::rmdir(Request& req, fuse_ino_t parent, const char* name) {
     auto p = inodes_.get(parent);
-    if (!p) return (void)fuse_reply_err(req, ENOENT);
+    if (!p) return (void)req.err(ENOENT);
     try {
         if (p->kind == NodeKind::area_dir) return remove_in_area(req, *p, name);
         if (!writes_) throw FsError(EROFS, "the mount is read-only");
@@ -424,17 +425,17 @@ void HubFs::rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
             throw FsError(ENOTDIR, std::string(name) + " is not a folder");
         }
         inodes_.detach(*n);
-        fuse_reply_err(req, 0);
+        req.err(0);
     } catch (...) {
-        fuse_reply_err(req, errno_from_current_exception(std::string("rmdir ") + name));
+        req.err(errno_from_current_exception(std::string("rmdir ") + name));
     }
 }
 
-void HubFs::rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
+void HubFs::rename(Request& req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
                    unsigned flags) {
     auto p = inodes_.get(parent);
     auto np = inodes_.get(newparent);
-    if (!p || !np) return (void)fuse_reply_err(req, ENOENT);
+    if (!p || !np) return (void)req.err(ENOENT);
     try {
         check_name(newname);
         if (flags & RENAME_EXCHANGE) throw FsError(EINVAL, "exchange is not supported");
@@ -446,7 +447,7 @@ void HubFs::rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino
         View v = branch_view(b);
         auto src = find(p->repo, v, from);
         if (!src) throw FsError(ENOENT, from);
-        if (from == to) return (void)fuse_reply_err(req, 0);
+        if (from == to) return (void)req.err(0);
         if (src->entry.is_dir && is_under(to, from)) throw FsError(EINVAL, "a folder cannot move into itself");
         bool replaces_folder = false;
         if (auto dst = find(p->repo, v, to)) {
@@ -472,35 +473,35 @@ void HubFs::rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino
         const ScratchFiles& scratch = writes_->committer.scratch();
         if (!src->blob.empty() && deferred_syncs_.take(src->blob) && scratch.matches(from) && !scratch.matches(to))
             writes_->committer.commit_soon(b->changes.id);
-        fuse_reply_err(req, 0);
+        req.err(0);
     } catch (...) {
-        fuse_reply_err(req, errno_from_current_exception(std::string("rename ") + name));
+        req.err(errno_from_current_exception(std::string("rename ") + name));
     }
 }
 
-void HubFs::fsync(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+void HubFs::fsync(Request& req, fuse_ino_t ino, fuse_file_info* fi) {
     auto n = inodes_.get(ino);
-    if (!n) return (void)fuse_reply_err(req, ENOENT);
+    if (!n) return (void)req.err(ENOENT);
     try {
         // Staged changes exist only in branches: commit them without asking the Hub which refs
         // are branches (a lookup that fails must not make fsync answer 0 with nothing sent).
         const bool in_branch = writes_ && n->in_repo() && !is_commit_sha(n->rev) &&
                                (!n->rev.starts_with("refs/") || pull_request_number(n->rev));
         if (in_branch) may_wait_for_network();  // a commit: not on a FUSE thread
-        auto* f = fi ? reinterpret_cast<OpenFile*>(fi->fh) : nullptr;
-        if (f && f->staged && ::fdatasync(f->staged.get()) != 0) fail_errno("sync staged file");
+        auto* f = fi ? std::get_if<StagedHandle>(&open_file(fi)) : nullptr;  // only a staged file has bytes to sync
+        if (f && ::fdatasync(f->fd.get()) != 0) fail_errno("sync staged file");
         if (f) seal_written(*f, false);
         if (in_branch) {
             if (writes_->committer.scratch().matches(n->path)) {
                 // A scratch file's fsync stays local; an atomic save's rename commits it (rename).
-                if (f && !f->blob.empty()) deferred_syncs_.add(f->blob);
+                if (f) deferred_syncs_.add(f->blob);
             } else if (auto b = writes_->staging.find(branch_id(*n))) {
                 writes_->committer.commit(*b);
             }
         }
-        fuse_reply_err(req, 0);
+        req.err(0);
     } catch (...) {
-        fuse_reply_err(req, errno_from_current_exception("fsync " + n->repo.key() + "/" + n->path));
+        req.err(errno_from_current_exception("fsync " + n->repo.key() + "/" + n->path));
     }
 }
 

@@ -22,46 +22,44 @@ ParkedRequests::Reply compute(const ParkedRequests::Work& work, const std::strin
 
 }  // namespace
 
-void ParkedRequests::run(fuse_req_t req, const std::string& what, Work work) {
+void ParkedRequests::run(Request req, const std::string& what, Work work) {
     try {
         NoNetworkWaits here;
         compute(work, what)(req);
         return;
     } catch (const WouldWait&) {
     }
+    const fuse_req_t raw = req.raw();
     uint64_t id;
     {
         std::lock_guard lock(mutex_);
-        if (closed_) return (void)fuse_reply_err(req, EIO);
+        if (closed_) return (void)req.err(EIO);
         id = ++next_id_;
-        parked_[req] = Parked{id, what, std::chrono::steady_clock::now()};
+        parked_.emplace(raw, Parked{id, what, std::chrono::steady_clock::now(), std::move(req)});
     }
     // Before the work can answer it: once answered, the request must not be touched again.
     // (If the caller was already interrupted, on_interrupt answers it right here.)
-    fuse_req_interrupt_func(req, &ParkedRequests::on_interrupt, this);
-    tasks_.run([this, req, id, what, work = std::move(work)] {
+    fuse_req_interrupt_func(raw, &ParkedRequests::on_interrupt, this);
+    tasks_.run([this, raw, id, what, work = std::move(work)] {
         Reply reply;
         try {
             reply = compute(work, what);
         } catch (...) {  // WouldWait cannot happen here: this thread may wait
             reply = reply_error(EIO);
         }
-        answer(req, id, reply);
+        answer(raw, id, reply);
     });
 }
 
-void ParkedRequests::answer(fuse_req_t req, uint64_t id, const Reply& reply) {
+void ParkedRequests::answer(fuse_req_t raw, uint64_t id, const Reply& reply) {
     // Under the lock, as for reads: abandon_all() and on_interrupt never race a reply.
     std::lock_guard lock(mutex_);
-    auto it = parked_.find(req);
+    auto it = parked_.find(raw);
     if (it == parked_.end() || it->second.id != id) return;  // answered already (interrupted)
     std::string what = std::move(it->second.what);
+    Request req = std::move(it->second.req);
     parked_.erase(it);
-    try {
-        reply(req);
-    } catch (...) {  // before its fuse_reply (an allocation): nothing was sent yet
-        fuse_reply_err(req, errno_from_current_exception(what));
-    }
+    answer_errors(req, what.c_str(), [&] { reply(req); });  // a reply that throws threw before sending
 }
 
 void ParkedRequests::on_interrupt(fuse_req_t req, void* self) {
@@ -73,20 +71,21 @@ void ParkedRequests::on_interrupt(fuse_req_t req, void* self) {
               static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                          std::chrono::steady_clock::now() - it->second.since)
                                          .count()));
+    it->second.req.err(EINTR);
     parked->parked_.erase(it);
-    fuse_reply_err(req, EINTR);
 }
 
-void ParkedRequests::run_again(fuse_req_t req, const std::string& what, std::function<void()> call) {
+void ParkedRequests::run_again(Request req, const std::string& what, std::function<void(Request&)> call) {
     {
         std::lock_guard lock(mutex_);
         ++running_again_;
     }
-    tasks_.run([this, req, what, call = std::move(call)] {
-        try {
-            call();
-        } catch (...) {  // it had not answered: it answers last
-            fuse_reply_err(req, errno_from_current_exception(what));
+    // Shared only because a task must be copyable; this task alone owns the request.
+    auto owned = std::make_shared<Request>(std::move(req));
+    tasks_.run([this, owned, what, call = std::move(call)] {
+        {
+            Request req = std::move(*owned);  // one left unanswered answers EIO at the end of this scope
+            answer_errors(req, what.c_str(), [&] { call(req); });
         }
         std::lock_guard lock(mutex_);
         --running_again_;
@@ -95,7 +94,7 @@ void ParkedRequests::run_again(fuse_req_t req, const std::string& what, std::fun
 
 void ParkedRequests::abandon_all() {
     std::lock_guard lock(mutex_);
-    for (auto& [req, p] : parked_) fuse_reply_err(req, EIO);
+    for (auto& [raw, p] : parked_) p.req.err(EIO);
     parked_.clear();
     closed_ = true;
 }

@@ -8,7 +8,7 @@
 
 namespace hubfs::fs {
 
-void reply_from_chunks(fuse_req_t req, const std::vector<ChunkFetcher::Chunk>& chunks, uint64_t first,
+void reply_from_chunks(Request& req, const std::vector<ChunkFetcher::Chunk>& chunks, uint64_t first,
                        uint64_t chunk_size, uint64_t start, uint64_t end) {
     std::vector<iovec> iov;
     for (size_t k = 0; k < chunks.size(); ++k) {
@@ -18,13 +18,13 @@ void reply_from_chunks(fuse_req_t req, const std::vector<ChunkFetcher::Chunk>& c
         uint64_t to = std::min<uint64_t>(end, chunk_start + c.size()) - chunk_start;
         if (to > from) iov.push_back({const_cast<char*>(c.data() + from), static_cast<size_t>(to - from)});
     }
-    fuse_reply_iov(req, iov.data(), static_cast<int>(iov.size()));
+    req.iov(iov.data(), static_cast<int>(iov.size()));
 }
 
-void PendingReads::start(fuse_req_t req, ChunkFetcher& fetcher, const FileSource& src, uint64_t start, uint64_t end,
+void PendingReads::start(Request req, ChunkFetcher& fetcher, const FileSource& src, uint64_t start, uint64_t end,
                          std::vector<ChunkFetcher::Chunk> have) {
-    auto r = std::make_shared<Read>();
-    r->req = req;
+    const fuse_req_t raw = req.raw();
+    auto r = std::make_shared<Read>(std::move(req));
     r->start = start;
     r->end = end;
     r->chunk_size = fetcher.chunk_size();
@@ -35,11 +35,11 @@ void PendingReads::start(fuse_req_t req, ChunkFetcher& fetcher, const FileSource
     r->since = std::chrono::steady_clock::now();
     {
         std::lock_guard lock(mutex_);
-        reads_[req] = r;
+        reads_[raw] = r;
     }
     // Before any fetch can answer it: once answered, the request must not be touched again.
     // (If the reader was already interrupted, on_interrupt answers it right here.)
-    fuse_req_interrupt_func(req, &PendingReads::on_interrupt, this);
+    fuse_req_interrupt_func(raw, &PendingReads::on_interrupt, this);
     for (size_t k = 0; k < r->chunks.size(); ++k) {
         if (r->chunks[k]) continue;
         uint64_t index = r->first + k;
@@ -59,7 +59,7 @@ void PendingReads::arrived(const std::shared_ptr<Read>& r, uint64_t index, Chunk
     // Replies happen under the lock, so abandon_all() never races one; libfuse takes none of
     // its own locks around a reply that on_interrupt could hold while waiting for ours.
     std::lock_guard lock(mutex_);
-    auto it = reads_.find(r->req);
+    auto it = reads_.find(r->req.raw());
     if (it == reads_.end() || it->second != r) return;  // answered already (interrupted)
     if (error) {
         reads_.erase(it);
@@ -69,7 +69,7 @@ void PendingReads::arrived(const std::shared_ptr<Read>& r, uint64_t index, Chunk
         } catch (...) {
             err = errno_from_current_exception("read " + r->what);
         }
-        fuse_reply_err(r->req, err);
+        r->req.err(err);
         return;
     }
     auto& slot = r->chunks[index - r->first];
@@ -89,13 +89,13 @@ void PendingReads::on_interrupt(fuse_req_t req, void* self) {
               static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                          std::chrono::steady_clock::now() - it->second->since)
                                          .count()));
+    it->second->req.err(EINTR);
     reads->reads_.erase(it);
-    fuse_reply_err(req, EINTR);
 }
 
 void PendingReads::abandon_all() {
     std::lock_guard lock(mutex_);
-    for (auto& [req, r] : reads_) fuse_reply_err(req, EIO);
+    for (auto& [raw, r] : reads_) r->req.err(EIO);
     reads_.clear();
 }
 

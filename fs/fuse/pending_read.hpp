@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "fs/fuse/request.hpp"
 #include "fs/read/chunk_fetcher.hpp"
 
 namespace hubfs::fs {
@@ -23,8 +24,9 @@ namespace hubfs::fs {
 class PendingReads {
 public:
     // Answers `req` with bytes [start, end) of the file once chunks first.. are all here;
-    // `have` holds those already at hand (null where one must be fetched).
-    void start(fuse_req_t req, ChunkFetcher& fetcher, const FileSource& src, uint64_t start, uint64_t end,
+    // `have` holds those already at hand (null where one must be fetched). req is handed over:
+    // kept here until a fetch, an interrupt or abandon_all() answers it.
+    void start(Request req, ChunkFetcher& fetcher, const FileSource& src, uint64_t start, uint64_t end,
                std::vector<ChunkFetcher::Chunk> have);
     // At unmount, before the session goes: answers what is still pending with EIO.
     void abandon_all();
@@ -32,7 +34,8 @@ public:
 
 private:
     struct Read {
-        fuse_req_t req;
+        explicit Read(Request r) : req(std::move(r)) {}
+        Request req;
         uint64_t start, end, first, chunk_size;
         std::vector<ChunkFetcher::Chunk> chunks;
         size_t missing = 0;
@@ -47,7 +50,7 @@ private:
 };
 
 // Answers req with [start, end) of the file from its chunks (first is the index of chunks[0]).
-void reply_from_chunks(fuse_req_t req, const std::vector<ChunkFetcher::Chunk>& chunks, uint64_t first,
+void reply_from_chunks(Request& req, const std::vector<ChunkFetcher::Chunk>& chunks, uint64_t first,
                        uint64_t chunk_size, uint64_t start, uint64_t end);
 
 }  // namespace hubfs::fs

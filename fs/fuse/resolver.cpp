@@ -1,8 +1,3 @@
-// HubFs's path and attribute resolution: which node a name in a folder is (child), what a
-// folder lists (list), which revision a repository node shows (view: a branch's staged changes
-// over their base), an entry of it (find), a node's attributes (resolve, resolved, the *_attr
-// helpers), its mode bits (may_write) and cache timeouts. The handlers (hubfs.cpp,
-// hubfs_write.cpp, control_file.cpp) ask these; nothing here replies to a request.
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -13,7 +8,7 @@
 
 #include "fs/common/log.hpp"
 #include "fs/errno_map.hpp"
-#include "fs/fuse/hubfs.hpp"
+#include "fs/fuse/resolver.hpp"
 
 namespace hubfs::fs {
 namespace {
@@ -22,7 +17,7 @@ constexpr double kPinnedTimeout = 24 * 3600.0;  // commits never change
 
 }  // namespace
 
-struct stat HubFs::dir_attr(int64_t mtime) const {
+struct stat Resolver::dir_attr(int64_t mtime) const {
     struct stat st {};
     st.st_mode = S_IFDIR | 0555;
     st.st_nlink = 2;
@@ -33,7 +28,7 @@ struct stat HubFs::dir_attr(int64_t mtime) const {
     return st;
 }
 
-struct stat HubFs::file_attr(const RemoteEntry& e, int64_t mtime) const {
+struct stat Resolver::file_attr(const RemoteEntry& e, int64_t mtime) const {
     struct stat st = dir_attr(mtime);
     st.st_mode = S_IFREG | 0444;
     st.st_nlink = 1;
@@ -42,7 +37,7 @@ struct stat HubFs::file_attr(const RemoteEntry& e, int64_t mtime) const {
     return st;
 }
 
-bool HubFs::may_write(const Node& node) const {
+bool Resolver::may_write(const Node& node) const {
     if (!writes_ || !node.in_repo() || is_commit_sha(node.rev)) return false;
     // A branch (or pull request) this mount staged changes in stays writable whatever the Hub says now.
     if (writes_->staging.find(branch_id(node))) return true;
@@ -53,17 +48,19 @@ bool HubFs::may_write(const Node& node) const {
     return writes_->writer.is_branch(node.repo, branch_id(node).branch, Writer::Lookup::cached_failure);
 }
 
-BranchId HubFs::branch_id(const Node& node) const {
+BranchId Resolver::branch_id(const Node& node) const {
     return BranchId{node.repo, node.rev.empty() ? "main" : node.rev};
 }
 
-double HubFs::timeout_for(const Node& node) const {
+std::string Resolver::attr_key(const Node& node) const { return branch_id(node).key() + "/" + node.path; }
+
+double Resolver::timeout_for(const Node& node) const {
     if (node.in_repo() && is_commit_sha(node.rev)) return kPinnedTimeout;
     if (!node.in_repo()) return 1.0;
     return static_cast<double>(opts_.revision_ttl.count());
 }
 
-HubFs::View HubFs::view(const Node& node) {
+Resolver::View Resolver::view(const Node& node) {
     if (writes_ && !is_commit_sha(node.rev)) {
         if (auto b = writes_->staging.find(branch_id(node))) {
             std::lock_guard lock(b->mutex);
@@ -75,7 +72,7 @@ HubFs::View HubFs::view(const Node& node) {
     return View{catalog_.resolve(node.repo, node.rev), nullptr};
 }
 
-std::optional<HubFs::Found> HubFs::find(const RepoRef& repo, const View& v, const std::string& path) {
+std::optional<Resolver::Found> Resolver::find(const RepoRef& repo, const View& v, const std::string& path) {
     if (v.branch) {
         std::lock_guard lock(v.branch->mutex);
         const StagedBranch& c = v.branch->changes;
@@ -106,7 +103,7 @@ std::optional<HubFs::Found> HubFs::find(const RepoRef& repo, const View& v, cons
     return out;
 }
 
-HubFs::Resolved HubFs::resolve(const Node& node) {
+Resolver::Resolved Resolver::resolve(const Node& node) {
     Resolved r;
     switch (node.kind) {
         case NodeKind::root:
@@ -145,7 +142,7 @@ HubFs::Resolved HubFs::resolve(const Node& node) {
     return r;
 }
 
-struct stat HubFs::area_attr(const ControlEntry& entry) const {
+struct stat Resolver::area_attr(const ControlEntry& entry) const {
     if (const auto* folder = std::get_if<ControlFolder>(&entry)) {
         struct stat st = dir_attr(mount_time_);
         st.st_mode = S_IFDIR | folder->mode;
@@ -160,7 +157,7 @@ struct stat HubFs::area_attr(const ControlEntry& entry) const {
     return st;
 }
 
-HubFs::Resolved HubFs::resolved(const Node& node, const Revision& rev, const Found& found) {
+Resolver::Resolved Resolver::resolved(const Node& node, const Revision& rev, const Found& found) {
     Resolved r;
     r.rev = rev;
     r.entry = found.entry;
@@ -200,7 +197,7 @@ HubFs::Resolved HubFs::resolved(const Node& node, const Revision& rev, const Fou
 }
 
 // A name in /models, /datasets or /spaces: a repository ("x@rev", or a namespace-less one) or a namespace.
-std::optional<Node> HubFs::type_dir_child(const Node& parent, const std::string& name) {
+std::optional<Node> Resolver::type_dir_child(const Node& parent, const std::string& name) {
     Node n;
     // /models/gpt2 may be a namespace-less repository or a namespace; "x@rev" is a repository.
     auto dir = parse_repo_dir_name(name);
@@ -238,7 +235,7 @@ std::optional<Node> HubFs::type_dir_child(const Node& parent, const std::string&
     return n;
 }
 
-std::optional<Node> HubFs::child(const Node& parent, const std::string& name) {
+std::optional<Node> Resolver::child(const Node& parent, const std::string& name) {
     Node n;
     switch (parent.kind) {
         case NodeKind::root: {
@@ -293,7 +290,7 @@ std::optional<Node> HubFs::child(const Node& parent, const std::string& name) {
     return std::nullopt;
 }
 
-std::vector<HubFs::DirEntry> HubFs::list(const Node& dir) {
+std::vector<Resolver::DirEntry> Resolver::list(const Node& dir) {
     std::vector<DirEntry> out;
     switch (dir.kind) {
         case NodeKind::root:
@@ -370,7 +367,13 @@ std::vector<HubFs::DirEntry> HubFs::list(const Node& dir) {
     return out;
 }
 
-fuse_entry_param HubFs::entry_param(const Node& node, const Resolved& r, bool add_ref) {
+ControlFolder Resolver::area_folder(const Node& node) {
+    auto entry = control_areas_.find(node.path);
+    if (!entry || !std::holds_alternative<ControlFolder>(*entry)) throw FsError(ENOENT, node.path + " is gone");
+    return std::get<ControlFolder>(std::move(*entry));
+}
+
+fuse_entry_param Resolver::entry_param(const Node& node, const Resolved& r, bool add_ref) {
     fuse_entry_param e{};
     e.ino = add_ref ? inodes_.ref(node) : inodes_.peek(node);
     e.attr = r.attr;

@@ -1,0 +1,37 @@
+// How a mount is set up: its options, and what writes need (absent for a read-only mount).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "fs/hub_path.hpp"
+#include "fs/write/committer.hpp"
+#include "fs/write/staging_area.hpp"
+#include "fs/writer.hpp"
+
+namespace hubfs::fs {
+
+struct FsOptions {
+    std::optional<RepoSpec> single_repo;      // mount one repository at the root
+    std::chrono::seconds revision_ttl{30};
+    uid_t uid = 0;
+    gid_t gid = 0;
+    uint32_t max_read = 1u << 20;
+    uint32_t kernel_readahead = 8u << 20;     // how far the kernel reads ahead (src/hubfs/kernel_readahead.hpp)
+    uint64_t cache_limit = 0;                 // for statfs
+    std::set<std::string> own_namespaces;     // the token's user and organisations: exist even without repos
+};
+
+// What writes need; absent for a read-only mount.
+struct WriteSupport {
+    StagingArea& staging;
+    Writer& writer;
+    Committer& committer;
+};
+
+}  // namespace hubfs::fs
