@@ -33,7 +33,8 @@ HubFs::HubFs(Catalog& catalog, ChunkFetcher& fetcher, cache::Cache& cache, Remot
           return root;
       }()),
       mount_time_(static_cast<int64_t>(std::time(nullptr))),
-      writes_(writes) {}
+      writes_(writes),
+      pieces_(remote_, fetcher_.chunk_size()) {}
 
 std::string HubFs::attr_key(const Node& node) const { return branch_id(node).key() + "/" + node.path; }
 
@@ -283,9 +284,11 @@ void HubFs::read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {
 
     // Read-ahead (fs/read/read_ahead): a stream gets the chunks ahead of it fetched in parallel.
     ReadAhead::Plan plan;
+    bool lone = false;
     {
         std::lock_guard lock(f->mutex);
         plan = f->read_ahead.on_read(start, end, file_size, cs);
+        lone = f->read_ahead.lone();
     }
     HUBFS_LOG(debug, "read %s [%llu, +%zu) prefetch %llu..%llu", f->src.path.c_str(), static_cast<unsigned long long>(start),
               size, static_cast<unsigned long long>(plan.first), static_cast<unsigned long long>(plan.last));
@@ -309,7 +312,13 @@ void HubFs::read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {
             all_here = all_here && c;
             chunks.push_back(c);
         }
-        if (!all_here) return pending_.start(req, fetcher_, f->src, start, end, std::move(chunks));
+        if (!all_here) {
+            // A lone read fetches its pages only (fs/read/piece_fetcher), unless its chunk is on its way.
+            auto piece = lone ? pieces_.span(start, end, file_size) : PieceFetcher::Span{};
+            if (piece.length && !fetcher_.fetching(f->src, first, last))
+                return pending_.start_piece(req, pieces_, f->src, start, end, piece);
+            return pending_.start(req, fetcher_, f->src, start, end, std::move(chunks));
+        }
         {
             std::lock_guard lock(f->mutex);
             f->last_chunk = chunks.back();

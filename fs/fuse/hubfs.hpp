@@ -241,6 +241,7 @@ private:
     LocalAttrs local_attrs_;        // modes, owners, times: kept for this mount only
     KernelInvalidator invalidator_;
     PendingReads pending_;
+    PieceFetcher pieces_;  // lone reads' pages (after pending_: its last answers go through it)
     ControlTree control_areas_;
     struct Removed {
         struct stat attr;  // as it was when removed, with no link left

@@ -21,18 +21,23 @@ void reply_from_chunks(fuse_req_t req, const std::vector<ChunkFetcher::Chunk>& c
     fuse_reply_iov(req, iov.data(), static_cast<int>(iov.size()));
 }
 
-void PendingReads::start(fuse_req_t req, ChunkFetcher& fetcher, const FileSource& src, uint64_t start, uint64_t end,
-                         std::vector<ChunkFetcher::Chunk> have) {
+std::shared_ptr<PendingReads::Read> PendingReads::track(fuse_req_t req, const FileSource& src, uint64_t start, uint64_t end) {
     auto r = std::make_shared<Read>();
     r->req = req;
     r->start = start;
     r->end = end;
+    r->what = src.repo.key() + "/" + src.path;
+    r->since = std::chrono::steady_clock::now();
+    return r;
+}
+
+void PendingReads::start(fuse_req_t req, ChunkFetcher& fetcher, const FileSource& src, uint64_t start, uint64_t end,
+                         std::vector<ChunkFetcher::Chunk> have) {
+    auto r = track(req, src, start, end);
     r->chunk_size = fetcher.chunk_size();
     r->first = start / r->chunk_size;
     r->chunks = std::move(have);
     r->missing = static_cast<size_t>(std::count(r->chunks.begin(), r->chunks.end(), nullptr));
-    r->what = src.repo.key() + "/" + src.path;
-    r->since = std::chrono::steady_clock::now();
     {
         std::lock_guard lock(mutex_);
         reads_[req] = r;
@@ -52,6 +57,24 @@ void PendingReads::start(fuse_req_t req, ChunkFetcher& fetcher, const FileSource
             return;
         }
     }
+}
+
+void PendingReads::start_piece(fuse_req_t req, PieceFetcher& pieces, const FileSource& src, uint64_t start, uint64_t end,
+                               PieceFetcher::Span span) {
+    // The piece is one "chunk" of page-sized chunks: it starts on a page (reply_from_chunks).
+    auto r = track(req, src, start, end);
+    r->chunk_size = pieces.page();
+    r->first = span.offset / r->chunk_size;
+    r->chunks = {nullptr};
+    r->missing = 1;
+    {
+        std::lock_guard lock(mutex_);
+        reads_[req] = r;
+    }
+    fuse_req_interrupt_func(req, &PendingReads::on_interrupt, this);
+    pieces.fetch_async(src, span, [this, r](ChunkFetcher::Chunk c, std::exception_ptr e) {
+        arrived(r, r->first, std::move(c), std::move(e));
+    });
 }
 
 void PendingReads::arrived(const std::shared_ptr<Read>& r, uint64_t index, ChunkFetcher::Chunk chunk,

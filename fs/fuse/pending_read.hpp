@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "fs/read/chunk_fetcher.hpp"
+#include "fs/read/piece_fetcher.hpp"
 
 namespace hubfs::fs {
 
@@ -26,6 +27,9 @@ public:
     // `have` holds those already at hand (null where one must be fetched).
     void start(fuse_req_t req, ChunkFetcher& fetcher, const FileSource& src, uint64_t start, uint64_t end,
                std::vector<ChunkFetcher::Chunk> have);
+    // The same for a lone read: answered from the one piece `span` fetched for it.
+    void start_piece(fuse_req_t req, PieceFetcher& pieces, const FileSource& src, uint64_t start, uint64_t end,
+                     PieceFetcher::Span span);
     // At unmount, before the session goes: answers what is still pending with EIO.
     void abandon_all();
     size_t size();
@@ -39,6 +43,7 @@ private:
         std::string what;
         std::chrono::steady_clock::time_point since;
     };
+    std::shared_ptr<Read> track(fuse_req_t req, const FileSource& src, uint64_t start, uint64_t end);
     static void on_interrupt(fuse_req_t req, void* self);
     void arrived(const std::shared_ptr<Read>& r, uint64_t index, ChunkFetcher::Chunk chunk, std::exception_ptr error);
 
