@@ -217,6 +217,7 @@ void HubFs::open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     const bool for_writing = (fi->flags & O_ACCMODE) != O_RDONLY;
     try {
         auto f = std::make_unique<OpenFile>();
+        f->read_ahead = ReadAhead(opts_.read_ahead);
         std::string content_id;
         if (for_writing) {
             f->branch = writable_branch(*n);
