@@ -31,7 +31,7 @@ options:
   --cache-dir DIR         the local cache (default: ~/.cache/hubfs)
   --cache-size SIZE       data cache budget, e.g. 20G (default 10G); least recently used goes first
   --memory-limit SIZE     bound the memory reads use (read-ahead, recent chunks, chunks on their
-                          way to the cache), e.g. 128M (default: about 640M at most)
+                          way to the cache), e.g. 64M (default 160M; 0: up to 640M)
   --repo TYPE/NS/NAME[@REV]  mount one repository at the mount point, e.g. model/gpt2 or dataset/ns/name@v1
   --read-only             never write: every path answers EROFS to changes
   --commit-interval SECONDS  also commit staged changes this often (default: only fsync and unmount)

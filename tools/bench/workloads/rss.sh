@@ -7,7 +7,7 @@
 # about 2 x $rss_gib GiB of disk (the input and localhub's copy), not 3x. Delete the input after
 # a run with --inputs: it is large.
 
-rss_gib=${rss_gib:-10} rss_limit=${RSS_LIMIT-128M}  # RSS_LIMIT= (empty): the defaults only
+rss_gib=${rss_gib:-10} rss_limit=${RSS_LIMIT-64M}  # RSS_LIMIT= (empty): the defaults only
 prep_rss() {
   local huge="$inputs/huge.bin" i
   if ! have "$huge" $((rss_gib << 30)); then
