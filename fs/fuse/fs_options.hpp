@@ -10,6 +10,7 @@
 #include <string>
 
 #include "fs/hub_path.hpp"
+#include "fs/read/read_ahead.hpp"
 #include "fs/write/committer.hpp"
 #include "fs/write/staging_area.hpp"
 #include "fs/writer.hpp"
@@ -24,6 +25,7 @@ struct FsOptions {
     uint32_t max_read = 1u << 20;
     uint32_t kernel_readahead = 8u << 20;     // how far the kernel reads ahead (src/hubfs/kernel_readahead.hpp)
     uint64_t cache_limit = 0;                 // for statfs
+    ReadAheadOptions read_ahead;              // each open file's (bounded by --memory-limit)
     std::set<std::string> own_namespaces;     // the token's user and organisations: exist even without repos
 };
 

@@ -34,6 +34,7 @@ HubFs::HubFs(Catalog& catalog, ChunkFetcher& fetcher, cache::Cache& cache, Remot
       }()),
       mount_time_(static_cast<int64_t>(std::time(nullptr))),
       writes_(writes),
+      pieces_(remote_, fetcher_.chunk_size()),
       resolver_(catalog_, opts_, writes_, inodes_, local_attrs_, control_areas_, mount_time_) {}
 
 void HubFs::touch_folder(const Node& folder) {
@@ -228,6 +229,7 @@ void HubFs::open(Request& req, fuse_ino_t ino, fuse_file_info* fi) {
             f->emplace<StagedHandle>().blob = blob = r.blob;
         } else {
             auto& c = f->emplace<CommittedHandle>();
+            c.read_ahead = ReadAhead(opts_.read_ahead);
             c.src = FileSource{n->repo, r.rev->commit, n->path, *r.entry};
             content_id = r.entry->content_id();
             // A renamed file not yet committed: its bytes are at its old path in the base.
@@ -284,9 +286,11 @@ void HubFs::read(Request& req, size_t size, off_t off, fuse_file_info* fi) {
 
     // Read-ahead (fs/read/read_ahead): a stream gets the chunks ahead of it fetched in parallel.
     ReadAhead::Plan plan;
+    bool lone = false;
     {
         std::lock_guard lock(f->mutex);
         plan = f->read_ahead.on_read(start, end, file_size, cs);
+        lone = f->read_ahead.lone();
     }
     HUBFS_LOG(debug, "read %s [%llu, +%zu) prefetch %llu..%llu", f->src.path.c_str(), static_cast<unsigned long long>(start),
               size, static_cast<unsigned long long>(plan.first), static_cast<unsigned long long>(plan.last));
@@ -310,7 +314,13 @@ void HubFs::read(Request& req, size_t size, off_t off, fuse_file_info* fi) {
             all_here = all_here && c;
             chunks.push_back(c);
         }
-        if (!all_here) return pending_.start(std::move(req), fetcher_, f->src, start, end, std::move(chunks));
+        if (!all_here) {
+            // A lone read fetches its pages only (fs/read/piece_fetcher), unless its chunk is on its way.
+            auto piece = lone ? pieces_.span(start, end, file_size) : PieceFetcher::Span{};
+            if (piece.length && !fetcher_.fetching(f->src, first, last))
+                return pending_.start_piece(std::move(req), pieces_, f->src, start, end, piece);
+            return pending_.start(std::move(req), fetcher_, f->src, start, end, std::move(chunks));
+        }
         {
             std::lock_guard lock(f->mutex);
             f->last_chunk = chunks.back();

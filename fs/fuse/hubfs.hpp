@@ -192,6 +192,7 @@ private:
     LocalAttrs local_attrs_;        // modes, owners, times: kept for this mount only
     KernelInvalidator invalidator_;
     PendingReads pending_;
+    PieceFetcher pieces_;  // lone reads' pages (after pending_: its last answers go through it)
     ControlTree control_areas_;
     Resolver resolver_;  // over the members above
     struct Removed {

@@ -21,14 +21,15 @@ void reply_from_chunks(Request& req, const std::vector<ChunkFetcher::Chunk>& chu
     req.iov(iov.data(), static_cast<int>(iov.size()));
 }
 
-void PendingReads::start(Request req, ChunkFetcher& fetcher, const FileSource& src, uint64_t start, uint64_t end,
-                         std::vector<ChunkFetcher::Chunk> have) {
+std::shared_ptr<PendingReads::Read> PendingReads::track(Request req, const FileSource& src, uint64_t start, uint64_t end,
+                                                       uint64_t chunk_size, uint64_t first,
+                                                       std::vector<ChunkFetcher::Chunk> have) {
     const fuse_req_t raw = req.raw();
     auto r = std::make_shared<Read>(std::move(req));
     r->start = start;
     r->end = end;
-    r->chunk_size = fetcher.chunk_size();
-    r->first = start / r->chunk_size;
+    r->chunk_size = chunk_size;
+    r->first = first;
     r->chunks = std::move(have);
     r->missing = static_cast<size_t>(std::count(r->chunks.begin(), r->chunks.end(), nullptr));
     r->what = src.repo.key() + "/" + src.path;
@@ -40,6 +41,12 @@ void PendingReads::start(Request req, ChunkFetcher& fetcher, const FileSource& s
     // Before any fetch can answer it: once answered, the request must not be touched again.
     // (If the reader was already interrupted, on_interrupt answers it right here.)
     fuse_req_interrupt_func(raw, &PendingReads::on_interrupt, this);
+    return r;
+}
+
+void PendingReads::start(Request req, ChunkFetcher& fetcher, const FileSource& src, uint64_t start, uint64_t end,
+                         std::vector<ChunkFetcher::Chunk> have) {
+    auto r = track(std::move(req), src, start, end, fetcher.chunk_size(), start / fetcher.chunk_size(), std::move(have));
     for (size_t k = 0; k < r->chunks.size(); ++k) {
         if (r->chunks[k]) continue;
         uint64_t index = r->first + k;
@@ -52,6 +59,15 @@ void PendingReads::start(Request req, ChunkFetcher& fetcher, const FileSource& s
             return;
         }
     }
+}
+
+void PendingReads::start_piece(Request req, PieceFetcher& pieces, const FileSource& src, uint64_t start, uint64_t end,
+                               PieceFetcher::Span span) {
+    // The piece is one "chunk" of page-sized chunks: it starts on a page (reply_from_chunks).
+    auto r = track(std::move(req), src, start, end, pieces.page(), span.offset / pieces.page(), {nullptr});
+    pieces.fetch_async(src, span, [this, r](ChunkFetcher::Chunk c, std::exception_ptr e) {
+        arrived(r, r->first, std::move(c), std::move(e));
+    });
 }
 
 void PendingReads::arrived(const std::shared_ptr<Read>& r, uint64_t index, ChunkFetcher::Chunk chunk,

@@ -18,6 +18,7 @@
 
 #include "fs/fuse/request.hpp"
 #include "fs/read/chunk_fetcher.hpp"
+#include "fs/read/piece_fetcher.hpp"
 
 namespace hubfs::fs {
 
@@ -28,6 +29,9 @@ public:
     // kept here until a fetch, an interrupt or abandon_all() answers it.
     void start(Request req, ChunkFetcher& fetcher, const FileSource& src, uint64_t start, uint64_t end,
                std::vector<ChunkFetcher::Chunk> have);
+    // The same for a lone read: answered from the one piece `span` fetched for it.
+    void start_piece(Request req, PieceFetcher& pieces, const FileSource& src, uint64_t start, uint64_t end,
+                     PieceFetcher::Span span);
     // At unmount, before the session goes: answers what is still pending with EIO.
     void abandon_all();
     size_t size();
@@ -42,6 +46,9 @@ private:
         std::string what;
         std::chrono::steady_clock::time_point since;
     };
+    // Keeps req until it is answered (chunks [first, ...) of chunk_size bytes; null ones missing).
+    std::shared_ptr<Read> track(Request req, const FileSource& src, uint64_t start, uint64_t end, uint64_t chunk_size,
+                                uint64_t first, std::vector<ChunkFetcher::Chunk> have);
     static void on_interrupt(fuse_req_t req, void* self);
     void arrived(const std::shared_ptr<Read>& r, uint64_t index, ChunkFetcher::Chunk chunk, std::exception_ptr error);
 

@@ -66,6 +66,13 @@ ChunkFetcher::Chunk ChunkFetcher::cached(const FileSource& src, uint64_t index) 
     return nullptr;
 }
 
+bool ChunkFetcher::fetching(const FileSource& src, uint64_t first, uint64_t last) {
+    std::lock_guard lock(mutex_);
+    for (uint64_t i = first; i <= last; ++i)
+        if (in_flight_.count(key(src, i))) return true;
+    return false;
+}
+
 std::shared_ptr<ChunkFetcher::Slot> ChunkFetcher::slot_for(const FileSource& src, uint64_t index) {
     auto k = key(src, index);
     auto it = in_flight_.find(k);

@@ -55,6 +55,8 @@ public:
     void get_all(const FileSource& src, const std::function<void(uint64_t, const Chunk&)>& each);
     // Without waiting: the chunk from memory or the disk cache, else null.
     Chunk cached(const FileSource& src, uint64_t index);
+    // Whether any chunk of [first, last] is being fetched (a read of it had better wait for that).
+    bool fetching(const FileSource& src, uint64_t first, uint64_t last);
     // Calls done(chunk, error) once the chunk is here: at once if it is cached, else from the
     // thread that fetched it. done must not throw and must not call back into the fetcher.
     using Done = std::function<void(Chunk, std::exception_ptr)>;

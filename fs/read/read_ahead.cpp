@@ -15,6 +15,9 @@ ReadAhead::Plan ReadAhead::on_read(uint64_t start, uint64_t end, uint64_t file_s
     Plan plan;
     if (chunk == 0 || end <= start) return plan;
     if (!sequential(start)) {
+        jumped_ = jumped_ || started_;
+        lone_ = jumped_ || start != 0;
+        run_ = 0;
         started_ = true;
         window_ = 0;
         asked_ = 0;
@@ -22,7 +25,10 @@ ReadAhead::Plan ReadAhead::on_read(uint64_t start, uint64_t end, uint64_t file_s
         return plan;
     }
     started_ = true;
+    ++run_;
+    lone_ = false;
     next_offset_ = std::max(next_offset_, end);
+    if (!window_ && jumped_ && run_ < 2) return plan;  // a random reader needs one more read to be a stream
     const uint64_t last_read = (end - 1) / chunk;
     // Once the reader is within half a window of what was asked for, ask for more, with a
     // window twice as large.

@@ -3,6 +3,8 @@
 // GETs to fill the link the way a download accelerator does (at least `parallel` of them from
 // the first window, opened by the second read that goes on where the first stopped), the window doubling whenever the reader closes in on its end, up to `max`;
 // a jump elsewhere (random access) drops the window, so random reads fetch only what they read.
+// Once a reader has jumped, two reads in a row going on (three reads) reopen it: among many
+// random reads two land side by side now and then, and a window opened on them is wasted.
 // Not thread-safe: its open file's lock guards it.
 #pragma once
 
@@ -33,6 +35,9 @@ public:
     // asked for again on the next read.
     void asked_until(uint64_t next);
     uint64_t window() const { return window_; }  // 0 while the reader looks random
+    // The last read stands alone: it jumped away from the one before, or is a first read past the
+    // file's start (a first read at 0 likely starts a stream). It may fetch just its pages.
+    bool lone() const { return lone_; }
 
 private:
     bool sequential(uint64_t start) const;
@@ -42,6 +47,9 @@ private:
     uint64_t next_offset_ = 0;  // where a sequential reader goes on
     uint64_t window_ = 0;
     uint64_t asked_ = 0;        // chunks below this index were asked for
+    bool jumped_ = false;       // the reader has jumped at least once: a random reader
+    uint64_t run_ = 0;          // reads in a row that went on where the one before stopped
+    bool lone_ = false;
 };
 
 }  // namespace hubfs::fs

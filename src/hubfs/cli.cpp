@@ -30,6 +30,8 @@ options:
                           then $HF_HOME/token, as the Hugging Face clients do)
   --cache-dir DIR         the local cache (default: ~/.cache/hubfs)
   --cache-size SIZE       data cache budget, e.g. 20G (default 10G); least recently used goes first
+  --memory-limit SIZE     bound the memory reads use (read-ahead, recent chunks, chunks on their
+                          way to the cache), e.g. 64M (default 160M; 0: up to 640M)
   --repo TYPE/NS/NAME[@REV]  mount one repository at the mount point, e.g. model/gpt2 or dataset/ns/name@v1
   --read-only             never write: every path answers EROFS to changes
   --commit-interval SECONDS  also commit staged changes this often (default: only fsync and unmount)
@@ -86,6 +88,7 @@ bool apply(MountOptions& o, std::string name, const std::string& value, bool has
     else if (name == "token-file") o.token_file = need();
     else if (name == "cache-dir") o.cache_dir = need();
     else if (name == "cache-size") o.cache_size = parse_size(need());
+    else if (name == "memory-limit") o.memory_limit = parse_size(need());
     else if (name == "repo") o.repo = need();
     else if (name == "read-only" || name == "ro") o.read_only = true;
     else if (name == "commit-interval") {

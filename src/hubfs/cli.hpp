@@ -16,6 +16,7 @@ struct MountOptions {
     std::optional<std::string> token_file; // default: the Hugging Face token conventions
     std::string cache_dir;                 // default: $XDG_CACHE_HOME/hubfs or ~/.cache/hubfs
     uint64_t cache_size = 10ull << 30;
+    uint64_t memory_limit = 160ull << 20;  // bytes the read path may hold (fs/read/memory_limit.hpp); 0: unbounded defaults
     std::optional<std::string> repo;       // TYPE/NS/NAME[@REV]: one repository at the root
     bool read_only = false;
     std::chrono::seconds commit_interval{0};  // 0: commit on fsync and unmount only

@@ -22,6 +22,7 @@
 #include "fs/common/log.hpp"
 #include "fs/read/catalog.hpp"
 #include "fs/read/chunk_fetcher.hpp"
+#include "fs/read/memory_limit.hpp"
 #include "fs/write/committer.hpp"
 #include "fs/hub/hub_writer.hpp"
 #include "fs/write/staging_area.hpp"
@@ -168,8 +169,10 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     copts.revision_ttl = o.revision_ttl;
     copts.offline = config.offline;
     fs::Catalog catalog(remote, cache, copts);
-    fs::ChunkFetcher fetcher(remote, cache, fs::FetcherOptions{});
+    const fs::ReadMemory memory = fs::split_memory_limit(o.memory_limit, cache.chunk_size());
+    fs::ChunkFetcher fetcher(remote, cache, memory.fetcher);
     fs::FsOptions fopts = fs_options(o, single, user);
+    fopts.read_ahead = memory.read_ahead;
     if (single) {
         catalog.resolve(single->repo, single->rev);  // a missing repo or revision is a start-up error
     }

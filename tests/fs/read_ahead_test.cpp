@@ -139,3 +139,27 @@ TEST_CASE("near the end of the file nothing past it is asked for") {
     CHECK(p.last == 10);  // the 11th, short chunk is the last
     CHECK(ra.on_read(2 * MiB, 3 * MiB, size, kChunk).empty());
 }
+
+TEST_CASE("a random reader's two reads side by side open no window; a third going on does") {
+    ReadAhead ra(options());
+    CHECK(ra.on_read(0, 4096, kFile, kChunk).empty());
+    CHECK_FALSE(ra.lone());  // a first read at the start may begin a stream: it takes its chunk
+    ReadAhead peek(options());
+    peek.on_read(900 * MiB, 900 * MiB + 4096, kFile, kChunk);
+    CHECK(peek.lone());  // a first read elsewhere (a footer, a random read) stands alone
+    ra.on_read(900 * MiB, 901 * MiB, kFile, kChunk);
+    ra.on_read(17 * MiB, 18 * MiB, kFile, kChunk);  // a jump: this reader is random
+    CHECK(ra.lone());
+    // By chance the next random read lands right after this one (fio's 1 MiB reads do, now and then).
+    CHECK(ra.on_read(18 * MiB, 19 * MiB, kFile, kChunk).empty());
+    CHECK(ra.window() == 0);
+    CHECK_FALSE(ra.lone());
+    // A third read going on is a stream: the window opens at full width.
+    auto p = ra.on_read(19 * MiB, 20 * MiB, kFile, kChunk);
+    REQUIRE_FALSE(p.empty());
+    CHECK(p.first == 20);
+    CHECK(ra.window() == 16 * MiB);
+    // Another jump and a single neighbour: no window again.
+    ra.on_read(3000 * MiB, 3000 * MiB + 4096, kFile, kChunk);
+    CHECK(ra.on_read(3000 * MiB + 4096, 3000 * MiB + 8192, kFile, kChunk).empty());
+}

@@ -11,9 +11,11 @@
 #     --random-ios N  random reads per fio job (default 200 of 4 KiB, 200 of 1 MiB)
 #     --model-mib N   the safetensors file (default: a quarter of --size-mib)
 #     --write-files N small files committed by the write workload (default 1000)
+#     --rss-gib N   the file the rss workload streams (default 10 GiB)
 #     --only LIST   workloads to run, comma-separated (default all): seq (cold, warm, remount,
 #                   4 files, CPU, RSS), bw (per-connection limit), tree, random (fio), model
-#                   (safetensors), ttfb, bigtree, write (commits vs @huggingface/hub).
+#                   (safetensors), ttfb, bigtree, write (commits vs @huggingface/hub),
+#                   rss (peak RSS streaming a 10 GiB file, with and without --memory-limit).
 #                   With --only, BENCHMARKS.md is left alone.
 #     --no-doc      print the table only; by default it also replaces the results section of
 #                   BENCHMARKS.md (between the run.sh markers)
@@ -24,7 +26,7 @@
 # machine's disk (shared, slow while others build) instead of hubfs.
 # Needs root (drops dentries), curl, aria2c, /usr/bin/time, python3, jq; fio for random reads
 # (skipped without it). Workloads past the first three are in tools/bench/workloads/.
-# Not yet here: a 10 GiB stream's RSS. The write workload needs node and tests/conformance's
+# The write workload needs node and tests/conformance's
 # node_modules (npm ci there), and is skipped without them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -33,7 +35,7 @@ HUBFS=${HUBFS:-$PWD/build/src/hubfs/hubfs}
 . tools/bench/lib.sh
 runs=3 size_mib=1024 files=20000 doc=1 inputs= only=
 bigtree=100000 random_ios=200 model_mib= ttfb_samples=3 latency_ms=20
-all_workloads=seq,bw,tree,random,model,ttfb,bigtree,write write_files=1000 args="$*"
+all_workloads=seq,bw,tree,random,model,ttfb,bigtree,write,rss write_files=1000 args="$*"
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
@@ -46,6 +48,7 @@ while [ $# -gt 0 ]; do
     --random-ios) random_ios=$2; shift 2 ;;
     --model-mib) model_mib=$2; shift 2 ;;
     --write-files) write_files=$2; shift 2 ;;
+    --rss-gib) rss_gib=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -59,7 +62,7 @@ for tool in curl aria2c jq python3 /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "missing $tool: run tools/install-deps.sh" >&2; exit 1; }
 done
 [ -x "$HUBFS" ] && [ -x "$LOCALHUB" ] || { echo "build first: meson compile -C build" >&2; exit 1; }
-for f in random model ttfb bigtree write; do . "tools/bench/workloads/$f.sh"; done
+for f in random model ttfb bigtree write rss; do . "tools/bench/workloads/$f.sh"; done
 want random && ! command -v "$FIO" >/dev/null && echo "fio missing: skipped (random reads)" >&2
 
 work=$(mktemp -d /tmp/hubfs-bench-run.XXXXXX)
@@ -116,9 +119,9 @@ mount_fresh() {  # mounts the current hub with an empty cache
   rm -rf "$work/cache"
   remount
 }
-remount() {  # mounts the current hub keeping the cache; sets DAEMON (the daemon's pid)
+remount() {  # [OPTIONS]: mounts the current hub keeping the cache; sets DAEMON (the daemon's pid)
   HF_TOKEN=hf_bench_token "$HUBFS" mount "$mnt" --endpoint "$LH_URL" --cache-dir "$work/cache" \
-    --cache-size 16G --log-file "$work/hubfs.log"
+    --cache-size 16G --log-file "$work/hubfs.log" "$@"
   DAEMON=$(pgrep -f -- "hubfs mount $mnt " | head -1)
 }
 unmount() { "$HUBFS" unmount "$mnt" >/dev/null; }
@@ -170,9 +173,9 @@ prep_bw() {
 
 start_hub lat --latency-ms "$latency_ms"
 want bw && start_hub bw --latency-ms "$latency_ms" --bandwidth 50000000
-{ want seq || want bw || want random || want ttfb; } && prep_files
+{ want seq || want bw || want random || want ttfb || want rss; } && prep_files
 want bw && prep_bw
-for w in tree random model ttfb bigtree write; do want $w && "prep_$w"; done
+for w in tree random model ttfb bigtree write rss; do want $w && "prep_$w"; done
 # localhub's copies stay in memory, as a CDN serves them (see the top).
 for k in "${!hub_dir[@]}"; do find "${hub_dir[$k]}/data" -type f -size +1M -exec cat {} + >/dev/null; done
 
@@ -276,7 +279,7 @@ table() {
   want seq && rows_seq
   want tree && rows_tree
   want bigtree && rows_bigtree
-  for w in random model ttfb write; do want $w && "rows_$w"; done
+  for w in random model ttfb write rss; do want $w && "rows_$w"; done
   want seq && rows_cpu
   return 0
 }
