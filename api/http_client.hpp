@@ -27,7 +27,7 @@ struct RangeDownload {
     uint64_t offset = 0;
     std::optional<uint64_t> length;  // nullopt: to the end
     BodySink sink;
-    // Results: the final response (no body), or the error that ended this download.
+    // Results: the final response (a body only for an HTTP error), or the error that ended this download.
     HttpResponse response;
     std::exception_ptr error;
     uint64_t received = 0;

@@ -134,7 +134,7 @@ void HttpClient::MultiRun::decide(MultiJob& job, EasyTransfer& transfer) {
             : job.engine.after_transport_error(transfer.code(), job.receiver.done() - job.done_at_attempt);
     switch (next.kind) {
         case AttemptDecision::Kind::finish:
-            response.body.clear();
+            if (response.ok()) response.body.clear();  // an error's body keeps the Hub's message
             job.download.response = std::move(response);
             job.download.received = job.receiver.done();
             return;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <optional>
 #include <stdexcept>
@@ -46,6 +47,18 @@ struct RemoteError : std::runtime_error {
     Kind kind;
 };
 
+// One ranged read of Remote::read_ranges: bytes [offset, offset + length) of a file at a commit
+// to sink, in order; `error` says how it failed (null: every byte was delivered or the body
+// ended early, which the caller checks).
+struct RangeRead {
+    RepoRef repo;
+    std::string commit, path;
+    RemoteEntry entry;
+    uint64_t offset = 0, length = 0;
+    std::function<void(const char*, size_t)> sink;
+    std::exception_ptr error;
+};
+
 class Remote {
 public:
     virtual ~Remote() = default;
@@ -63,6 +76,18 @@ public:
     virtual void read_range(const RepoRef& repo, const std::string& commit, const std::string& path,
                             const RemoteEntry& entry, uint64_t offset, uint64_t length,
                             const std::function<void(const char*, size_t)>& sink) = 0;
+    // Several ranged reads at once, each as read_range would do it; sinks are called from the
+    // calling thread only. Failures are stored in each read, never thrown. The Hub's adapter runs
+    // them concurrently on one thread (curl multi); this default runs them one after another.
+    virtual void read_ranges(std::vector<RangeRead>& reads) {
+        for (auto& r : reads) {
+            try {
+                read_range(r.repo, r.commit, r.path, r.entry, r.offset, r.length, r.sink);
+            } catch (...) {
+                r.error = std::current_exception();
+            }
+        }
+    }
     // The resolve URL of a file (for the user.hub.url attribute).
     virtual std::string file_url(const RepoRef& repo, const std::string& commit, const std::string& path) = 0;
 };

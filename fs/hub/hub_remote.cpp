@@ -166,38 +166,78 @@ std::string HubRemote::file_url(const RepoRef& repo, const std::string& commit, 
 void HubRemote::read_range(const RepoRef& repo, const std::string& commit, const std::string& path,
                            const RemoteEntry& entry, uint64_t offset, uint64_t length,
                            const std::function<void(const char*, size_t)>& sink) {
-    const std::string& id = entry.content_id();
-    std::string url;
-    {
-        std::lock_guard lock(mutex_);
-        auto it = locations_.find(id);
-        if (it != locations_.end() && std::chrono::steady_clock::now() - it->second.at < kLocationLifetime)
-            url = it->second.url;
-    }
-    bool direct = !url.empty();
-    if (!direct) url = file_url(repo, commit, path);
-    uint64_t delivered = 0;
-    auto body = [&](std::string_view chunk) {
-        delivered += chunk.size();
-        sink(chunk.data(), chunk.size());
+    std::vector<RangeRead> one(1);
+    one[0] = RangeRead{repo, commit, path, entry, offset, length, sink, nullptr};
+    read_ranges(one);
+    if (one[0].error) std::rethrow_exception(one[0].error);
+}
+
+std::string HubRemote::known_location(const std::string& content_id) {
+    std::lock_guard lock(mutex_);
+    auto it = locations_.find(content_id);
+    if (it != locations_.end() && std::chrono::steady_clock::now() - it->second.at < kLocationLifetime)
+        return it->second.url;
+    return {};
+}
+
+void HubRemote::read_ranges(std::vector<RangeRead>& reads) {
+    // Every read on one curl multi handle, on this thread: no thread per transfer.
+    std::vector<api::RangeDownload> downloads(reads.size());
+    std::vector<bool> direct(reads.size());
+    auto prepare = [&](size_t i, std::string url) {
+        RangeRead& r = reads[i];
+        api::RangeDownload& d = downloads[i];
+        d = api::RangeDownload{};
+        d.request = request(url);
+        d.offset = r.offset;
+        d.length = r.length;
+        d.sink = [&r](std::string_view chunk) { r.sink(chunk.data(), chunk.size()); };
     };
-    try {
-        auto res = http_.download(request(url), offset, length, body);
-        if (direct && !res.ok() && delivered == 0) {
-            // The storage URL expired or moved: ask the Hub again.
-            {
-                std::lock_guard lock(mutex_);
-                locations_.erase(id);
-            }
-            res = http_.download(request(file_url(repo, commit, path)), offset, length, body);
-        }
-        api::expect_ok(res);
-        if (!direct && !res.url.empty() && !http_.is_hub_url(res.url)) {
+    for (size_t i = 0; i < reads.size(); ++i) {
+        std::string url = known_location(reads[i].entry.content_id());
+        direct[i] = !url.empty();
+        prepare(i, direct[i] ? url : file_url(reads[i].repo, reads[i].commit, reads[i].path));
+    }
+    http_.download_all(downloads, static_cast<int>(downloads.size()));
+    // A storage URL that expired or moved (an HTTP error before any byte): ask the Hub again.
+    std::vector<size_t> again;
+    for (size_t i = 0; i < reads.size(); ++i) {
+        if (!direct[i] || downloads[i].error || downloads[i].response.ok() || downloads[i].received > 0) continue;
+        {
             std::lock_guard lock(mutex_);
-            locations_[id] = Location{res.url, std::chrono::steady_clock::now()};
+            locations_.erase(reads[i].entry.content_id());
+        }
+        direct[i] = false;
+        again.push_back(i);
+    }
+    if (!again.empty()) {
+        std::vector<api::RangeDownload> retry;
+        for (size_t i : again) {
+            prepare(i, file_url(reads[i].repo, reads[i].commit, reads[i].path));
+            retry.push_back(std::move(downloads[i]));
+        }
+        http_.download_all(retry, static_cast<int>(retry.size()));
+        for (size_t k = 0; k < again.size(); ++k) downloads[again[k]] = std::move(retry[k]);
+    }
+    for (size_t i = 0; i < reads.size(); ++i) finish_read(reads[i], downloads[i], direct[i]);
+}
+
+void HubRemote::finish_read(RangeRead& read, const api::RangeDownload& download, bool direct) {
+    try {
+        try {
+            if (download.error) std::rethrow_exception(download.error);
+            api::expect_ok(download.response);
+        } catch (...) {
+            rethrow_as_remote_error();
         }
     } catch (...) {
-        rethrow_as_remote_error();
+        read.error = std::current_exception();
+        return;
+    }
+    const std::string& url = download.response.url;
+    if (!direct && !url.empty() && !http_.is_hub_url(url)) {
+        std::lock_guard lock(mutex_);
+        locations_[read.entry.content_id()] = Location{url, std::chrono::steady_clock::now()};
     }
 }
 

@@ -34,10 +34,15 @@ public:
     void read_range(const RepoRef& repo, const std::string& commit, const std::string& path,
                     const RemoteEntry& entry, uint64_t offset, uint64_t length,
                     const std::function<void(const char*, size_t)>& sink) override;
+    void read_ranges(std::vector<RangeRead>& reads) override;
     std::string file_url(const RepoRef& repo, const std::string& commit, const std::string& path) override;
 
 private:
     api::HttpRequest request(const std::string& url) const;
+    // The storage URL the Hub redirected this content to lately, or "".
+    std::string known_location(const std::string& content_id);
+    // The outcome of one download of read_ranges into `read.error`; remembers its storage URL.
+    void finish_read(RangeRead& read, const api::RangeDownload& download, bool direct);
 
     api::HfApi api_;
     api::HttpClient& http_;  // api_'s

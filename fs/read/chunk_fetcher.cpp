@@ -79,7 +79,7 @@ std::shared_ptr<ChunkFetcher::Slot> ChunkFetcher::slot_for(const FileSource& src
     if (it != in_flight_.end()) return it->second;
     auto slot = std::make_shared<Slot>();
     in_flight_[k] = slot;
-    urgent_.push_back(Job{src, index, index, {slot}, chunk_bytes(src, index), false});
+    urgent_.push_back(Job{src, index, index, {slot}, chunk_bytes(src, index), false, index, {}});
     work_ready_.notify_one();
     return slot;
 }
@@ -149,7 +149,7 @@ uint64_t ChunkFetcher::prefetch(const FileSource& src, uint64_t first, uint64_t 
             flush();
             return i;
         }
-        if (job.slots.empty()) job = Job{src, i, i, {}, 0, true};
+        if (job.slots.empty()) job = Job{src, i, i, {}, 0, true, i, {}};
         auto slot = std::make_shared<Slot>();
         in_flight_[k] = slot;
         job.slots.push_back(slot);
@@ -162,7 +162,7 @@ uint64_t ChunkFetcher::prefetch(const FileSource& src, uint64_t first, uint64_t 
 
 void ChunkFetcher::worker() {
     for (;;) {
-        Job job;
+        std::vector<Job> batch;
         {
             std::unique_lock lock(mutex_);
             work_ready_.wait(lock, [&] { return stopping_ || !urgent_.empty() || !background_.empty(); });
@@ -181,57 +181,76 @@ void ChunkFetcher::worker() {
                 for (auto& [slot, waiters] : told) call(waiters, *slot);
                 return;
             }
-            auto& q = urgent_.empty() ? background_ : urgent_;
-            job = std::move(q.front());
-            q.pop_front();
+            // Urgent jobs first, then prefetches, up to a batch's worth.
+            while (batch.size() < std::max<size_t>(1, opts_.transfers_per_worker) && !(urgent_.empty() && background_.empty())) {
+                auto& q = urgent_.empty() ? background_ : urgent_;
+                batch.push_back(std::move(q.front()));
+                q.pop_front();
+            }
         }
-        run(job);
-        if (job.prefetch) {
-            std::lock_guard lock(mutex_);
-            budget_used_ -= job.bytes;
-        }
+        run(batch);
     }
 }
 
-void ChunkFetcher::run(Job& job) {
-    const uint64_t offset = job.first * chunk_size_;
-    const uint64_t end = std::min<uint64_t>((job.last + 1) * chunk_size_, job.src.entry.size);
-    uint64_t index = job.first;
-    std::string buf;
-    buf.reserve(chunk_bytes(job.src, index));
-    try {
-        // Chunks are handed out as soon as each is complete, not at the end of the request.
-        remote_.read_range(job.src.repo, job.src.commit, job.src.path, job.src.entry, offset, end - offset,
-                           [&](const char* p, size_t n) {
-                               while (n > 0) {
-                                   uint64_t want = chunk_bytes(job.src, index) - buf.size();
-                                   size_t take = static_cast<size_t>(std::min<uint64_t>(want, n));
-                                   buf.append(p, take);
-                                   p += take;
-                                   n -= take;
-                                   if (buf.size() == chunk_bytes(job.src, index)) {
-                                       deliver(job, index, std::make_shared<const std::string>(std::move(buf)), nullptr);
-                                       buf = std::string();
-                                       if (++index > job.last) {
-                                           if (n > 0) throw RemoteError(RemoteError::Kind::other, "server sent more bytes than asked");
-                                           return;
-                                       }
-                                       buf.reserve(chunk_bytes(job.src, index));
-                                   }
-                               }
-                           });
-        if (index <= job.last)
-            throw RemoteError(RemoteError::Kind::unavailable, "short read of " + job.src.path);
-    } catch (...) {
-        auto error = std::current_exception();
-        try {
-            throw;
-        } catch (const std::exception& e) {
-            HUBFS_LOG(warn, "fetch of %s [%llu, %llu) failed: %s", job.src.path.c_str(),
-                      static_cast<unsigned long long>(offset), static_cast<unsigned long long>(end), e.what());
-        }
-        for (; index <= job.last; ++index) deliver(job, index, nullptr, error);
+void ChunkFetcher::run(std::vector<Job>& jobs) {
+    std::vector<RangeRead> reads;
+    reads.reserve(jobs.size());
+    for (Job& job : jobs) {
+        const uint64_t offset = job.first * chunk_size_;
+        const uint64_t end = std::min<uint64_t>((job.last + 1) * chunk_size_, job.src.entry.size);
+        job.next = job.first;
+        job.buf.reserve(chunk_bytes(job.src, job.first));  // the chunk's final buffer, filled once
+        reads.push_back(RangeRead{job.src.repo, job.src.commit, job.src.path, job.src.entry, offset, end - offset,
+                                  [this, &job](const char* p, size_t n) { receive(job, p, n); }, nullptr});
     }
+    remote_.read_ranges(reads);
+    for (size_t j = 0; j < jobs.size(); ++j) {
+        Job& job = jobs[j];
+        std::exception_ptr error = reads[j].error;
+        if (!error && job.next <= job.last)
+            error = std::make_exception_ptr(RemoteError(RemoteError::Kind::unavailable, "short read of " + job.src.path));
+        finish(job, error);
+    }
+}
+
+void ChunkFetcher::receive(Job& job, const char* p, size_t n) {
+    // Chunks are handed out as soon as each is complete, not at the end of the request.
+    while (n > 0) {
+        if (job.next > job.last) throw RemoteError(RemoteError::Kind::other, "server sent more bytes than asked");
+        const uint64_t size = chunk_bytes(job.src, job.next);
+        size_t take = static_cast<size_t>(std::min<uint64_t>(size - job.buf.size(), n));
+        job.buf.append(p, take);
+        p += take;
+        n -= take;
+        if (job.buf.size() < size) continue;
+        deliver(job, job.next, std::make_shared<const std::string>(std::move(job.buf)), nullptr);
+        job.buf = std::string();
+        if (++job.next > job.last) {
+            release_budget(job);  // done: more read-ahead may start while the batch's others go on
+            continue;
+        }
+        job.buf.reserve(chunk_bytes(job.src, job.next));
+    }
+}
+
+void ChunkFetcher::finish(Job& job, std::exception_ptr error) {
+    release_budget(job);
+    if (!error) return;
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+        HUBFS_LOG(warn, "fetch of %s chunks [%llu, %llu] failed: %s", job.src.path.c_str(),
+                  static_cast<unsigned long long>(job.first), static_cast<unsigned long long>(job.last), e.what());
+    } catch (...) {
+    }
+    for (; job.next <= job.last; ++job.next) deliver(job, job.next, nullptr, error);
+}
+
+void ChunkFetcher::release_budget(Job& job) {
+    if (!job.prefetch) return;
+    job.prefetch = false;
+    std::lock_guard lock(mutex_);
+    budget_used_ -= job.bytes;
 }
 
 void ChunkFetcher::deliver(const Job& job, uint64_t index, Chunk data, std::exception_ptr error) {

@@ -30,7 +30,11 @@ struct FileSource {
 };
 
 struct FetcherOptions {
-    size_t workers = 16;                    // parallel ranged GETs (a slow connection each, on the Hub)
+    // Fetch threads; each runs up to transfers_per_worker ranged GETs at once on one thread (curl
+    // multi): as many connections as before (a slow one each, on the Hub) with a quarter of the
+    // threads waking, switching and contending on 2 cores.
+    size_t workers = 4;
+    size_t transfers_per_worker = 4;
     size_t cache_writers = 2;               // threads that write fetched chunks to the disk cache
     uint64_t write_backlog = 64ull << 20;   // fetched bytes waiting for the disk; beyond, fetches wait
     uint64_t recent_bytes = 64ull << 20;    // fetched chunks kept in memory for readers close behind
@@ -81,7 +85,9 @@ private:
         uint64_t first = 0, last = 0;  // chunk indexes, inclusive
         std::vector<std::shared_ptr<Slot>> slots;
         uint64_t bytes = 0;
-        bool prefetch = false;
+        bool prefetch = false;  // holds `bytes` of the memory budget until it ends
+        uint64_t next = 0;      // while it runs: the chunk being received, into `buf`
+        std::string buf;
     };
 
     std::string key(const FileSource& src, uint64_t index) const;
@@ -95,7 +101,13 @@ private:
 
     void worker();
     void writer();
-    void run(Job& job);
+    // Fetches a batch of jobs at once (one Remote::read_ranges); each job's chunks are handed
+    // out in order as each is complete.
+    void run(std::vector<Job>& jobs);
+    void receive(Job& job, const char* p, size_t n);
+    // The end of a job: the memory budget it held back, its missing chunks failed with `error`.
+    void finish(Job& job, std::exception_ptr error);
+    void release_budget(Job& job);
     // Hands a chunk to its waiters; it stays "in flight" until it is on disk, so nobody
     // fetches it again meanwhile.
     void deliver(const Job& job, uint64_t index, Chunk data, std::exception_ptr error);

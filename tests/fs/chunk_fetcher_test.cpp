@@ -7,6 +7,8 @@
 #include <atomic>
 #include <filesystem>
 #include <future>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "fake_remote.hpp"
@@ -155,4 +157,74 @@ TEST_CASE("a disk behind the fetches holds them back instead of leaving chunks u
     uint64_t asked = 0;
     for (const auto& r : remote.reads()) asked += r.length;
     CHECK(asked == 64 * kChunk);
+}
+
+TEST_CASE("a worker fetches a batch of jobs in one read_ranges call; each chunk is handed out once, in order") {
+    FakeRemote remote;
+    TempCache tc;
+    FileSource src = file_of(remote, "batch.bin", 16 * kChunk, '5');
+    FetcherOptions options = small_options();
+    options.workers = 1;
+    options.transfers_per_worker = 4;
+    options.max_request = 4 * kChunk;  // 16 chunks: 4 jobs of 4 chunks, one batch
+    ChunkFetcher fetcher(remote, tc.cache, options);
+
+    std::mutex m;
+    std::vector<uint64_t> order;
+    std::map<uint64_t, std::string> got;
+    auto record = [&](uint64_t i) {
+        return [&, i](ChunkFetcher::Chunk c, std::exception_ptr e) {
+            std::lock_guard lock(m);
+            order.push_back(i);
+            if (c && !e) got[i] = *c;
+        };
+    };
+    remote.close_gate();
+    fetcher.prefetch(src, 0, 15);
+    const bool at_once = remote.wait_for_reads(4);  // all four from the one worker: a batch
+    for (uint64_t i = 0; i < 16; ++i) fetcher.get_async(src, i, record(i));
+    remote.open_gate();
+    REQUIRE(at_once);
+    for (uint64_t i = 0; i < 16; ++i) CHECK(*fetcher.get(src, i) == pattern(16 * kChunk).substr(i * kChunk, kChunk));
+
+    CHECK(remote.batches() == 1);
+    CHECK(remote.reads().size() == 4);
+    std::lock_guard lock(m);
+    std::vector<uint64_t> expected(16);
+    for (uint64_t i = 0; i < 16; ++i) expected[i] = i;
+    CHECK(order == expected);  // each chunk once, in file order (the fake hands out the reads in order)
+    CHECK(got.size() == 16);
+}
+
+TEST_CASE("a failed read of a batch fails its own chunks only") {
+    FakeRemote remote;
+    TempCache tc;
+    FileSource good = file_of(remote, "good.bin", 4 * kChunk, '6');
+    FileSource gone = file_of(remote, "gone.bin", 4 * kChunk, '7');
+    gone.path = "missing.bin";  // the fake has no bytes for it: its read throws
+    FetcherOptions options = small_options();
+    options.workers = 1;
+    options.transfers_per_worker = 4;
+    options.max_request = 4 * kChunk;
+    ChunkFetcher fetcher(remote, tc.cache, options);
+
+    remote.close_gate();
+    fetcher.prefetch(good, 0, 3);
+    fetcher.prefetch(gone, 0, 3);
+    const bool at_once = remote.wait_for_reads(2);
+    std::vector<std::future<bool>> failed;
+    for (uint64_t i = 0; i < 4; ++i) {
+        auto p = std::make_shared<std::promise<bool>>();
+        failed.push_back(p->get_future());
+        fetcher.get_async(gone, i, [p](ChunkFetcher::Chunk c, std::exception_ptr e) { p->set_value(!c && e); });
+    }
+    remote.open_gate();
+    REQUIRE(at_once);
+    for (uint64_t i = 0; i < 4; ++i) CHECK(*fetcher.get(good, i) == pattern(4 * kChunk).substr(i * kChunk, kChunk));
+    for (auto& f : failed) {
+        REQUIRE(f.wait_for(std::chrono::seconds(20)) == std::future_status::ready);  // a bound for hangs
+        CHECK(f.get());
+    }
+    CHECK(remote.batches() == 1);
+    CHECK(remote.reads().size() == 2);
 }
