@@ -118,3 +118,34 @@ describe("a file's sha256, computed as it is written, always matches the bytes c
     for (const [p, data] of Object.entries(cases)) await assertLanded(env, p, data, { lfs: p !== "notes.txt" });
   });
 });
+
+describe("the FUSE loop keeps its worker threads (a `cp -r` of many files)", () => {
+  // libfuse started and ended a worker thread, each with its own /dev/fuse descriptor, for
+  // almost every request when the loop's config was read as the old two-field one (7 threads
+  // per small file copied). Counted, not timed: the daemon's thread ids before and after.
+  const tids = (pid) => new Set(fs.readdirSync(`/proc/${pid}/task`));
+  const fuseFds = (pid) => fs.readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === "/dev/fuse";
+    } catch {
+      return false;
+    }
+  }).length;
+
+  mountTest("200 files written one after another start almost no new threads, on one /dev/fuse descriptor", { files: [] }, async (env) => {
+    fs.writeFileSync(path.join(env.root, "warm-up.txt"), "warm up\n");  // the branch's first lookups
+    const before = tids(env.mount.pid);
+    const seen = new Set();  // threads alive after any file: the churn's threads live one request or so
+    for (let i = 0; i < 200; i++) {
+      fs.writeFileSync(path.join(env.root, `f${i}.txt`), `file ${i}\n`);
+      for (const t of tids(env.mount.pid)) seen.add(t);
+    }
+    const started = [...seen].filter((t) => !before.has(t)).length;
+    // 200 files are ~1,400 requests (lookup, create, write, flush, release, ...): with the bug,
+    // about one new thread each; a steady loop needs none, a few at most.
+    assert.ok(started < 20, `${started} threads started for 200 files (want a steady pool)`);
+    assert.equal(fuseFds(env.mount.pid), 1, "one /dev/fuse descriptor (no clone_fd per thread)");
+    syncFile(path.join(env.root, "f0.txt"));
+    assert.equal((await hubTree(env.hub)).size >= 201, true, "the files were committed");
+  });
+});
