@@ -1,6 +1,7 @@
 // The operations of a commit (Python CommitOperationAdd / Delete / Copy).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -12,6 +13,13 @@ struct CommitOperationAdd {
     std::string path_in_repo;
     // The new content: bytes held in memory, or a file read (streamed) at upload time.
     std::variant<std::string, std::filesystem::path> content;
+    // A file's size and sha256 the caller computed already (hubfs hashes staged files as they
+    // are written): the commit does not read the file to hash it. Ignored when the size differs.
+    struct Known {
+        uint64_t size = 0;
+        std::string sha256;
+    };
+    std::optional<Known> known{};
 
     static CommitOperationAdd from_bytes(std::string path_in_repo, std::string bytes) {
         return {std::move(path_in_repo), std::move(bytes)};

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -42,6 +43,13 @@ UploadSource::UploadSource(const CommitOperationAdd& operation) {
         io_error("cannot stat", path_);
     }
     size_ = static_cast<uint64_t>(info.st_size);
+    if (operation.known && operation.known->size == size_ && !operation.known->sha256.empty()) {
+        // Hashed as it was written: read only the sample; the git blob id when asked.
+        sha256_ = operation.known->sha256;
+        sample_.resize(static_cast<size_t>(std::min<uint64_t>(size_, sample_size)));
+        sample_.resize(read(0, sample_.data(), sample_.size()));
+        return;
+    }
     Sha256 hasher;
     GitBlobSha1 git(size_);
     std::vector<char> buffer(hash_chunk);
@@ -66,6 +74,20 @@ UploadSource::UploadSource(UploadSource&& other) noexcept
 
 UploadSource::~UploadSource() {
     if (fd_ >= 0) ::close(fd_);
+}
+
+const std::string& UploadSource::git_sha1() const {
+    if (!git_sha1_.empty()) return git_sha1_;
+    GitBlobSha1 git(size_);
+    std::vector<char> buffer(static_cast<size_t>(std::min<uint64_t>(size_, hash_chunk)));
+    for (uint64_t offset = 0; offset < size_;) {
+        size_t got = read(offset, buffer.data(), buffer.size());
+        if (got == 0) throw std::runtime_error("file shrank while committing: " + path_);
+        git.update(std::string_view(buffer.data(), got));
+        offset += got;
+    }
+    git_sha1_ = git.hex_digest();
+    return git_sha1_;
 }
 
 size_t UploadSource::read(uint64_t offset, char* buffer, size_t length) const {

@@ -1,6 +1,6 @@
 // The bytes of a file being committed, from memory or from disk, readable at any offset
 // (a retried or multipart upload re-reads a slice). One pass computes size, sha256, the git
-// blob id and the 512-byte sample preupload wants.
+// blob id and the 512-byte sample preupload wants; a sha256 the caller knows skips that pass.
 #pragma once
 
 #include "commit_operation.hpp"
@@ -21,7 +21,8 @@ public:
 
     uint64_t size() const { return size_; }
     const std::string& sha256() const { return sha256_; }
-    const std::string& git_sha1() const { return git_sha1_; }
+    // Computed with sha256 in one pass, or on first use when the sha256 was known (one thread).
+    const std::string& git_sha1() const;
     const std::string& sample() const { return sample_; }  // first 512 bytes
 
     size_t read(uint64_t offset, char* buffer, size_t length) const;
@@ -33,7 +34,7 @@ private:
     std::string path_;
     uint64_t size_ = 0;
     std::string sha256_;
-    std::string git_sha1_;
+    mutable std::string git_sha1_;
     std::string sample_;
 };
 

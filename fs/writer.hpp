@@ -25,6 +25,9 @@ struct CommitDelete {
 struct CommitAdd {
     std::string path;
     std::filesystem::path local;  // the bytes to send, read at upload time
+    // Their size and sha256 when known (computed as they were written), else "": hashed at commit.
+    uint64_t size = 0;
+    std::string sha256 = {};
 };
 struct CommitCopy {
     std::string from;  // a file at `revision`

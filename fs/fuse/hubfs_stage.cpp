@@ -89,7 +89,7 @@ std::string HubFs::stage_for_write(const Node& node, const BranchPtr& b, bool tr
         if (current && !current->blob.empty() && !b->in_flight.count(current->blob)) {  // staged already
             if (!blob.empty()) staging.remove_blob(blob);
             blob = current->blob;
-            if (truncate && ::truncate(staging.blob_path(blob).c_str(), 0) != 0) fail_errno("truncate staged file");
+            if (truncate) staging.truncate(blob, -1, 0);
             staging.mark_dirty(*b, node.path);
         } else if (!blob.empty()) {
             staging.put_file(*b, node.path, StagedFile{blob, {}, {}, true, seal});

@@ -66,7 +66,7 @@ void HubFs::seal_written(StagedHandle& f, bool always) {
         auto it = b.changes.files.find(writes_->staging.path_of(b, f.blob));
         if (it == b.changes.files.end() || it->second.seal) return;
     }
-    Seal s = writes_->staging.measure(f.blob);
+    Seal s = writes_->staging.seal_of(f.blob);
     std::lock_guard lock(b.mutex);
     writes_->staging.seal(b, f.blob, s);
 }
@@ -245,7 +245,7 @@ void HubFs::write(Request& req, const char* buf, size_t size, off_t off, fuse_fi
         if (!f || !f->branch) throw FsError(EBADF, "not open for writing");
         std::shared_lock gate(f->branch->gate);  // waits while a commit of the branch runs
         note_change(req, *f);
-        write_all(f->fd.get(), std::string_view(buf, size), static_cast<uint64_t>(off), "write staged file");
+        writes_->staging.write(f->blob, f->fd.get(), std::string_view(buf, size), static_cast<uint64_t>(off));
         req.write(size);
     } catch (...) {
         req.err(errno_from_current_exception("write"));
@@ -268,13 +268,13 @@ void HubFs::setattr(Request& req, fuse_ino_t ino, struct stat* attr, int to_set,
             if (f && f->branch) {
                 std::shared_lock gate(f->branch->gate);
                 note_change(req, *f);
-                if (::ftruncate(f->fd.get(), attr->st_size) != 0) fail_errno("truncate staged file");
+                writes_->staging.truncate(f->blob, f->fd.get(), attr->st_size);
             } else {
                 auto b = writable_branch(*n);
                 if (attr->st_size > 0) fetch_base_bytes(*n, b);
                 std::shared_lock gate(b->gate);
                 std::string blob = stage_for_write(*n, b, attr->st_size == 0, false);
-                if (::truncate(writes_->staging.blob_path(blob).c_str(), attr->st_size) != 0) fail_errno("truncate staged file");
+                writes_->staging.truncate(blob, -1, attr->st_size);
                 Seal s = writes_->staging.measure(blob);  // no handle: complete at once
                 std::lock_guard lock(b->mutex);
                 writes_->staging.seal(*b, blob, s);

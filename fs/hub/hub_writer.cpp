@@ -171,7 +171,11 @@ CommitResult HubWriter::commit(const RepoRef& repo, const CommitRequest& request
     std::vector<api::CommitOperation> ops;
     for (const CommitChange& change : request.changes) {
         if (const auto* d = std::get_if<CommitDelete>(&change)) ops.push_back(api::CommitOperationDelete{d->path, d->folder});
-        else if (const auto* a = std::get_if<CommitAdd>(&change)) ops.push_back(api::CommitOperationAdd::from_file(a->path, a->local));
+        else if (const auto* a = std::get_if<CommitAdd>(&change)) {
+            auto add = api::CommitOperationAdd::from_file(a->path, a->local);
+            if (!a->sha256.empty()) add.known = api::CommitOperationAdd::Known{a->size, a->sha256};
+            ops.push_back(std::move(add));
+        }
         else if (const auto* c = std::get_if<CommitCopy>(&change)) ops.push_back(api::CommitOperationCopy{c->from, c->path, c->revision});
     }
     api::CommitOptions options;

@@ -97,6 +97,7 @@ std::vector<CommitChange> changes_of(const StagedBranch& sent, const Snapshot& s
     for (const auto& [path, f] : sent.files) {
         if (!f.dirty) continue;
         if (f.is_copy()) out.push_back(CommitCopy{f.copy_from, path, sent.base.commit});
+        else if (f.seal) out.push_back(CommitAdd{path, snapshot.file(path, f), f.seal->size, f.seal->sha256});
         else out.push_back(CommitAdd{path, snapshot.file(path, f)});
     }
     return out;

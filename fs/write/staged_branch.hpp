@@ -24,7 +24,12 @@ struct BranchId {
 struct Seal {
     uint64_t size = 0;
     uint64_t xxh3 = 0;
-    bool operator==(const Seal&) const = default;
+    // The sha256 (hex) of the same bytes when it was computed as they were written (running_hash.hpp),
+    // else "": the commit then hashes the file. Journaled with the seal; bytes that still match
+    // size and XXH3 (checked after a crash) still have it.
+    std::string sha256 = {};
+    // The same bytes: a measured seal (no sha256) equals the written one.
+    bool operator==(const Seal& o) const { return size == o.size && xxh3 == o.xxh3; }
 };
 
 struct StagedFile {

@@ -45,14 +45,17 @@ RemoteEntry entry_from(const nlohmann::json& j, const std::string& path) {
 
 nlohmann::json file_json(const std::string& path, const StagedFile& f) {
     nlohmann::json j{{"path", path}, {"blob", f.blob}, {"copy_from", f.copy_from}, {"source", entry_json(f.source)}, {"dirty", f.dirty}};
-    if (f.seal) j["seal"] = {{"size", f.seal->size}, {"xxh3", f.seal->xxh3}};
+    if (f.seal) {
+        j["seal"] = {{"size", f.seal->size}, {"xxh3", f.seal->xxh3}};
+        if (!f.seal->sha256.empty()) j["seal"]["sha256"] = f.seal->sha256;
+    }
     if (f.special) j["special"] = {{"type", f.special}, {"rdev", f.rdev}};
     return j;
 }
 
 std::optional<Seal> seal_from(const nlohmann::json& j) {
     if (!j.is_object()) return std::nullopt;
-    return Seal{j.value("size", uint64_t{0}), j.value("xxh3", uint64_t{0})};
+    return Seal{j.value("size", uint64_t{0}), j.value("xxh3", uint64_t{0}), j.value("sha256", std::string())};
 }
 
 struct Xxh3StateFree {
@@ -215,6 +218,7 @@ std::string StagingArea::new_blob() {
 
 void StagingArea::remove_blob(const std::string& blob) {
     if (blob.empty()) return;
+    hashes_.forget(blob);
     std::error_code ec;
     std::filesystem::remove(blob_path(blob), ec);
 }
@@ -266,6 +270,19 @@ std::string StagingArea::path_of(const Branch& b, const std::string& blob) const
     return it == b.blob_paths.end() ? std::string() : it->second;
 }
 
+void StagingArea::write(const std::string& blob, int fd, std::string_view bytes, uint64_t offset) {
+    hashes_.write(blob, fd, bytes, offset);
+}
+
+void StagingArea::truncate(const std::string& blob, int fd, uint64_t size) {
+    hashes_.truncate(blob, fd, blob_path(blob), size);
+}
+
+Seal StagingArea::seal_of(const std::string& blob) {
+    if (auto s = hashes_.seal(blob, blob_path(blob))) return *s;
+    return measure(blob);
+}
+
 Seal StagingArea::measure(const std::string& blob) const {
     Seal s;
     std::unique_ptr<XXH3_state_t, Xxh3StateFree> state(XXH3_createState());
@@ -288,7 +305,9 @@ Seal StagingArea::measure(const std::string& blob) const {
 void StagingArea::seal(Branch& b, const std::string& blob, const Seal& s) {
     std::string path = path_of(b, blob);
     auto it = b.changes.files.find(path);
-    if (path.empty() || it == b.changes.files.end() || it->second.blob != blob || it->second.seal == s) return;
+    if (path.empty() || it == b.changes.files.end() || it->second.blob != blob) return;
+    // The same bytes: keep a sha256 known of them.
+    if (it->second.seal == s && (s.sha256.empty() || it->second.seal->sha256 == s.sha256)) return;
     StagedFile f = it->second;
     f.seal = s;
     put_file(b, path, std::move(f));

@@ -15,8 +15,10 @@
 #include <shared_mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "fs/write/running_hash.hpp"
 #include "fs/write/staged_branch.hpp"
 #include "fs/write/staging_journal.hpp"
 
@@ -91,6 +93,14 @@ public:
     std::string path_of(const Branch& b, const std::string& blob) const;
     // Size and XXH3 of a staged file's bytes, read from disk (no lock needed).
     Seal measure(const std::string& blob) const;
+    // Every change of a staged file's bytes goes through these (no lock needed), so the file's
+    // running digests (running_hash.hpp) hold only while they match its bytes. `fd` is the
+    // staged file open for writing; truncate takes -1 to truncate it by its path.
+    void write(const std::string& blob, int fd, std::string_view bytes, uint64_t offset);
+    void truncate(const std::string& blob, int fd, uint64_t size);
+    // The seal of a staged file now: from its running digests (with its sha256) when they cover
+    // it, else measured.
+    Seal seal_of(const std::string& blob);
     // Records the seal of the file that holds `blob`, if it still does.
     void seal(Branch& b, const std::string& blob, const Seal& s);
     void move_file(Branch& b, const std::string& from, const std::string& to);  // keeps the bytes
@@ -116,6 +126,7 @@ private:
 
     std::filesystem::path files_dir_;
     StagingJournal journal_;
+    RunningHashes hashes_;
     std::mutex mutex_;
     std::map<std::string, std::shared_ptr<Branch>> branches_;  // by BranchId::key()
 };

@@ -3,6 +3,13 @@
 #include <memory>
 #include <stdexcept>
 
+// With FUSE_USE_VERSION 35, fuse_session_loop_mt is the 3.2 entry point, which reads its argument
+// as the old two-field config: a config from fuse_loop_cfg_create() there means clone_fd on and
+// max_idle_threads 0, so libfuse started (and ended) a thread, with its own /dev/fuse, for almost
+// every request (7 per file of a `cp -r`), and ignored max_threads. The 3.12 entry point (exported
+// by libfuse >= 3.12) takes the config as made.
+extern "C" int fuse_session_loop_mt_312(struct fuse_session* se, struct fuse_loop_config* config);
+
 namespace hubfs {
 
 FuseSession::FuseSession(const fuse_lowlevel_ops& ops, void* userdata, const std::vector<std::string>& args) {
@@ -33,7 +40,7 @@ int FuseSession::loop(unsigned max_threads) {
     std::unique_ptr<fuse_loop_config, void (*)(fuse_loop_config*)> cfg(fuse_loop_cfg_create(), fuse_loop_cfg_destroy);
     fuse_loop_cfg_set_max_threads(cfg.get(), max_threads);
     fuse_loop_cfg_set_clone_fd(cfg.get(), 0);
-    return fuse_session_loop_mt(se_, cfg.get());
+    return fuse_session_loop_mt_312(se_, cfg.get());
 }
 
 }  // namespace hubfs

@@ -3,16 +3,20 @@
 // nothing overlaps, a conflict with everything kept when something does).
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <shared_mutex>
 #include <sstream>
 
+#include "api/digest.hpp"
 #include "fake_remote.hpp"
 #include "fake_writer.hpp"
+#include "fs/common/unique_fd.hpp"
 #include "fs/errno_map.hpp"
 #include "fs/read/catalog.hpp"
 #include "fs/write/committer.hpp"
@@ -67,6 +71,26 @@ struct Fixture {
         std::ofstream(staging.blob_path(blob)) << bytes;
         staging.put_file(*b, path, StagedFile{blob, {}, {}, true, staging.measure(blob)});
         return blob;
+    }
+    // A file written in order through the staging area (its sha256 computed as it was written),
+    // then `after` (a later change through the staging area), then sealed; returns its blob.
+    std::string stage_written(const std::string& path, const std::string& bytes,
+                              const std::function<void(const std::string& blob, int fd)>& after = {}) {
+        std::shared_lock gate(b->gate);
+        std::string blob = staging.new_blob();
+        hubfs::UniqueFd fd(::open(staging.blob_path(blob).c_str(), O_RDWR | O_CLOEXEC));
+        for (size_t at = 0; at < bytes.size(); at += 4096) staging.write(blob, fd.get(), bytes.substr(at, 4096), at);
+        if (after) after(blob, fd.get());
+        std::lock_guard lock(b->mutex);
+        staging.put_file(*b, path, StagedFile{blob, {}, {}, true, staging.seal_of(blob)});
+        return blob;
+    }
+    // The add of `path` in the last commit asked for.
+    const CommitAdd* last_add(const std::string& path) {
+        if (writer.requests.empty()) return nullptr;
+        for (const auto& change : writer.requests.back().changes)
+            if (const auto* a = std::get_if<CommitAdd>(&change); a && a->path == path) return a;
+        return nullptr;
     }
     void stage_deleted(const std::string& path, bool folder) {
         std::shared_lock gate(b->gate);
@@ -192,4 +216,48 @@ TEST_CASE("scratch files stay staged and out of the commit") {
     CHECK(f.staged_bytes(".a.txt.swp") == "vim");
     CHECK(f.staged_bytes("__pycache__/m.pyc") == "bytecode");
     CHECK_FALSE(f.staged("a.txt"));
+}
+
+TEST_CASE("a sha256 computed while the file was written goes with the commit; a dropped one does not") {
+    Fixture f;
+    std::string bytes(20000, 'w');
+    for (size_t i = 0; i < bytes.size(); i += 7) bytes[i] = static_cast<char>('a' + i % 26);
+    f.stage_written("hashed.bin", bytes);
+    std::string rewritten = bytes;
+    rewritten.replace(5000, 3, "XYZ");
+    f.stage_written("rewritten.bin", bytes, [&](const std::string& blob, int fd) { f.staging.write(blob, fd, "XYZ", 5000); });
+    f.stage_written("truncated.bin", bytes, [&](const std::string& blob, int fd) { f.staging.truncate(blob, fd, 100); });
+    f.stage("measured.txt", "closed after a write the staging area did not see");
+    REQUIRE(f.commit_errno() == 0);
+    const auto& landed = f.writer.files(f.writer.head(kRepo, "main"));
+    REQUIRE(landed.at("rewritten.bin") == rewritten);
+    REQUIRE(landed.at("truncated.bin") == bytes.substr(0, 100));
+    const CommitAdd* hashed = f.last_add("hashed.bin");
+    REQUIRE(hashed);
+    CHECK(hashed->sha256 == hubfs::api::sha256_hex(bytes));
+    CHECK(hashed->sha256 == hubfs::api::sha256_hex(landed.at("hashed.bin")));
+    CHECK(hashed->size == bytes.size());
+    for (const char* path : {"rewritten.bin", "truncated.bin", "measured.txt"}) {
+        const CommitAdd* a = f.last_add(path);
+        REQUIRE(a);
+        CHECK_MESSAGE(a->sha256.empty(), path);  // the commit hashes these bytes itself
+    }
+}
+
+TEST_CASE("a file rewritten after its sealed sha256 is committed without it") {
+    Fixture f;
+    std::string blob = f.stage_written("a.bin", "first version");
+    {
+        // Reopened and rewritten in the middle (same size), then closed: sealed again, measured.
+        std::shared_lock gate(f.b->gate);
+        hubfs::UniqueFd fd(::open(f.staging.blob_path(blob).c_str(), O_RDWR | O_CLOEXEC));
+        f.staging.write(blob, fd.get(), "FIRST", 0);
+        std::lock_guard lock(f.b->mutex);
+        f.staging.seal(*f.b, blob, f.staging.seal_of(blob));
+    }
+    REQUIRE(f.commit_errno() == 0);
+    CHECK(f.writer.files(f.writer.head(kRepo, "main")).at("a.bin") == "FIRST version");
+    const CommitAdd* a = f.last_add("a.bin");
+    REQUIRE(a);
+    CHECK(a->sha256.empty());
 }
