@@ -123,7 +123,7 @@ Revision Catalog::fetch_revision(const RepoRef& repo, const std::string& rev, co
     if (opts_.offline)
         throw RemoteError(RemoteError::Kind::unavailable, "offline, and " + repo.key() + "@" + rev + " is not cached");
     try {
-        Revision r = remote_.resolve(repo, rev);
+        Revision r = first_look(key) ? resolve_with_files(repo, rev) : remote_.resolve(repo, rev);
         cache_.put(key, nlohmann::json{{"commit", r.commit}, {"time", r.time}}.dump());
         return r;
     } catch (const RemoteError& e) {
@@ -140,6 +140,31 @@ Revision Catalog::fetch_revision(const RepoRef& repo, const std::string& rev, co
                   known->commit.c_str(), e.what());
         return *known;
     }
+}
+
+bool Catalog::first_look(const std::string& key) {
+    {
+        std::lock_guard lock(mutex_);
+        if (revisions_.count(key) || missing_.count(key)) return false;
+    }
+    return !cache_.get(key);  // a cache that knew the name may hold that commit's files too
+}
+
+Revision Catalog::resolve_with_files(const RepoRef& repo, const std::string& rev) {
+    auto both = remote_.resolve_with_files(repo, rev);
+    // Without files (a repository too big for one answer) the listing decides later, as before.
+    if (both.files) keep_snapshot(repo, both.rev.commit, *both.files);
+    return both.rev;
+}
+
+void Catalog::keep_snapshot(const RepoRef& repo, const std::string& commit, const std::vector<RemoteEntry>& files) {
+    const std::string key = key_of("snap", repo, commit);
+    if (!cache_.get(key)) cache_.put(key, entries_json(files).dump());
+    auto snap = std::make_shared<const Snapshot>(split_into_folders(files));
+    std::lock_guard lock(mutex_);
+    if (snapshots_.count(key)) return;
+    if (snapshots_.size() >= kMaxSnapshots) snapshots_.erase(snapshots_.begin());
+    snapshots_[key] = snap;
 }
 
 void Catalog::learn_revision(const RepoRef& repo, const std::string& rev, const Revision& at) {

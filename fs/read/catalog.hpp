@@ -67,6 +67,10 @@ private:
     void single_flight(const std::string& key, const std::function<void()>& fetch);
 
     Revision fetch_revision(const RepoRef& repo, const std::string& rev, const std::string& key);
+    // Never resolved in this mount nor in the cache: its files are asked for with the name.
+    bool first_look(const std::string& key);
+    Revision resolve_with_files(const RepoRef& repo, const std::string& rev);
+    void keep_snapshot(const RepoRef& repo, const std::string& commit, const std::vector<RemoteEntry>& files);
     // Asks the Hub what a name is now and records the answer (a flight's body).
     void refresh_revision(const RepoRef& repo, const std::string& rev, const std::string& key);
     // The answer known for a name, however old: a commit, or not_found thrown (callers hold mutex_).

@@ -53,6 +53,9 @@ public:
 
     size_t resolve_calls() const { return count(resolves_); }
     size_t listing_calls() const { return count(listings_); }
+    // Requests to the Hub: a name resolved with its files is one (it counts as a resolve and,
+    // when it carried files, as a listing too).
+    size_t requests() const { return count(requests_); }
     std::vector<Read> reads() const {
         std::lock_guard lock(mutex_);
         return reads_;
@@ -61,6 +64,7 @@ public:
     Revision resolve(const RepoRef& repo, const std::string& rev) override {
         std::lock_guard lock(mutex_);
         ++resolves_;
+        ++requests_;
         auto it = revisions_.find(repo.key() + "@" + rev);
         if (it == revisions_.end()) throw RemoteError(RemoteError::Kind::not_found, repo.key() + "@" + rev);
         return it->second;
@@ -71,9 +75,23 @@ public:
     std::optional<std::vector<RemoteEntry>> list_all_files(const RepoRef&, const std::string& commit) override {
         std::lock_guard lock(mutex_);
         ++listings_;
+        ++requests_;
         auto it = files_.find(commit);
         if (it == files_.end()) throw RemoteError(RemoteError::Kind::not_found, commit);
         return it->second;
+    }
+    ResolvedFiles resolve_with_files(const RepoRef& repo, const std::string& rev) override {
+        std::lock_guard lock(mutex_);
+        ++resolves_;
+        ++requests_;
+        auto it = revisions_.find(repo.key() + "@" + rev);
+        if (it == revisions_.end()) throw RemoteError(RemoteError::Kind::not_found, repo.key() + "@" + rev);
+        ResolvedFiles out{it->second, std::nullopt};
+        if (auto f = files_.find(it->second.commit); f != files_.end()) {
+            ++listings_;
+            out.files = f->second;
+        }
+        return out;
     }
     std::vector<std::string> list_repos(RepoType, const std::string&) override { return {}; }
     void read_range(const RepoRef&, const std::string&, const std::string& path, const RemoteEntry&,
@@ -104,7 +122,7 @@ private:
     std::map<std::string, std::vector<RemoteEntry>> files_;
     std::map<std::string, std::string> contents_;
     std::vector<Read> reads_;
-    size_t resolves_ = 0, listings_ = 0;
+    size_t resolves_ = 0, listings_ = 0, requests_ = 0;
     bool gate_open_ = true;
 };
 
