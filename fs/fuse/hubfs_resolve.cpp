@@ -212,6 +212,7 @@ std::optional<Node> HubFs::type_dir_child(const Node& parent, const std::string&
     // The token's own user and organisations are namespaces: not asked for as a repository
     // (a request before the repository's own on every first path walk).
     if (!is_repo && !opts_.own_namespaces.count(name)) {
+        catalog_.prefetch_repos_of(parent.type, name);  // asked with the repository, not after it
         try {
             catalog_.resolve(canonical, "");
             is_repo = true;

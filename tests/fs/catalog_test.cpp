@@ -173,3 +173,15 @@ TEST_CASE("a name resolved with its files gives the same errors: a missing repos
     }
     CHECK(remote.requests() == 1);
 }
+
+TEST_CASE("an author's repositories asked for in the background are not asked again by the caller that waits") {
+    FakeRemote remote;
+    TempCache tc;
+    remote.set_repos("bob", {"one", "two"});
+    Catalog catalog(remote, tc.cache, with_ttl(std::chrono::seconds(3600)));
+    catalog.prefetch_repos_of(RepoType::model, "bob");
+    catalog.prefetch_repos_of(RepoType::model, "bob");  // a parked lookup runs its start again
+    CHECK(catalog.repos_of(RepoType::model, "bob") == std::vector<std::string>{"one", "two"});
+    CHECK(catalog.repos_of(RepoType::model, "bob") == std::vector<std::string>{"one", "two"});
+    CHECK(remote.repo_list_calls() == 1);
+}

@@ -1,7 +1,8 @@
 // What the metadata of a new mount costs in requests, from localhub's log (counts and order,
 // never timings): the first byte of a file waits for one metadata request (no namespace lookup
 // for the token's own namespace; a repository's commit and its files in one answer; its branches
-// asked at the same time), `ls -lR` makes the requests of `find` and none per file, and the
+// asked at the same time; another's namespace asked as a repository and as a namespace at
+// once), `ls -lR` makes the requests of `find` and none per file, and the
 // answers of a first look stay what they were (unknown names ENOENT, tags read-only).
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -71,6 +72,16 @@ test("the first byte of a file through a new mount waits for one metadata reques
   // What went before the file's request went out together: each started before any answered.
   const firstAnswer = Math.min(...before.map((r) => r.ts));
   for (const r of before) assert.ok(start(r) < firstAnswer, `sent after another was answered:\n${show(before)}`);
+});
+
+test("another user's namespace is asked for as a repository and as a namespace at once", async () => {
+  const reqs = await requestsOf((mnt) => assert.equal(fs.readFileSync(`${mnt}/models/bob/other/a.txt`, "utf8"), "a\n"));
+  const asRepo = reqs.find((r) => /^\/api\/models\/bob(\?|$)/.test(r.path));
+  const asNamespace = reqs.find((r) => /^\/api\/models\?.*author=bob/.test(r.path));
+  assert.ok(asRepo && asNamespace, `both lookups of bob:\n${show(reqs)}`);
+  assert.ok(start(asNamespace) < asRepo.ts && start(asRepo) < asNamespace.ts, `one after the other:\n${show(reqs)}`);
+  const first = reqs.findIndex((r) => r.path.includes("/resolve/"));
+  assert.ok(first > 0 && first <= 4, `requests before the file's:\n${show(reqs.slice(0, first))}`);
 });
 
 test("ls -lR of a tree makes the requests of find, none per file", async () => {
