@@ -225,6 +225,7 @@ void HubWriter::create_repo(const RepoRef& repo) {
     }
     std::lock_guard lock(mutex_);
     write_access_.erase(repo.key());  // a "no such repository" answer from before is stale now
+    branches_.erase(repo.key());      // so are its refs (asked for by a lookup before it existed)
 }
 
 void HubWriter::create_branch(const RepoRef& repo, const std::string& branch, const std::string& from) {

@@ -108,6 +108,11 @@ test("a first look answers as before: unknown names are ENOENT, a tag is read-on
     assert.equal(fs.statSync(`${models}/alice/files@v1/d0/f0.txt`).mode & 0o222, 0, "a tag's file is read-only");
     assert.equal(fs.readFileSync(`${models}/bob/other/a.txt`, "utf8"), "a\n");
     // Only user.hub.* attributes exist; the ones `ls -l` asks for are answered without them.
+    // A repository looked up before it existed (its branches asked for with it) and then made
+    // by mkdir is writable at once.
+    assert.throws(() => fs.statSync(`${models}/alice/fresh`), (e) => e.code === "ENOENT");
+    fs.mkdirSync(`${models}/alice/fresh`);
+    assert.equal(fs.statSync(`${models}/alice/fresh`).mode & 0o200, 0o200, "a repository made by mkdir is writable");
     const xattr = (name) => sh(`python3 -c 'import os,sys; print(os.getxattr(sys.argv[1], sys.argv[2]).decode())' ${models}/alice/files/d0/f0.txt ${name} 2>&1 || true`).trim();
     assert.match(xattr("user.hub.oid"), /^[0-9a-f]{40}$/);
     assert.match(xattr("security.selinux"), /No data available/);
