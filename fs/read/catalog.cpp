@@ -123,7 +123,10 @@ Revision Catalog::fetch_revision(const RepoRef& repo, const std::string& rev, co
     if (opts_.offline)
         throw RemoteError(RemoteError::Kind::unavailable, "offline, and " + repo.key() + "@" + rev + " is not cached");
     try {
-        Revision r = first_look(key) ? resolve_with_files(repo, rev) : remote_.resolve(repo, rev);
+        // A moving name (the default branch, a branch, a tag) seen for the first time brings its
+        // files along; a full sha resolves alone (resolved once for ever, and stall.test.mjs
+        // relies on a pinned name being known while its folders are not).
+        Revision r = !is_commit_sha(rev) && first_look(key) ? resolve_with_files(repo, rev) : remote_.resolve(repo, rev);
         cache_.put(key, nlohmann::json{{"commit", r.commit}, {"time", r.time}}.dump());
         return r;
     } catch (const RemoteError& e) {
