@@ -70,6 +70,17 @@ public:
     // Every file of a commit in one request (name holds the full path), when the Hub can give
     // it; nullopt means "list folder by folder" (e.g. a repository too big for one answer).
     virtual std::optional<std::vector<RemoteEntry>> list_all_files(const RepoRef& repo, const std::string& commit) = 0;
+    // A name's commit and, from the same answer where the Hub gives it, every file of that
+    // commit (as list_all_files: nullopt when it cannot). For a first look at a repository,
+    // whose listing is asked for next: one round trip instead of two.
+    struct ResolvedFiles {
+        Revision rev;
+        std::optional<std::vector<RemoteEntry>> files;
+    };
+    virtual ResolvedFiles resolve_with_files(const RepoRef& repo, const std::string& rev) {
+        Revision r = resolve(repo, rev);
+        return {r, list_all_files(repo, r.commit)};
+    }
     // Repository names (without namespace) of an author.
     virtual std::vector<std::string> list_repos(RepoType type, const std::string& author) = 0;
     // Streams bytes [offset, offset + length) of a file at a commit to sink, in order.

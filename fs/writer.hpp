@@ -67,6 +67,9 @@ public:
     // once from what is known (file modes must not wait); retry_failure: ask again (a write).
     enum class Lookup { cached_failure, retry_failure };
     virtual bool is_branch(const RepoRef& repo, const std::string& rev, Lookup lookup) = 0;
+    // Starts the lookup is_branch will need, without waiting: a repository's first lookup asks
+    // the Hub for its branches while its revision is being resolved, not after.
+    virtual void prefetch_branches(const RepoRef&) {}
     virtual std::string head(const RepoRef& repo, const std::string& branch) = 0;  // asked afresh
     // Whether the token may write to the repository; true when the Hub cannot say.
     virtual bool may_write(const RepoRef& repo) = 0;

@@ -112,6 +112,8 @@ Resolver::Resolved Resolver::resolve(const Node& node) {
             r.attr = dir_attr(mount_time_);
             return r;
         case NodeKind::repo_dir:
+            // may_write's branches (below) are asked for while the revision resolves, not after.
+            if (writes_ && !is_commit_sha(node.rev) && !node.rev.starts_with("refs/")) writes_->writer.prefetch_branches(node.repo);
             r.rev = view(node).rev;
             r.attr = dir_attr(r.rev->time);
             break;
@@ -204,7 +206,10 @@ std::optional<Node> Resolver::type_dir_child(const Node& parent, const std::stri
     if (!dir) return std::nullopt;
     RepoRef canonical{parent.type, dir->name};
     bool is_repo = !dir->rev.empty();
-    if (!is_repo) {
+    // The token's own user and organisations are namespaces: not asked for as a repository
+    // (a request before the repository's own on every first path walk).
+    if (!is_repo && !opts_.own_namespaces.count(name)) {
+        catalog_.prefetch_repos_of(parent.type, name);  // asked with the repository, not after it
         try {
             catalog_.resolve(canonical, "");
             is_repo = true;

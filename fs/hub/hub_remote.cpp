@@ -120,24 +120,44 @@ std::vector<RemoteEntry> HubRemote::list_folder(const RepoRef& repo, const std::
     }
 }
 
+// Every file of a repo info asked with blobs=true, or nullopt: "list folder by folder".
+static std::optional<std::vector<RemoteEntry>> files_of(const api::RepoInfo& info) {
+    constexpr size_t kMaxFiles = 200000;
+    auto siblings = info.raw.find("siblings");
+    if (siblings == info.raw.end() || !siblings->is_array() || info.siblings.size() > kMaxFiles) return std::nullopt;
+    std::vector<RemoteEntry> out;
+    for (const auto& s : info.siblings) {
+        if (!s.size) return std::nullopt;  // blobs=true not honoured: no sizes
+        RemoteEntry e;
+        e.name = s.rfilename;
+        e.size = *s.size;
+        e.oid = s.blob_id.value_or("");
+        if (s.lfs) e.lfs_sha256 = s.lfs->sha256;
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
 std::optional<std::vector<RemoteEntry>> HubRemote::list_all_files(const RepoRef& repo, const std::string& commit) {
     // Repo info with blobs=true lists every file with its size and LFS id in one answer.
-    constexpr size_t kMaxFiles = 200000;
     try {
-        api::RepoInfo info = api_.repo_info(api_repo(repo), commit, true);
-        auto siblings = info.raw.find("siblings");
-        if (siblings == info.raw.end() || !siblings->is_array() || info.siblings.size() > kMaxFiles) return std::nullopt;
-        std::vector<RemoteEntry> out;
-        for (const auto& s : info.siblings) {
-            if (!s.size) return std::nullopt;  // blobs=true not honoured: no sizes
-            RemoteEntry e;
-            e.name = s.rfilename;
-            e.size = *s.size;
-            e.oid = s.blob_id.value_or("");
-            if (s.lfs) e.lfs_sha256 = s.lfs->sha256;
-            out.push_back(std::move(e));
-        }
-        return out;
+        return files_of(api_.repo_info(api_repo(repo), commit, true));
+    } catch (...) {
+        rethrow_as_remote_error();
+    }
+}
+
+Remote::ResolvedFiles HubRemote::resolve_with_files(const RepoRef& repo, const std::string& rev) {
+    // The same repo info as resolve (the same errors: unknown, private, gated, no such
+    // revision), without `expand` (the Hub refuses it with blobs) and with every file.
+    try {
+        std::optional<std::string> revision;
+        if (!rev.empty()) revision = rev;
+        api::RepoInfo info = api_.repo_info(api_repo(repo), revision, true);
+        if (!info.sha) throw api::InvalidResponseError(api::ErrorDetails{0, "repo info without sha", {}, repo.key()});
+        Revision at{*info.sha, parse_hub_date(info.last_modified.value_or(""))};
+        HUBFS_LOG(debug, "%s@%s is %s (with its files)", repo.key().c_str(), rev.empty() ? "(default)" : rev.c_str(), at.commit.c_str());
+        return {at, files_of(info)};
     } catch (...) {
         rethrow_as_remote_error();
     }

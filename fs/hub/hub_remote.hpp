@@ -30,6 +30,7 @@ public:
     std::vector<RemoteEntry> list_folder(const RepoRef& repo, const std::string& commit,
                                          const std::string& path) override;
     std::optional<std::vector<RemoteEntry>> list_all_files(const RepoRef& repo, const std::string& commit) override;
+    ResolvedFiles resolve_with_files(const RepoRef& repo, const std::string& rev) override;
     std::vector<std::string> list_repos(RepoType type, const std::string& author) override;
     void read_range(const RepoRef& repo, const std::string& commit, const std::string& path,
                     const RemoteEntry& entry, uint64_t offset, uint64_t length,

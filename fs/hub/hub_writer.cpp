@@ -14,11 +14,25 @@ constexpr auto kAccessLifetime = std::chrono::seconds(60);
 HubWriter::HubWriter(api::HubConfig lookups, api::HubConfig commits, bool public_repos, std::chrono::seconds refs_ttl)
     : lookups_(std::move(lookups)), api_(std::move(commits)), public_repos_(public_repos), refs_ttl_(refs_ttl) {}
 
+void HubWriter::prefetch_branches(const RepoRef& repo) {
+    std::lock_guard lock(mutex_);
+    if (branches_.count(repo.key())) return;  // known, or being asked
+    branches_[repo.key()].asking = true;
+    refreshes_.run([this, repo] { fetch_refs(repo); });
+}
+
 bool HubWriter::is_branch(const RepoRef& repo, const std::string& rev, Lookup lookup) {
     auto now = std::chrono::steady_clock::now();
     {
-        std::lock_guard lock(mutex_);
+        std::unique_lock lock(mutex_);
         auto it = branches_.find(repo.key());
+        if (it != branches_.end() && it->second.asking && !it->second.known && !it->second.failed) {
+            // The first lookup is running (prefetch_branches): its answer, not a second request.
+            may_wait_for_network();
+            refs_landed_.wait(lock, [&] { return !branches_[repo.key()].asking; });
+            it = branches_.find(repo.key());
+            now = std::chrono::steady_clock::now();
+        }
         if (it != branches_.end() && now - it->second.at < refs_ttl_ &&
             !(it->second.failed && lookup == Lookup::retry_failure))
             return it->second.names.count(rev) > 0;
@@ -68,11 +82,13 @@ bool HubWriter::fetch_refs(const RepoRef& repo) {
         b.at = found.at;
         b.error = error;
         b.error_kind = kind;
+        refs_landed_.notify_all();
         return false;
     }
     found.known = true;
     std::lock_guard lock(mutex_);
     branches_[repo.key()] = found;
+    refs_landed_.notify_all();
     return true;
 }
 
@@ -213,6 +229,7 @@ void HubWriter::create_repo(const RepoRef& repo) {
     }
     std::lock_guard lock(mutex_);
     write_access_.erase(repo.key());  // a "no such repository" answer from before is stale now
+    branches_.erase(repo.key());      // so are its refs (asked for by a lookup before it existed)
 }
 
 void HubWriter::create_branch(const RepoRef& repo, const std::string& branch, const std::string& from) {

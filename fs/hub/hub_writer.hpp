@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
@@ -29,6 +30,9 @@ public:
     // known, the answer is "no" for refs_ttl (cached_failure: file modes, which must not wait)
     // or asked again (retry_failure: a write).
     bool is_branch(const RepoRef& repo, const std::string& rev, Lookup lookup) override;
+    // Asks for the refs in the background unless they are known or being asked; is_branch
+    // then waits for that answer.
+    void prefetch_branches(const RepoRef& repo) override;
     // At unmount: ref lookups in flight end now (commits go on, on their own connections).
     void cancel_lookups() { lookups_.http().cancel(); }
     std::string head(const RepoRef& repo, const std::string& branch) override;  // asked afresh
@@ -65,6 +69,7 @@ private:
     };
     std::mutex mutex_;
     std::map<std::string, Branches> branches_;  // by RepoRef::key()
+    std::condition_variable refs_landed_;       // a lookup of refs ended
     std::map<std::string, std::pair<bool, std::chrono::steady_clock::time_point>> write_access_;  // by RepoRef::key()
     std::map<std::string, std::pair<bool, std::chrono::steady_clock::time_point>> pr_access_;  // by key#N:user
     // Asks the Hub for the refs and records them; false if it could not say.

@@ -123,7 +123,10 @@ Revision Catalog::fetch_revision(const RepoRef& repo, const std::string& rev, co
     if (opts_.offline)
         throw RemoteError(RemoteError::Kind::unavailable, "offline, and " + repo.key() + "@" + rev + " is not cached");
     try {
-        Revision r = remote_.resolve(repo, rev);
+        // A moving name (the default branch, a branch, a tag) seen for the first time brings its
+        // files along; a full sha resolves alone (resolved once for ever, and stall.test.mjs
+        // relies on a pinned name being known while its folders are not).
+        Revision r = !is_commit_sha(rev) && first_look(key) ? resolve_with_files(repo, rev) : remote_.resolve(repo, rev);
         cache_.put(key, nlohmann::json{{"commit", r.commit}, {"time", r.time}}.dump());
         return r;
     } catch (const RemoteError& e) {
@@ -140,6 +143,31 @@ Revision Catalog::fetch_revision(const RepoRef& repo, const std::string& rev, co
                   known->commit.c_str(), e.what());
         return *known;
     }
+}
+
+bool Catalog::first_look(const std::string& key) {
+    {
+        std::lock_guard lock(mutex_);
+        if (revisions_.count(key) || missing_.count(key)) return false;
+    }
+    return !cache_.get(key);  // a cache that knew the name may hold that commit's files too
+}
+
+Revision Catalog::resolve_with_files(const RepoRef& repo, const std::string& rev) {
+    auto both = remote_.resolve_with_files(repo, rev);
+    // Without files (a repository too big for one answer) the listing decides later, as before.
+    if (both.files) keep_snapshot(repo, both.rev.commit, *both.files);
+    return both.rev;
+}
+
+void Catalog::keep_snapshot(const RepoRef& repo, const std::string& commit, const std::vector<RemoteEntry>& files) {
+    const std::string key = key_of("snap", repo, commit);
+    if (!cache_.get(key)) cache_.put(key, entries_json(files).dump());
+    auto snap = std::make_shared<const Snapshot>(split_into_folders(files));
+    std::lock_guard lock(mutex_);
+    if (snapshots_.count(key)) return;
+    if (snapshots_.size() >= kMaxSnapshots) snapshots_.erase(snapshots_.begin());
+    snapshots_[key] = snap;
 }
 
 void Catalog::learn_revision(const RepoRef& repo, const std::string& rev, const Revision& at) {
@@ -322,37 +350,70 @@ std::optional<RemoteEntry> Catalog::entry(const RepoRef& repo, const Revision& a
     return *e;
 }
 
-std::vector<std::string> Catalog::repos_of(RepoType type, const std::string& author) {
-    std::string key = std::string("repos") + kSep + type_plural(type) + kSep + author;
-    auto now = Clock::now();
-    {
-        std::lock_guard lock(mutex_);
-        auto it = repo_lists_.find(key);
-        if (it != repo_lists_.end() && (opts_.offline || now - it->second.second < opts_.repo_list_ttl))
-            return it->second.first;
-    }
+std::string Catalog::repos_key(RepoType type, const std::string& author) {
+    return std::string("repos") + kSep + type_plural(type) + kSep + author;
+}
+
+bool Catalog::repos_from_index(const std::string& key, std::vector<std::string>& names) {
+    auto j = nlohmann::json::parse(cache_.get(key).value_or(""), nullptr, false);
+    if (!j.is_array()) return false;
+    for (const auto& n : j)
+        if (n.is_string()) names.push_back(n.get<std::string>());
+    return true;
+}
+
+void Catalog::fetch_repos(RepoType type, const std::string& author, const std::string& key) {
+    if (fresh_repos(key)) return;  // a flight that ended just before this one began
     std::vector<std::string> names;
-    auto from_index = [&] {
-        auto j = nlohmann::json::parse(cache_.get(key).value_or(""), nullptr, false);
-        if (!j.is_array()) return false;
-        for (const auto& n : j)
-            if (n.is_string()) names.push_back(n.get<std::string>());
-        return true;
-    };
-    if (opts_.offline) {
-        if (!from_index()) throw RemoteError(RemoteError::Kind::unavailable, "offline, and the repositories of " + author + " are not cached");
-    } else {
-        may_wait_for_network();
-        try {
-            names = remote_.list_repos(type, author);
-            cache_.put(key, nlohmann::json(names).dump());
-        } catch (const RemoteError& e) {
-            if (e.kind != RemoteError::Kind::unavailable || !from_index()) throw;
-        }
+    try {
+        names = remote_.list_repos(type, author);
+        cache_.put(key, nlohmann::json(names).dump());
+    } catch (const RemoteError& e) {
+        names.clear();
+        if (e.kind != RemoteError::Kind::unavailable || !repos_from_index(key, names)) throw;
     }
     std::lock_guard lock(mutex_);
-    repo_lists_[key] = {names, now};
-    return names;
+    repo_lists_[key] = {names, Clock::now()};
+}
+
+std::optional<std::vector<std::string>> Catalog::fresh_repos(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    auto it = repo_lists_.find(key);
+    if (it != repo_lists_.end() && (opts_.offline || Clock::now() - it->second.second < opts_.repo_list_ttl))
+        return it->second.first;
+    return std::nullopt;
+}
+
+void Catalog::prefetch_repos_of(RepoType type, const std::string& author) {
+    const std::string key = repos_key(type, author);
+    if (opts_.offline || fresh_repos(key)) return;
+    {
+        std::lock_guard lock(mutex_);
+        if (flights_.count(key)) return;
+    }
+    refreshes_.run([this, type, author, key] {
+        try {
+            single_flight(key, [&] { fetch_repos(type, author, key); });
+        } catch (...) {
+            // a repos_of joined to this flight gets the error; a later one asks again
+        }
+    });
+}
+
+std::vector<std::string> Catalog::repos_of(RepoType type, const std::string& author) {
+    const std::string key = repos_key(type, author);
+    if (auto names = fresh_repos(key)) return *names;
+    if (opts_.offline) {
+        std::vector<std::string> names;
+        if (!repos_from_index(key, names)) throw RemoteError(RemoteError::Kind::unavailable, "offline, and the repositories of " + author + " are not cached");
+        std::lock_guard lock(mutex_);
+        repo_lists_[key] = {names, Clock::now()};
+        return names;
+    }
+    // One request for concurrent callers (a prefetch_repos_of running is joined, not repeated).
+    single_flight(key, [&] { fetch_repos(type, author, key); });
+    std::lock_guard lock(mutex_);
+    return repo_lists_[key].first;
 }
 
 }  // namespace hubfs::fs

@@ -54,6 +54,9 @@ public:
     // The entry at path (never the root), or nullopt.
     std::optional<RemoteEntry> entry(const RepoRef& repo, const Revision& at, const std::string& path);
     std::vector<std::string> repos_of(RepoType type, const std::string& author);
+    // Starts repos_of in the background: a name looked up as a repository and as a namespace
+    // asks both at once; repos_of then waits for this answer.
+    void prefetch_repos_of(RepoType type, const std::string& author);
 
 private:
     using Clock = std::chrono::steady_clock;
@@ -67,10 +70,18 @@ private:
     void single_flight(const std::string& key, const std::function<void()>& fetch);
 
     Revision fetch_revision(const RepoRef& repo, const std::string& rev, const std::string& key);
+    // Never resolved in this mount nor in the cache: its files are asked for with the name.
+    bool first_look(const std::string& key);
+    Revision resolve_with_files(const RepoRef& repo, const std::string& rev);
+    void keep_snapshot(const RepoRef& repo, const std::string& commit, const std::vector<RemoteEntry>& files);
     // Asks the Hub what a name is now and records the answer (a flight's body).
     void refresh_revision(const RepoRef& repo, const std::string& rev, const std::string& key);
     // The answer known for a name, however old: a commit, or not_found thrown (callers hold mutex_).
     std::optional<Revision> known_revision(const std::string& key);
+    static std::string repos_key(RepoType type, const std::string& author);
+    bool repos_from_index(const std::string& key, std::vector<std::string>& names);
+    void fetch_repos(RepoType type, const std::string& author, const std::string& key);
+    std::optional<std::vector<std::string>> fresh_repos(const std::string& key);
     std::shared_ptr<const Snapshot> snapshot(const RepoRef& repo, const std::string& commit);
     std::shared_ptr<const Folder> listed_folder(const RepoRef& repo, const std::string& commit, const std::string& path);
 

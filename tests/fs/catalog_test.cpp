@@ -133,3 +133,55 @@ TEST_CASE("a commit's folders come from one listing, asked once") {
     CHECK_FALSE(catalog.entry(kRepo, at, "sub/none"));
     CHECK(remote.listing_calls() == 1);
 }
+
+TEST_CASE("a first look at a repository resolves it and lists its files in one request; later ones only resolve") {
+    FakeRemote remote;
+    TempCache tc;
+    remote.set_revision(kRepo, "main", kFirst);
+    remote.set_files(kFirst.commit, {RemoteEntry{"config.json", false, 10, std::string(40, '1'), ""}});
+    {
+        Catalog catalog(remote, tc.cache, with_ttl(std::chrono::seconds(0)));  // expired at once
+        Revision at = catalog.resolve(kRepo, "main");
+        CHECK(at.commit == kFirst.commit);
+        REQUIRE(catalog.entry(kRepo, at, "config.json"));
+        CHECK(remote.requests() == 1);  // was 2: the repo info, then the commit's listing
+        // The name known: its refresh is a plain resolve, the listing is not asked again.
+        catalog.resolve(kRepo, "main");
+        CHECK(remote.requests() == 2);
+        CHECK(remote.listing_calls() == 1);
+    }
+    {
+        // A new mount over the same cache: the name was resolved before, so its files may be
+        // cached too: a plain resolve, and the listing from the cache.
+        Catalog catalog(remote, tc.cache, with_ttl(std::chrono::seconds(3600)));
+        Revision at = catalog.resolve(kRepo, "main");
+        REQUIRE(catalog.entry(kRepo, at, "config.json"));
+        CHECK(remote.requests() == 3);
+        CHECK(remote.listing_calls() == 1);
+    }
+}
+
+TEST_CASE("a name resolved with its files gives the same errors: a missing repository is not_found") {
+    FakeRemote remote;
+    TempCache tc;
+    Catalog catalog(remote, tc.cache, with_ttl(std::chrono::seconds(3600)));
+    try {
+        catalog.resolve(RepoRef{RepoType::model, "typo"}, "");
+        FAIL("expected not_found");
+    } catch (const RemoteError& e) {
+        CHECK(e.kind == RemoteError::Kind::not_found);
+    }
+    CHECK(remote.requests() == 1);
+}
+
+TEST_CASE("an author's repositories asked for in the background are not asked again by the caller that waits") {
+    FakeRemote remote;
+    TempCache tc;
+    remote.set_repos("bob", {"one", "two"});
+    Catalog catalog(remote, tc.cache, with_ttl(std::chrono::seconds(3600)));
+    catalog.prefetch_repos_of(RepoType::model, "bob");
+    catalog.prefetch_repos_of(RepoType::model, "bob");  // a parked lookup runs its start again
+    CHECK(catalog.repos_of(RepoType::model, "bob") == std::vector<std::string>{"one", "two"});
+    CHECK(catalog.repos_of(RepoType::model, "bob") == std::vector<std::string>{"one", "two"});
+    CHECK(remote.repo_list_calls() == 1);
+}

@@ -30,6 +30,10 @@ public:
         std::lock_guard lock(mutex_);
         files_[commit] = std::move(files);
     }
+    void set_repos(const std::string& author, std::vector<std::string> names) {
+        std::lock_guard lock(mutex_);
+        repos_[author] = std::move(names);
+    }
     void set_content(const std::string& path, std::string bytes) {
         std::lock_guard lock(mutex_);
         contents_[path] = std::move(bytes);
@@ -55,6 +59,10 @@ public:
 
     size_t resolve_calls() const { return count(resolves_); }
     size_t listing_calls() const { return count(listings_); }
+    // Requests to the Hub: a name resolved with its files is one (it counts as a resolve and,
+    // when it carried files, as a listing too).
+    size_t requests() const { return count(requests_); }
+    size_t repo_list_calls() const { return count(repo_lists_); }
     std::vector<Read> reads() const {
         std::lock_guard lock(mutex_);
         return reads_;
@@ -63,6 +71,7 @@ public:
     Revision resolve(const RepoRef& repo, const std::string& rev) override {
         std::lock_guard lock(mutex_);
         ++resolves_;
+        ++requests_;
         auto it = revisions_.find(repo.key() + "@" + rev);
         if (it == revisions_.end()) throw RemoteError(RemoteError::Kind::not_found, repo.key() + "@" + rev);
         return it->second;
@@ -73,11 +82,31 @@ public:
     std::optional<std::vector<RemoteEntry>> list_all_files(const RepoRef&, const std::string& commit) override {
         std::lock_guard lock(mutex_);
         ++listings_;
+        ++requests_;
         auto it = files_.find(commit);
         if (it == files_.end()) throw RemoteError(RemoteError::Kind::not_found, commit);
         return it->second;
     }
-    std::vector<std::string> list_repos(RepoType, const std::string&) override { return {}; }
+    ResolvedFiles resolve_with_files(const RepoRef& repo, const std::string& rev) override {
+        std::lock_guard lock(mutex_);
+        ++resolves_;
+        ++requests_;
+        auto it = revisions_.find(repo.key() + "@" + rev);
+        if (it == revisions_.end()) throw RemoteError(RemoteError::Kind::not_found, repo.key() + "@" + rev);
+        ResolvedFiles out{it->second, std::nullopt};
+        if (auto f = files_.find(it->second.commit); f != files_.end()) {
+            ++listings_;
+            out.files = f->second;
+        }
+        return out;
+    }
+    std::vector<std::string> list_repos(RepoType, const std::string& author) override {
+        std::lock_guard lock(mutex_);
+        ++repo_lists_;
+        ++requests_;
+        auto it = repos_.find(author);
+        return it == repos_.end() ? std::vector<std::string>{} : it->second;
+    }
     void read_range(const RepoRef&, const std::string&, const std::string& path, const RemoteEntry&,
                     uint64_t offset, uint64_t length, const std::function<void(const char*, size_t)>& sink) override {
         std::string bytes;
@@ -129,7 +158,8 @@ private:
     std::map<std::string, std::vector<RemoteEntry>> files_;
     std::map<std::string, std::string> contents_;
     std::vector<Read> reads_;
-    size_t resolves_ = 0, listings_ = 0;
+    std::map<std::string, std::vector<std::string>> repos_;
+    size_t resolves_ = 0, listings_ = 0, requests_ = 0, repo_lists_ = 0;
     std::atomic<size_t> batches_{0};
     bool gate_open_ = true;
 };
