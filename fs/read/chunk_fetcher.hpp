@@ -55,6 +55,14 @@ public:
     void get_all(const FileSource& src, const std::function<void(uint64_t, const Chunk&)>& each);
     // Without waiting: the chunk from memory or the disk cache, else null.
     Chunk cached(const FileSource& src, uint64_t index);
+    // Without waiting and without copying: the chunk in memory, or where its bytes lie in the
+    // disk cache (checked once per boot, fs/cache/checked_chunks.hpp); neither if it is missing.
+    struct Piece {
+        Chunk mem;
+        cache::ChunkSpan disk;
+        bool here() const { return mem || disk.file; }
+    };
+    Piece at_hand(const FileSource& src, uint64_t index);
     // Calls done(chunk, error) once the chunk is here: at once if it is cached, else from the
     // thread that fetched it. done must not throw and must not call back into the fetcher.
     using Done = std::function<void(Chunk, std::exception_ptr)>;
