@@ -86,7 +86,7 @@ struct Cache::Impl {
         out.resize(rec.length);
         if (!file->read_exact(out.data(), rec.length, idx * store->chunk_size())) return false;
         if (XXH3_64bits(out.data(), out.size()) != rec.checksum) return false;
-        if (ctime != 0) checked.checked(id, idx, ctime);
+        if (ctime != 0) checked.checked(id, idx, ctime, store->is_writing(id));
         return true;
     }
 
@@ -104,7 +104,7 @@ struct Cache::Impl {
         std::unique_ptr<char[]> buf(new char[rec.length]);
         if (!file.read_exact(buf.get(), rec.length, idx * store->chunk_size())) return false;
         if (XXH3_64bits(buf.get(), rec.length) != rec.checksum) return false;
-        if (ctime != 0) checked.checked(id, idx, ctime);
+        if (ctime != 0) checked.checked(id, idx, ctime, store->is_writing(id));
         return true;
     }
 

@@ -37,8 +37,9 @@ public:
         return it != contents_.end() && it->second.ctime_ns == ctime_ns && it->second.indexes.count(index);
     }
     // After a check: the file had `ctime_ns` when its bytes were read and found right. If the
-    // ctime moved since the last vouch, something may have written the file: start over.
-    void checked(std::string_view id, uint64_t index, uint64_t ctime_ns) { add(id, index, ctime_ns, false); }
+    // ctime moved past what this process saw, and not by a write of this process (`writing`:
+    // one is in progress), something else wrote the file: what was vouched for is forgotten.
+    void checked(std::string_view id, uint64_t index, uint64_t ctime_ns, bool writing) { add(id, index, ctime_ns, writing); }
     // After this process wrote the chunk: the file's ctime moved because of that write, so the
     // chunks vouched for before stay vouched for.
     void written(std::string_view id, uint64_t index, uint64_t ctime_ns) { add(id, index, ctime_ns, true); }
@@ -64,11 +65,12 @@ private:
     void add(std::string_view id, uint64_t index, uint64_t ctime_ns, bool ours) {
         std::lock_guard lock(mu_);
         Entry& e = contents_[std::string(id)];
-        if (e.ctime_ns != ctime_ns) {
-            if (!ours && ctime_ns < e.ctime_ns) return;  // seen before one of our writes: stale
+        if (ctime_ns > e.ctime_ns) {
             if (!ours) e.indexes.clear();
-            e.ctime_ns = std::max(e.ctime_ns, ctime_ns);
+            e.ctime_ns = ctime_ns;
         }
+        // An older ctime: seen before writes of this process that moved it since (a check
+        // that raced them); the bytes it checked are not among those writes.
         e.indexes.insert(index);
         changed_.insert(std::string(id));
     }
