@@ -3,6 +3,12 @@
 #include <memory>
 #include <stdexcept>
 
+// With FUSE_USE_VERSION below 312, fuse_lowlevel.h maps fuse_session_loop_mt to the 3.2 entry
+// point, which reads the (3.12-layout) config as the old struct: clone_fd on, max_idle_threads 0
+// (a thread started and ended for almost every request, each making its own splice pipe) and
+// max_threads ignored. The 3.12 entry point takes the config as built here.
+extern "C" int fuse_session_loop_mt_312(struct fuse_session* se, struct fuse_loop_config* config);
+
 namespace hubfs {
 
 FuseSession::FuseSession(const fuse_lowlevel_ops& ops, void* userdata, const std::vector<std::string>& args) {
@@ -33,7 +39,7 @@ int FuseSession::loop(unsigned max_threads) {
     std::unique_ptr<fuse_loop_config, void (*)(fuse_loop_config*)> cfg(fuse_loop_cfg_create(), fuse_loop_cfg_destroy);
     fuse_loop_cfg_set_max_threads(cfg.get(), max_threads);
     fuse_loop_cfg_set_clone_fd(cfg.get(), 0);
-    return fuse_session_loop_mt(se_, cfg.get());
+    return fuse_session_loop_mt_312(se_, cfg.get());
 }
 
 }  // namespace hubfs

@@ -75,6 +75,33 @@ test("a remounted file reads back byte-exact from the disk cache, with no reques
   }
 });
 
+test("FUSE worker threads serve request after request: none is ended after its request", async () => {
+  // libfuse's 3.2 loop entry point (what fuse_session_loop_mt meant at FUSE_USE_VERSION 35) read
+  // our config as another struct: idle threads 0, so each request started a thread and ended it
+  // (src/hubfs/fuse_session.cpp). So a burst of reads ended threads; now none ends. By thread
+  // id, no timing involved.
+  const m = mountHubfs(hub.url, { token: TOKEN, cacheDir });
+  try {
+    fs.statSync(fileIn(m));
+    const tids = () => new Set(fs.readdirSync(`/proc/${m.pid}/task`));
+    const before = tids();
+    let reads = 0;
+    const fd = fs.openSync(fileIn(m), "r");
+    try {
+      const buf = Buffer.alloc(MiB);
+      for (let off = 0; off < SIZE; off += MiB) reads += fs.readSync(fd, buf, 0, MiB, off) > 0 ? 1 : 0;
+    } finally {
+      fs.closeSync(fd);
+    }
+    const after = tids();
+    const ended = [...before].filter((t) => !after.has(t));
+    assert.ok(reads >= 24, `${reads} reads`);
+    assert.deepEqual(ended, [], "no thread of the daemon ended: the workers stay for the next request");
+  } finally {
+    m.unmount();
+  }
+});
+
 test("a chunk changed on disk while unmounted is caught: fetched again, the right bytes read", async () => {
   const blobs = sh(`find ${cacheDir} -type f -path '*blobs*' -size +1M`).trim().split("\n").filter(Boolean);
   assert.equal(blobs.length, 1, "the file is cached in one blob file");
