@@ -74,6 +74,12 @@ std::pair<dev_t, ino_t> BlobFile::identity() const {
     return {st.st_dev, st.st_ino};
 }
 
+uint64_t BlobFile::ctime_ns() const {
+    struct stat st {};
+    if (::fstat(fd_.get(), &st) != 0) return 0;
+    return static_cast<uint64_t>(st.st_ctim.tv_sec) * 1000000000ull + static_cast<uint64_t>(st.st_ctim.tv_nsec);
+}
+
 bool BlobFile::read_exact(char* buf, size_t n, uint64_t offset) const {
     size_t done = 0;
     while (done < n) {

@@ -28,6 +28,9 @@ public:
     void datasync() const;
     // The file's identity (device, inode).
     std::pair<dev_t, ino_t> identity() const;
+    // The file's status change time in ns (moves on every write to it, by anyone); 0 on error.
+    uint64_t ctime_ns() const;
+    int fd() const { return fd_.get(); }
     // Reads exactly `n` bytes at `offset`; false on a short read or an error.
     bool read_exact(char* buf, size_t n, uint64_t offset) const;
     // True if `path` still names this file (eviction, possibly by another process, may have

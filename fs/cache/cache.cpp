@@ -2,18 +2,22 @@
 //  - a chunk record exists only for bytes that were written into the file the record's path
 //    named when the record was committed (write_chunk checks the path under the writer lock);
 //    not necessarily durable yet: after a crash, the read check below catches what was lost;
-//  - every read re-checks the bytes against the record's XXH3, so whatever a crash or another
-//    process did to a file, wrong bytes are never returned: at worst a chunk is fetched again;
+//  - a read checks the bytes against the record's XXH3 unless they were written or checked
+//    since the machine booted and their file has not changed since (checked_chunks.hpp): so
+//    whatever a crash or another process did to a file, wrong bytes are never returned, at
+//    worst a chunk is fetched again;
 //  - files are unlinked only inside the write transaction that drops their records, so a writer
 //    (in any process) either sees its file gone and writes again, or has its record dropped.
 #include "cache.hpp"
 
 #include "blob_file.hpp"
+#include "checked_chunks.hpp"
 #include "chunk_index.hpp"
 #include "content_id.hpp"
 #include "metadata.hpp"
 #include "store.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <stdexcept>
 #include <sys/stat.h>
@@ -47,12 +51,16 @@ struct Cache::Impl {
     std::shared_ptr<Store> store;
     ChunkIndex index;
     Metadata meta;
+    const uint64_t boot;
+    CheckedChunks checked;
+    std::atomic<uint64_t> check_reads{0};
 
     explicit Impl(CacheOptions o)
         : opts(std::move(o)),
           store(Store::open(opts.dir, opts.chunk_size)),
           index(store->dbs()),
-          meta(store->dbs(), store->env().max_key_size()) {
+          meta(store->dbs(), store->env().max_key_size()),
+          boot(boot_hash(opts.boot_id)) {
         recover();
     }
 
@@ -69,13 +77,50 @@ struct Cache::Impl {
         return static_cast<uint32_t>(std::min<uint64_t>(cs, total_size - index * cs));
     }
 
-    // Reads the recorded chunk into `out`; true only if its checksum matches.
+    // Reads the recorded chunk into `out`; true only if its checksum matches (then it is vouched
+    // for, with the file's ctime from before the read).
     bool read_verified(std::string_view id, uint64_t idx, const format::ChunkRecord& rec, std::string& out) {
         auto file = BlobFile::open_for_read(path_of(id));
         if (!file) return false;
+        const uint64_t ctime = file->ctime_ns();
         out.resize(rec.length);
         if (!file->read_exact(out.data(), rec.length, idx * store->chunk_size())) return false;
-        return XXH3_64bits(out.data(), out.size()) == rec.checksum;
+        if (XXH3_64bits(out.data(), out.size()) != rec.checksum) return false;
+        if (ctime != 0) checked.checked(id, idx, ctime, store->is_writing(id));
+        return true;
+    }
+
+    // True if the chunk needs no XXH3 check: vouched for in this process, or the content's stamp
+    // is of this boot and of the file as it is now (checked_chunks.hpp).
+    bool trusted(std::string_view id, uint64_t idx, uint64_t ctime, const std::optional<format::Stamp>& stamp) {
+        if (ctime == 0) return false;
+        if (checked.vouched(id, idx, ctime)) return true;
+        return boot != 0 && stamp && stamp->boot == boot && stamp->ctime_ns == ctime;
+    }
+
+    // The check of locate_chunk: reads the chunk once (into a buffer that is not zero-filled).
+    bool check(std::string_view id, uint64_t idx, const format::ChunkRecord& rec, const BlobFile& file, uint64_t ctime) {
+        ++check_reads;
+        std::unique_ptr<char[]> buf(new char[rec.length]);
+        if (!file.read_exact(buf.get(), rec.length, idx * store->chunk_size())) return false;
+        if (XXH3_64bits(buf.get(), rec.length) != rec.checksum) return false;
+        if (ctime != 0) checked.checked(id, idx, ctime, store->is_writing(id));
+        return true;
+    }
+
+    // Stamps a content every recorded chunk of which this process vouched for, if its file has
+    // not changed since (callers hold a write transaction).
+    void stamp_if_whole(lmdb::Txn& txn, const CheckedChunks::Vouched& v) {
+        if (boot == 0) return;
+        auto file = BlobFile::open_for_read(path_of(v.id));
+        if (!file || file->ctime_ns() != v.ctime_ns) return;
+        const format::Stamp stamp{boot, v.ctime_ns};
+        if (index.stamp(txn, v.id) == stamp) return;
+        const auto recorded = index.chunk_indexes(txn, v.id);
+        if (recorded.empty()) return;
+        for (uint64_t i : recorded)
+            if (!v.indexes.count(i)) return;
+        index.put_stamp(txn, v.id, stamp);
     }
 
     // Records a group of durable chunks (from any thread of this process) in one transaction.
@@ -123,10 +168,12 @@ struct Cache::Impl {
         else if (!lock.try_lock())
             return;
         auto pending = tracker.take(now_ms());
-        if (pending.empty()) return;
+        auto vouched = checked.take_changed();
+        if (pending.empty() && vouched.empty()) return;
         try {
             lmdb::Txn txn(env(), Mode::write);
             for (const auto& [id, atime] : pending) index.touch(txn, id, atime);
+            for (const auto& v : vouched) stamp_if_whole(txn, v);
             txn.commit();
         } catch (const std::exception&) {
         }
@@ -151,6 +198,7 @@ struct Cache::Impl {
             for (const auto& v : victims) {
                 index.remove_content(txn, v.id);
                 unlink_blob(v.id);
+                checked.forget(v.id);
             }
             txn.commit();
         }
@@ -256,10 +304,41 @@ bool Cache::read_chunk(std::string_view content_id, uint64_t index, std::string&
         }
         if (impl_->index.drop_chunk(txn, content_id, index)) impl_->unlink_blob(content_id);
         txn.commit();
+        impl_->checked.forget(content_id);
     }
     out.clear();
     return false;
 }
+
+std::optional<ChunkSpan> Cache::locate_chunk(std::string_view content_id, uint64_t index) {
+    require_valid_content_id(content_id);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        std::optional<format::ChunkRecord> rec;
+        std::optional<format::Stamp> stamp;
+        {
+            lmdb::Txn txn(impl_->env(), Mode::read);
+            rec = impl_->index.chunk(txn, content_id, index);
+            if (rec) stamp = impl_->index.stamp(txn, content_id);
+        }
+        if (!rec) return std::nullopt;
+        if (auto opened = BlobFile::open_for_read(impl_->path_of(content_id))) {
+            auto file = std::make_shared<const BlobFile>(std::move(*opened));
+            const uint64_t ctime = file->ctime_ns();
+            if (impl_->trusted(content_id, index, ctime, stamp) || impl_->check(content_id, index, *rec, *file, ctime)) {
+                impl_->note_access(content_id);
+                const int fd = file->fd();
+                return ChunkSpan{std::move(file), fd, index * impl_->store->chunk_size(), rec->length};
+            }
+        }
+        // Missing or wrong: read_chunk looks again under the writer lock and drops the record if
+        // the bytes are still wrong; if they were right after all (replaced meanwhile), again.
+        std::string bytes;
+        if (!read_chunk(content_id, index, bytes)) return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+uint64_t Cache::check_reads() const { return impl_->check_reads.load(); }
 
 void Cache::write_chunk(std::string_view content_id, uint64_t index, std::string_view data, uint64_t total_size) {
     require_valid_content_id(content_id);
@@ -287,6 +366,7 @@ void Cache::write_chunk(std::string_view content_id, uint64_t index, std::string
     for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
         BlobFile file = BlobFile::open_for_write(path, total_size);
         file.write_all(data, offset);
+        const uint64_t written_ctime = file.ctime_ns();  // the file as our write left it
         // No fdatasync before the record: a record whose bytes a crash lost fails the XXH3 check
         // of every read, which drops it (the chunk is fetched again). Syncing each chunk bounded
         // cold reads by the disk's sync rate (BENCHMARKS.md).
@@ -300,6 +380,7 @@ void Cache::write_chunk(std::string_view content_id, uint64_t index, std::string
         impl_->store->commits().submit(pending, [impl = impl_.get()](const auto& batch) { impl->commit(batch); });
         switch (pending.outcome) {
             case PendingChunk::Outcome::recorded:
+                if (written_ctime != 0) impl_->checked.written(content_id, index, written_ctime);
                 if (pending.total_bytes_after > impl_->opts.max_bytes) impl_->evict(impl_->opts.max_bytes, false);
                 return;
             case PendingChunk::Outcome::rejected:

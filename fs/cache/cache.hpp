@@ -25,6 +25,19 @@ struct CacheOptions {
     // Reads record access times in memory; they reach LMDB at most this often (and before an
     // eviction), so a read never costs a write transaction.
     std::chrono::milliseconds access_flush_interval{1000};
+    // The machine's boot id; empty: /proc/sys/kernel/random/boot_id. Tests set it to play a reboot.
+    std::string boot_id{};
+};
+
+class BlobFile;
+
+// Where a chunk's bytes are: `length` bytes at `offset` of the open blob file `fd`, which stays
+// open as long as `file` lives (bytes of a content never change, even if it is evicted meanwhile).
+struct ChunkSpan {
+    std::shared_ptr<const BlobFile> file;
+    int fd = -1;
+    uint64_t offset = 0;
+    uint32_t length = 0;
 };
 
 // Thread-safe. Several Cache objects (in one or several processes) may use one directory at once;
@@ -59,6 +72,13 @@ public:
     // matches what is on disk (on false, `out` is left empty); a checksum mismatch erases the
     // record (so it is fetched again).
     bool read_chunk(std::string_view content_id, uint64_t index, std::string& out);
+    // Like read_chunk, but says where the bytes are instead of copying them (the caller sends
+    // them on, e.g. spliced to the kernel). The XXH3 check reads them only if this boot has not
+    // vouched for them yet (checked_chunks.hpp): nullopt if they are missing or wrong (dropped).
+    std::optional<ChunkSpan> locate_chunk(std::string_view content_id, uint64_t index);
+    // How many chunk reads so far were for the XXH3 check (read_chunk always reads, so it counts
+    // only those locate_chunk made).
+    uint64_t check_reads() const;
     // write_chunk: pwrite into the content's sparse file, THEN record the chunk and its checksum
     // in LMDB (bytes a crash lost fail read_chunk's check, which drops their record).
     // `total_size` is the content's full size; `data` must be exactly the chunk's bytes.

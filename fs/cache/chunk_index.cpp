@@ -87,8 +87,30 @@ void ChunkIndex::touch(lmdb::Txn& txn, std::string_view id, uint64_t atime_ms) {
     put_content(txn, id, *rec);
 }
 
+std::optional<format::Stamp> ChunkIndex::stamp(const lmdb::Txn& txn, std::string_view id) const {
+    auto v = txn.get(dbs_.stamps, id);
+    if (!v) return std::nullopt;
+    return format::Stamp::decode(*v);  // a malformed stamp is no stamp: the chunks get checked
+}
+
+void ChunkIndex::put_stamp(lmdb::Txn& txn, std::string_view id, const format::Stamp& stamp) {
+    txn.put(dbs_.stamps, id, stamp.encode());
+}
+
+std::vector<uint64_t> ChunkIndex::chunk_indexes(const lmdb::Txn& txn, std::string_view id) const {
+    const std::string prefix = format::chunk_prefix(id);
+    std::vector<uint64_t> out;
+    lmdb::Cursor cur(txn, dbs_.chunks);
+    for (bool ok = cur.seek(prefix); ok && cur.key().substr(0, prefix.size()) == prefix; ok = cur.next()) {
+        if (cur.key().size() != prefix.size() + 8) corrupt("chunk key");
+        out.push_back(format::read_be64(cur.key().substr(prefix.size())));
+    }
+    return out;
+}
+
 uint64_t ChunkIndex::remove_content(lmdb::Txn& txn, std::string_view id) {
     const std::string prefix = format::chunk_prefix(id);
+    txn.del(dbs_.stamps, id);
     {
         lmdb::Cursor cur(txn, dbs_.chunks);
         while (cur.seek(prefix) && cur.key().substr(0, prefix.size()) == prefix) cur.del();

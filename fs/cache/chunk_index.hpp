@@ -34,7 +34,12 @@ public:
     bool drop_chunk(lmdb::Txn& txn, std::string_view id, uint64_t index);
     // Moves the content's access time forward to `atime_ms`; no-op for unknown contents.
     void touch(lmdb::Txn& txn, std::string_view id, uint64_t atime_ms);
-    // Drops the content's entry and all its chunk records. Returns the bytes it held.
+    // The content's stamp (checked_chunks.hpp), if any; put_stamp replaces it.
+    std::optional<format::Stamp> stamp(const lmdb::Txn& txn, std::string_view id) const;
+    void put_stamp(lmdb::Txn& txn, std::string_view id, const format::Stamp& stamp);
+    // The indexes of the content's recorded chunks, in order.
+    std::vector<uint64_t> chunk_indexes(const lmdb::Txn& txn, std::string_view id) const;
+    // Drops the content's entry, its stamp and all its chunk records. Returns the bytes it held.
     uint64_t remove_content(lmdb::Txn& txn, std::string_view id);
 
     struct Candidate {

@@ -7,6 +7,7 @@
 //   state     "format" | "chunk_size" | "total_bytes" -> le32 | le32 | le64
 //   meta      <key>  (keys up to the LMDB key limit)  -> <value>
 //   meta_long <xxh128 of key>              -> <key length:le32> <key> <value>
+//   stamps    <id>                         -> <boot:le64> <ctime_ns:le64>   (checked_chunks.hpp)
 //
 // The 0x00 separator keeps one id's chunk keys contiguous and apart from any longer id.
 #pragma once
@@ -82,6 +83,25 @@ struct ContentRecord {
         if (s.size() != 24) return std::nullopt;
         return ContentRecord{read_le(s, 0, 8), read_le(s, 8, 8), read_le(s, 16, 8)};
     }
+};
+
+// Every chunk recorded for a content was written or checked in boot `boot` (a hash of the boot
+// id), and the blob file had change time `ctime_ns` then: see checked_chunks.hpp.
+struct Stamp {
+    uint64_t boot = 0;
+    uint64_t ctime_ns = 0;
+
+    std::string encode() const {
+        std::string s;
+        append_le(s, boot, 8);
+        append_le(s, ctime_ns, 8);
+        return s;
+    }
+    static std::optional<Stamp> decode(std::string_view s) {
+        if (s.size() != 16) return std::nullopt;
+        return Stamp{read_le(s, 0, 8), read_le(s, 8, 8)};
+    }
+    bool operator==(const Stamp&) const = default;
 };
 
 inline std::string lru_key(uint64_t atime_ms, std::string_view id) {

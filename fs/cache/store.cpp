@@ -80,6 +80,7 @@ Store::Store(const fs::path& dir, uint32_t chunk_size)
     dbs_.state = open_db("state");
     dbs_.meta = open_db("meta");
     dbs_.meta_long = open_db("meta_long");
+    dbs_.stamps = open_db("stamps");  // added after format 1: older builds ignore it
 
     if (auto v = txn.get(dbs_.state, "format")) {
         uint64_t format = v->size() == 4 ? format::read_le(*v, 0, 4) : 0;

@@ -23,7 +23,7 @@
 namespace hubfs::cache {
 
 struct Databases {
-    MDB_dbi chunks = 0, contents = 0, lru = 0, state = 0, meta = 0, meta_long = 0;
+    MDB_dbi chunks = 0, contents = 0, lru = 0, state = 0, meta = 0, meta_long = 0, stamps = 0;
 };
 
 // A chunk whose bytes are durable in `file`, waiting for its record to be committed.

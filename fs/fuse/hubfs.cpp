@@ -17,6 +17,7 @@
 #include "fs/common/log.hpp"
 #include "fs/errno_map.hpp"
 #include "fs/network_wait.hpp"
+#include "fs/fuse/reply_pieces.hpp"
 
 namespace hubfs::fs {
 HubFs::HubFs(Catalog& catalog, ChunkFetcher& fetcher, cache::Cache& cache, Remote& remote, FsOptions opts,
@@ -301,32 +302,38 @@ void HubFs::read(Request& req, size_t size, off_t off, fuse_file_info* fi) {
     }
 
     try {
-        // What is at hand (memory, disk) answers now; anything else is answered by the fetch.
-        std::vector<ChunkFetcher::Chunk> chunks;
+        // What is at hand (memory, disk) answers now, disk bytes spliced from the blob file
+        // (reply_pieces); anything else is answered by the fetch.
+        std::vector<ChunkFetcher::Piece> pieces;
         bool all_here = true;
         for (uint64_t i = first; i <= last; ++i) {
-            ChunkFetcher::Chunk c;
+            ChunkFetcher::Piece p;
             {
                 std::lock_guard lock(f->mutex);
-                if (f->last_index == i) c = f->last_chunk;
+                if (f->last_index == i) p.mem = f->last_chunk;
             }
-            if (!c) c = fetcher_.cached(f->src, i);
-            all_here = all_here && c;
-            chunks.push_back(c);
+            if (!p.mem) p = fetcher_.at_hand(f->src, i);
+            all_here = all_here && p.here();
+            pieces.push_back(std::move(p));
         }
         if (!all_here) {
             // A lone read fetches its pages only (fs/read/piece_fetcher), unless its chunk is on its way.
-            auto piece = lone ? pieces_.span(start, end, file_size) : PieceFetcher::Span{};
-            if (piece.length && !fetcher_.fetching(f->src, first, last))
-                return pending_.start_piece(std::move(req), pieces_, f->src, start, end, piece);
+            auto span = lone ? pieces_.span(start, end, file_size) : PieceFetcher::Span{};
+            if (span.length && !fetcher_.fetching(f->src, first, last))
+                return pending_.start_piece(std::move(req), pieces_, f->src, start, end, span);
+            std::vector<ChunkFetcher::Chunk> chunks;
+            for (uint64_t i = first; i <= last; ++i) {
+                const auto& p = pieces[i - first];
+                chunks.push_back(p.mem ? p.mem : p.disk.file ? fetcher_.cached(f->src, i) : nullptr);
+            }
             return pending_.start(std::move(req), fetcher_, f->src, start, end, std::move(chunks));
         }
-        {
+        if (pieces.back().mem) {
             std::lock_guard lock(f->mutex);
-            f->last_chunk = chunks.back();
+            f->last_chunk = pieces.back().mem;
             f->last_index = last;
         }
-        reply_from_chunks(req, chunks, first, cs, start, end);
+        reply_from_pieces(req, pieces, first, cs, start, end);
     } catch (...) {
         req.err(errno_from_current_exception("read " + f->src.repo.key() + "/" + f->src.path));
     }

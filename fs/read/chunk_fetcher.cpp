@@ -73,6 +73,15 @@ bool ChunkFetcher::fetching(const FileSource& src, uint64_t first, uint64_t last
     return false;
 }
 
+ChunkFetcher::Piece ChunkFetcher::at_hand(const FileSource& src, uint64_t index) {
+    {
+        std::lock_guard lock(mutex_);
+        if (auto c = recall(key(src, index))) return Piece{std::move(c), {}};
+    }
+    if (auto span = cache_.locate_chunk(src.entry.content_id(), index)) return Piece{nullptr, std::move(*span)};
+    return Piece{};
+}
+
 std::shared_ptr<ChunkFetcher::Slot> ChunkFetcher::slot_for(const FileSource& src, uint64_t index) {
     auto k = key(src, index);
     auto it = in_flight_.find(k);

@@ -61,6 +61,14 @@ public:
     Chunk cached(const FileSource& src, uint64_t index);
     // Whether any chunk of [first, last] is being fetched (a read of it had better wait for that).
     bool fetching(const FileSource& src, uint64_t first, uint64_t last);
+    // Without waiting and without copying: the chunk in memory, or where its bytes lie in the
+    // disk cache (checked once per boot, fs/cache/checked_chunks.hpp); neither if it is missing.
+    struct Piece {
+        Chunk mem;
+        cache::ChunkSpan disk;
+        bool here() const { return mem || disk.file; }
+    };
+    Piece at_hand(const FileSource& src, uint64_t index);
     // Calls done(chunk, error) once the chunk is here: at once if it is cached, else from the
     // thread that fetched it. done must not throw and must not call back into the fetcher.
     using Done = std::function<void(Chunk, std::exception_ptr)>;

@@ -1,0 +1,37 @@
+#include "fs/fuse/reply_pieces.hpp"
+
+#include <algorithm>
+#include <memory>
+
+namespace hubfs::fs {
+
+void reply_from_pieces(Request& req, const std::vector<ChunkFetcher::Piece>& pieces, uint64_t first,
+                       uint64_t chunk_size, uint64_t start, uint64_t end) {
+    // fuse_bufvec ends in a one-element array: room for one buffer per piece.
+    const size_t n = std::max<size_t>(pieces.size(), 1);
+    std::unique_ptr<char[]> storage(new char[sizeof(fuse_bufvec) + (n - 1) * sizeof(fuse_buf)]());
+    auto* bufv = new (storage.get()) fuse_bufvec{};
+    bufv->count = 0;
+    for (size_t k = 0; k < pieces.size(); ++k) {
+        const auto& p = pieces[k];
+        const uint64_t chunk_start = (first + k) * chunk_size;
+        const uint64_t length = p.mem ? p.mem->size() : p.disk.length;
+        const uint64_t from = std::max(start, chunk_start) - chunk_start;
+        const uint64_t to = std::min<uint64_t>(end, chunk_start + length) - chunk_start;
+        if (to <= from) continue;
+        fuse_buf& b = bufv->buf[bufv->count++];
+        b = fuse_buf{};
+        b.size = static_cast<size_t>(to - from);
+        if (p.mem) {
+            b.mem = const_cast<char*>(p.mem->data() + from);
+        } else {
+            b.flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
+            b.fd = p.disk.fd;
+            b.pos = static_cast<off_t>(p.disk.offset + from);
+        }
+    }
+    // No FUSE_BUF_SPLICE_MOVE: moving would take the pages out of the blob file's page cache.
+    req.data(bufv, static_cast<fuse_buf_copy_flags>(0));
+}
+
+}  // namespace hubfs::fs
