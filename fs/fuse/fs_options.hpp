@@ -22,10 +22,12 @@ struct FsOptions {
     std::chrono::seconds revision_ttl{30};
     uid_t uid = 0;
     gid_t gid = 0;
-    // Under 1 MiB: libfuse 3.14 splices a reply (disk-cache bytes, fs/fuse/reply_pieces) only if
-    // its header, data and a page per buffer fit one pipe, and a process without CAP_SYS_RESOURCE
-    // gets pipes of at most /proc/sys/fs/pipe-max-size (1 MiB); else it copies through memory.
-    uint32_t max_read = (1u << 20) - (32u << 10);
+    // 1 MiB, the cache's chunk: an application's 1 MiB read stays one request (below it the kernel
+    // splits each in two, which looks like a stream and opens read-ahead on random reads). libfuse
+    // splices a reply (disk-cache bytes, fs/fuse/reply_pieces) only if its header, data and a page
+    // per buffer fit one pipe: above 1 MiB, which needs CAP_SYS_RESOURCE or a larger
+    // /proc/sys/fs/pipe-max-size; else it copies the bytes through memory.
+    uint32_t max_read = 1u << 20;
     uint32_t kernel_readahead = 8u << 20;     // how far the kernel reads ahead (src/hubfs/kernel_readahead.hpp)
     uint64_t cache_limit = 0;                 // for statfs
     ReadAheadOptions read_ahead;              // each open file's (bounded by --memory-limit)
