@@ -9,24 +9,14 @@
 #include <thread>
 
 #include "fake_remote.hpp"
+#include "fetch_fixture.hpp"
 #include "fs/read/catalog.hpp"
 
 using namespace hubfs::fs;
-using hubfs::fs::testing::FakeRemote;
+using namespace hubfs::fs::testing;
 namespace stdfs = std::filesystem;
 
 namespace {
-
-struct TempCache {
-    stdfs::path dir;
-    hubfs::cache::Cache cache;
-    TempCache() : dir(make_dir()), cache(hubfs::cache::CacheOptions{.dir = dir}) {}
-    ~TempCache() { stdfs::remove_all(dir); }
-    static stdfs::path make_dir() {
-        char tmpl[] = "/tmp/hubfs-catalog-XXXXXX";
-        return ::mkdtemp(tmpl);
-    }
-};
 
 const RepoRef kRepo{RepoType::model, "ns/repo"};
 const Revision kFirst{std::string(40, 'a'), 1700000000};

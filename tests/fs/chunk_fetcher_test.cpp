@@ -12,45 +12,16 @@
 #include <thread>
 
 #include "fake_remote.hpp"
+#include "fetch_fixture.hpp"
 #include "fs/read/chunk_fetcher.hpp"
 
 using namespace hubfs::fs;
-using hubfs::fs::testing::FakeRemote;
+using namespace hubfs::fs::testing;
 namespace stdfs = std::filesystem;
 
 namespace {
 
 constexpr uint32_t kChunk = 4096;
-
-struct TempCache {
-    stdfs::path dir;
-    hubfs::cache::Cache cache;
-    TempCache() : dir(make_dir()), cache(hubfs::cache::CacheOptions{.dir = dir, .chunk_size = kChunk}) {}
-    ~TempCache() { stdfs::remove_all(dir); }
-    static stdfs::path make_dir() {
-        char tmpl[] = "/tmp/hubfs-fetcher-XXXXXX";
-        return ::mkdtemp(tmpl);
-    }
-};
-
-std::string pattern(size_t size) {
-    std::string s(size, '\0');
-    for (size_t i = 0; i < size; ++i) s[i] = static_cast<char>('a' + (i * 7 + i / 4096) % 26);
-    return s;
-}
-
-FileSource file_of(FakeRemote& remote, const std::string& path, size_t size, char id_digit) {
-    remote.set_content(path, pattern(size));
-    FileSource src;
-    src.repo = RepoRef{RepoType::model, "ns/repo"};
-    src.commit = std::string(40, 'c');
-    src.path = path;
-    src.entry.name = path;
-    src.entry.size = size;
-    src.entry.oid = std::string(40, 'f');
-    src.entry.lfs_sha256 = std::string(64, id_digit);
-    return src;
-}
 
 FetcherOptions small_options() {
     FetcherOptions o;
@@ -64,7 +35,7 @@ FetcherOptions small_options() {
 
 TEST_CASE("single flight: readers of a chunk in flight wait for the one fetch") {
     FakeRemote remote;
-    TempCache tc;
+    TempCache tc(kChunk);
     FileSource src = file_of(remote, "w.bin", 3 * kChunk, '1');
     ChunkFetcher fetcher(remote, tc.cache, small_options());
 
@@ -95,7 +66,7 @@ TEST_CASE("single flight: readers of a chunk in flight wait for the one fetch") 
 
 TEST_CASE("the last chunk is short; a chunk past the end is empty") {
     FakeRemote remote;
-    TempCache tc;
+    TempCache tc(kChunk);
     FileSource src = file_of(remote, "odd.bin", 2 * kChunk + 10, '2');
     ChunkFetcher fetcher(remote, tc.cache, small_options());
     CHECK(*fetcher.get(src, 2) == pattern(2 * kChunk + 10).substr(2 * kChunk));
@@ -105,7 +76,7 @@ TEST_CASE("the last chunk is short; a chunk past the end is empty") {
 
 TEST_CASE("prefetch stops at the memory budget and goes on once it is free") {
     FakeRemote remote;
-    TempCache tc;
+    TempCache tc(kChunk);
     FileSource src = file_of(remote, "big.bin", 100 * kChunk, '3');
     FetcherOptions options = small_options();
     options.memory_budget = 3 * kChunk;
@@ -136,7 +107,7 @@ TEST_CASE("prefetch stops at the memory budget and goes on once it is free") {
 
 TEST_CASE("a disk behind the fetches holds them back instead of leaving chunks uncached") {
     FakeRemote remote;
-    TempCache tc;
+    TempCache tc(kChunk);
     FileSource src = file_of(remote, "stream.bin", 64 * kChunk, '4');
     FetcherOptions options = small_options();
     options.max_request = 16 * kChunk;  // a few large requests, delivering chunks faster than one writer syncs them
@@ -161,7 +132,7 @@ TEST_CASE("a disk behind the fetches holds them back instead of leaving chunks u
 
 TEST_CASE("a worker fetches a batch of jobs in one read_ranges call; each chunk is handed out once, in order") {
     FakeRemote remote;
-    TempCache tc;
+    TempCache tc(kChunk);
     FileSource src = file_of(remote, "batch.bin", 16 * kChunk, '5');
     FetcherOptions options = small_options();
     options.workers = 1;
@@ -198,7 +169,7 @@ TEST_CASE("a worker fetches a batch of jobs in one read_ranges call; each chunk 
 
 TEST_CASE("a failed read of a batch fails its own chunks only") {
     FakeRemote remote;
-    TempCache tc;
+    TempCache tc(kChunk);
     FileSource good = file_of(remote, "good.bin", 4 * kChunk, '6');
     FileSource gone = file_of(remote, "gone.bin", 4 * kChunk, '7');
     gone.path = "missing.bin";  // the fake has no bytes for it: its read throws

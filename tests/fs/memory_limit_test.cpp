@@ -10,45 +10,16 @@
 #include <future>
 
 #include "fake_remote.hpp"
+#include "fetch_fixture.hpp"
 #include "fs/read/memory_limit.hpp"
 
 using namespace hubfs::fs;
-using hubfs::fs::testing::FakeRemote;
+using namespace hubfs::fs::testing;
 namespace stdfs = std::filesystem;
 
 namespace {
 
 constexpr uint64_t kChunk = 4096, MiB = 1ull << 20;
-
-struct TempCache {
-    stdfs::path dir;
-    hubfs::cache::Cache cache;
-    TempCache() : dir(make_dir()), cache(hubfs::cache::CacheOptions{.dir = dir, .chunk_size = kChunk}) {}
-    ~TempCache() { stdfs::remove_all(dir); }
-    static stdfs::path make_dir() {
-        char tmpl[] = "/tmp/hubfs-memlimit-XXXXXX";
-        return ::mkdtemp(tmpl);
-    }
-};
-
-std::string pattern(size_t size) {
-    std::string s(size, '\0');
-    for (size_t i = 0; i < size; ++i) s[i] = static_cast<char>('a' + (i * 11 + i / 4096) % 26);
-    return s;
-}
-
-FileSource file_of(FakeRemote& remote, const std::string& path, size_t size) {
-    remote.set_content(path, pattern(size));
-    FileSource src;
-    src.repo = RepoRef{RepoType::model, "ns/repo"};
-    src.commit = std::string(40, 'c');
-    src.path = path;
-    src.entry.name = path;
-    src.entry.size = size;
-    src.entry.oid = std::string(40, 'e');
-    src.entry.lfs_sha256 = std::string(64, '7');
-    return src;
-}
 
 }  // namespace
 
@@ -77,7 +48,7 @@ TEST_CASE("the memory limit is split among the read path's buffers, never exceed
 
 TEST_CASE("under the limit, prefetch beyond it is refused and a reader's own chunk is still fetched") {
     FakeRemote remote;
-    TempCache tc;
+    TempCache tc(kChunk);
     FileSource src = file_of(remote, "big.bin", 100 * kChunk);
     auto m = split_memory_limit(8 * kChunk, kChunk);  // prefetch: 4 chunks
     m.fetcher.workers = 8;
@@ -108,7 +79,7 @@ TEST_CASE("under the limit, prefetch beyond it is refused and a reader's own chu
 
 TEST_CASE("a stream under a limit of one chunk reads every byte") {
     FakeRemote remote;
-    TempCache tc;
+    TempCache tc(kChunk);
     const uint64_t size = 50 * kChunk + 123;
     FileSource src = file_of(remote, "stream.bin", size);
     auto m = split_memory_limit(kChunk, kChunk);

@@ -6,31 +6,15 @@
 #include <future>
 
 #include "fake_remote.hpp"
+#include "fetch_fixture.hpp"
 #include "fs/read/piece_fetcher.hpp"
 
 using namespace hubfs::fs;
-using hubfs::fs::testing::FakeRemote;
+using namespace hubfs::fs::testing;
 
 namespace {
 
 constexpr uint64_t KiB = 1024, MiB = 1024 * KiB;
-
-std::string pattern(size_t size) {
-    std::string s(size, '\0');
-    for (size_t i = 0; i < size; ++i) s[i] = static_cast<char>('a' + (i * 7 + i / 4096) % 26);
-    return s;
-}
-
-FileSource source(const std::string& path, uint64_t size) {
-    FileSource src;
-    src.repo = RepoRef{RepoType::model, "ns/repo"};
-    src.commit = std::string(40, 'c');
-    src.path = path;
-    src.entry.name = path;
-    src.entry.size = size;
-    src.entry.oid = std::string(40, 'f');
-    return src;
-}
 
 // Fetches the span and waits for it: the bytes, or the error's text.
 std::pair<ChunkFetcher::Chunk, std::string> fetch(PieceFetcher& pieces, const FileSource& src, PieceFetcher::Span span) {
