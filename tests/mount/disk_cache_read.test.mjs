@@ -83,6 +83,7 @@ test("FUSE worker threads serve request after request: none is ended after its r
   const m = mountHubfs(hub.url, { token: TOKEN, cacheDir });
   try {
     fs.statSync(fileIn(m));
+    await settleLog(hub.logFile);  // the first lookup's background refreshes (a thread each) are done
     const tids = () => new Set(fs.readdirSync(`/proc/${m.pid}/task`));
     const before = tids();
     let reads = 0;
@@ -96,7 +97,7 @@ test("FUSE worker threads serve request after request: none is ended after its r
     const after = tids();
     const ended = [...before].filter((t) => !after.has(t));
     assert.ok(reads >= 24, `${reads} reads`);
-    assert.deepEqual(ended, [], "no thread of the daemon ended: the workers stay for the next request");
+    assert.deepEqual(ended, [], `threads of the daemon ended during ${reads} reads: the workers should stay for the next request`);
   } finally {
     m.unmount();
   }
