@@ -339,6 +339,10 @@ int main(int argc, char** argv) {
     // above 128 KiB) every one would page-fault afresh. Keep them in the heap instead.
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    // Fetch, cache and FUSE threads each got an arena of their own, each keeping the chunks freed
+    // in it: a 3 GiB stream peaked at 188 MB, 116 MB with two arenas shared (chunks are few and
+    // large, so the threads hardly contend for them).
+    mallopt(M_ARENA_MAX, 2);
     // A commit keeps every staged file it sends open; 1,024 descriptors would cap a commit
     // at about a thousand files.
     rlimit files {};
