@@ -23,16 +23,6 @@ bool content_intact(Cache& c, const std::string& id, uint64_t total) {
     return true;
 }
 
-void flip_byte(const fs::path& file, uint64_t offset) {
-    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
-    REQUIRE(f);
-    f.seekg(static_cast<std::streamoff>(offset));
-    char b = 0;
-    f.get(b);
-    f.seekp(static_cast<std::streamoff>(offset));
-    f.put(static_cast<char>(b ^ 0x5a));
-}
-
 void pause_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
 }  // namespace

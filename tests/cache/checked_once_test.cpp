@@ -42,13 +42,7 @@ void locate_all(Cache& c, const std::string& id) {
 // A write to the file in a later clock tick than anything before (ctime has tick granularity).
 void flip_byte_later(const fs::path& file, uint64_t offset) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
-    REQUIRE(f);
-    f.seekg(static_cast<std::streamoff>(offset));
-    char b = 0;
-    f.get(b);
-    f.seekp(static_cast<std::streamoff>(offset));
-    f.put(static_cast<char>(b ^ 0x5a));
+    flip_byte(file, offset);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <sys/wait.h>
@@ -70,6 +71,17 @@ inline std::string chunk_bytes(const std::string& id, uint64_t index, uint64_t t
 }
 
 inline uint64_t chunk_count(uint64_t total, uint32_t cs) { return total / cs + (total % cs != 0); }
+
+// Inverts one byte of a file in place (a torn or corrupted chunk).
+inline void flip_byte(const std::filesystem::path& file, uint64_t offset) {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    REQUIRE(f);
+    f.seekg(static_cast<std::streamoff>(offset));
+    char b = 0;
+    f.get(b);
+    f.seekp(static_cast<std::streamoff>(offset));
+    f.put(static_cast<char>(b ^ 0x5a));
+}
 
 inline std::filesystem::path blob_file(const std::filesystem::path& dir, const std::string& id) {
     return dir / "blobs" / id.substr(0, 2) / id;

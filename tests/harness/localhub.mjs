@@ -171,6 +171,18 @@ export async function startLocalhub(opts = {}) {
  * Parse the --log file: one JSON object per line. Lines that are not JSON make it throw
  * (the log format is part of localhub's contract).
  */
+/** The blob GETs of the log since entry `since`, as [first, last] byte ranges of a file of `size` bytes. */
+export function blobRanges(logFile, since, size) {
+  return readLog(logFile)
+    .slice(since)
+    .filter((r) => r.host === "blob")
+    .map((r) => {
+      const m = /^bytes=(\d+)-(\d*)$/.exec(r.range);
+      if (!m) throw new Error(`a blob GET without a single range: ${JSON.stringify(r)}`);
+      return [Number(m[1]), m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1)];
+    });
+}
+
 export function readLog(logFile) {
   if (!logFile || !fs.existsSync(logFile)) return [];
   const text = fs.readFileSync(logFile, "utf8");

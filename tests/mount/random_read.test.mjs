@@ -10,8 +10,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { settleLog, startLocalhub } from "../harness/localhub.mjs";
-import { HubClient, mountHubfs, readLog } from "./fixture.mjs";
+import { blobRanges, settleLog, startLocalhub } from "../harness/localhub.mjs";
+import { HubClient, mountHubfs } from "./fixture.mjs";
 
 const TOKEN = "hf_alice_token";
 const KiB = 1024;
@@ -33,17 +33,6 @@ after(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-// The blob GETs since `since`, as [first, last] byte ranges.
-function blobRanges(since) {
-  return readLog(hub.logFile)
-    .slice(since)
-    .filter((r) => r.host === "blob")
-    .map((r) => {
-      const m = /^bytes=(\d+)-(\d*)$/.exec(r.range);
-      assert.ok(m, `a blob GET without a single range: ${JSON.stringify(r)}`);
-      return [Number(m[1]), m[2] === "" ? SIZE - 1 : Math.min(Number(m[2]), SIZE - 1)];
-    });
-}
 const fetched = (ranges) => ranges.reduce((n, [a, b]) => n + (b - a + 1), 0);
 
 // Reads [offset, length] pairs as fio does (one descriptor, POSIX_FADV_RANDOM, pread): their
@@ -76,7 +65,7 @@ test("random 4 KiB reads of a cold file cost one request each and their pages, n
     const reads = chunks.map((c, i) => [c * MiB + 300 * KiB + i * 4 * KiB, 4 * KiB]);
     assert.ok(randomReads(file, reads).equals(expected(reads)), "the bytes read are the file's");
     await settleLog(hub.logFile);
-    const ranges = blobRanges(since);
+    const ranges = blobRanges(hub.logFile, since, SIZE);
     const read = reads.length * 4 * KiB;
     assert.ok(ranges.length <= reads.length, `${ranges.length} GETs for ${reads.length} reads: ${JSON.stringify(ranges)}`);
     // A 64 KiB page per 4 KiB read at most (its 1 MiB chunk would be 256x).
@@ -97,7 +86,7 @@ test("two random 1 MiB reads side by side open no read-ahead window", async () =
     const reads = chunks.map((c) => [c * MiB, MiB]);
     assert.ok(randomReads(file, reads).equals(expected(reads)), "the bytes read are the file's");
     await settleLog(hub.logFile);
-    const ranges = blobRanges(since);
+    const ranges = blobRanges(hub.logFile, since, SIZE);
     assert.ok(ranges.length <= reads.length, `${ranges.length} GETs for ${reads.length} reads: ${JSON.stringify(ranges)}`);
     assert.equal(fetched(ranges), reads.length * MiB, "each byte read fetched once, nothing ahead");
   } finally {
@@ -114,7 +103,7 @@ test("with --memory-limit 2M a stream through a 64 MiB file reads every byte in 
     const got = fs.readFileSync(file);
     assert.ok(got.equals(data), "the bytes read are the file's");
     await settleLog(hub.logFile);
-    const ranges = blobRanges(since);
+    const ranges = blobRanges(hub.logFile, since, SIZE);
     // Prefetch may hold half the limit: no request larger than that (the defaults ask 2 MiB at
     // once for a file this size, then more).
     const largest = Math.max(...ranges.map(([a, b]) => b - a + 1));

@@ -9,8 +9,8 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { settleLog, startLocalhub } from "../harness/localhub.mjs";
-import { HubClient, mountHubfs, readLog } from "./fixture.mjs";
+import { blobRanges, settleLog, startLocalhub } from "../harness/localhub.mjs";
+import { HubClient, mountHubfs } from "./fixture.mjs";
 
 const TOKEN = "hf_alice_token";
 const MiB = 1 << 20;
@@ -36,16 +36,6 @@ after(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-function blobRanges(since, size) {
-  return readLog(hub.logFile)
-    .slice(since)
-    .filter((r) => r.host === "blob")
-    .map((r) => {
-      const m = /^bytes=(\d+)-(\d*)$/.exec(r.range);
-      assert.ok(m, `a blob GET without a single range: ${JSON.stringify(r)}`);
-      return [Number(m[1]), m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1)];
-    });
-}
 
 test("a sequential read opens its window as parallel ranged GETs at once and fetches each byte once", async () => {
   const m = mountHubfs(hub.url, { token: TOKEN });
@@ -54,7 +44,7 @@ test("a sequential read opens its window as parallel ranged GETs at once and fet
     const got = fs.readFileSync(`${m.mountpoint}/models/alice/files/stream.bin`);
     assert.ok(got.equals(streamData), "the bytes read are the file's");
     await settleLog(hub.logFile);
-    const ranges = blobRanges(since, SIZE).sort((a, b) => a[0] - b[0]);
+    const ranges = blobRanges(hub.logFile, since, SIZE).sort((a, b) => a[0] - b[0]);
     // Every byte once: the ranges tile the file without overlap or gap.
     let next = 0;
     for (const [a, b] of ranges) {
@@ -91,7 +81,7 @@ test("random reads of a cold file fetch one request each and nothing ahead", asy
       fs.closeSync(fd);
     }
     await settleLog(hub.logFile);
-    const ranges = blobRanges(since, SIZE);
+    const ranges = blobRanges(hub.logFile, since, SIZE);
     const bytes = ranges.reduce((n, [a, b]) => n + (b - a + 1), 0);
     assert.ok(ranges.length <= chunks.length, `${ranges.length} GETs for ${chunks.length} reads: ${JSON.stringify(ranges)}`);
     assert.ok(bytes <= chunks.length * MiB, `fetched ${bytes} bytes for ${chunks.length} reads of 4 KiB in 1 MiB chunks`);
