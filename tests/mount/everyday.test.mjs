@@ -9,22 +9,11 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { allPages, api, read } from "../harness/hubapi.mjs";
 import { startLocalhub } from "../harness/localhub.mjs";
-import { HubClient, blocking, hubfsBin, isMounted, mountHubfs, watchMount } from "./fixture.mjs";
+import { HubClient, blocking, hubfsBin, isMounted, mountHubfs, pollUntil, sleep, watchMount } from "./fixture.mjs";
 
 const TOKEN = "hf_alice_token";
 const REPO = "alice/everyday";
 const CONTROL = ".hubfs-commit";
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function pollUntil(fn, timeoutMs = 30000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v || Date.now() > deadline) return v;
-    await sleep(250);
-  }
-}
-
 async function hubCommitCount(hub, rev = "main") {
   const r = await read(api(hub, `/api/models/${REPO}/commits/${encodeURIComponent(rev)}`, { token: TOKEN }));
   assert.equal(r.status, 200, r.text);

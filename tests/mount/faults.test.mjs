@@ -12,15 +12,13 @@ import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import { describe, test } from "node:test";
 import { readLog, startLocalhub } from "../harness/localhub.mjs";
-import { HubClient, mountHubfs, sha256 } from "./fixture.mjs";
+import { HubClient, mountHubfs, pollUntil, sha256, sleep } from "./fixture.mjs";
 
 const TOKEN = "hf_alice_token";
 const STALL = 2;  // --stall-timeout and --connect-timeout of every mount here, in seconds
 const FAST = ["--stall-timeout", String(STALL), "--connect-timeout", String(STALL)];
 const BOUND_MS = 45000;  // a read or fsync that takes longer counts as wedged
 const DATA = crypto.randomBytes(300 * 1024);  // not LFS: read from the API host's resolve
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 /** Runs `cmd` in bash with a timeout: a promise of {status, ms, stdout, stderr}. */
 function run(cmd, timeoutS = 60) {
   const t0 = Date.now();
@@ -29,18 +27,6 @@ function run(cmd, timeoutS = 60) {
   child.stdout.on("data", (d) => (stdout += d));
   child.stderr.on("data", (d) => (stderr += d));
   return new Promise((resolve) => child.on("close", (status) => resolve({ status, ms: Date.now() - t0, stdout, stderr })));
-}
-
-async function pollUntil(fn, timeoutMs, intervalMs = 500) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch {}
-    if (Date.now() > deadline) return undefined;
-    await sleep(intervalMs);
-  }
 }
 
 /** Sends SIGUSR1 (arm) or SIGUSR2 (release) and waits for localhub to say it took it. */

@@ -347,6 +347,22 @@ export function watchMount(mountpoint) {
   };
 }
 
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Calls fn (sync or async) until it gives a truthy value or timeoutMs passes; a throw counts as
+ *  "not yet". Returns the value, or undefined at the deadline. */
+export async function pollUntil(fn, timeoutMs = 30000, intervalMs = 250) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch {}
+    if (Date.now() > deadline) return undefined;
+    await sleep(intervalMs);
+  }
+}
+
 /** bash -c CMD, bounded (default 120 s, opts.timeout to change): a hung mount fails the call. */
 export function sh(cmd, opts = {}) {
   const timeout = opts.timeout ?? 120000;

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { readLog, startLocalhub } from "../harness/localhub.mjs";
-import { HubClient, hubfsBin, mountHubfs, sh, sha256, sha256File } from "./fixture.mjs";
+import { HubClient, hubfsBin, mountHubfs, pollUntil, sh, sha256, sha256File, sleep } from "./fixture.mjs";
 
 const TOKEN = "hf_alice_token";
 const STALL = 3;  // --stall-timeout and --connect-timeout of every mount here, in seconds
@@ -22,8 +22,6 @@ let work;
 function keepLog(m, name) {
   if (process.env.STALL_KEEP_LOGS) fs.copyFileSync(m.logFile, path.join(process.env.STALL_KEEP_LOGS, `${name}.log`));
 }
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `cmd` in bash with a timeout; returns {status, ms, stdout, stderr}. */
 function run(cmd, timeoutS = 10) {
@@ -49,18 +47,6 @@ function thaw(hub) {
   try {
     process.kill(hub.child.pid, "SIGCONT");
   } catch {}
-}
-
-async function pollUntil(fn, timeoutMs, intervalMs = 500) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch {}
-    if (Date.now() > deadline) return undefined;
-    await sleep(intervalMs);
-  }
 }
 
 const fileData = (i) => Buffer.from(`file ${i}\n`.repeat(2000 + i));
