@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <doctest/doctest.h>
+
 #include <algorithm>
 #include <cctype>
 #include <stdexcept>
@@ -74,6 +76,20 @@ void ScriptedHttpServer::serve() {
         ::send(client, response_.data(), response_.size(), MSG_NOSIGNAL);
         ::close(client);
     }
+}
+
+std::pair<std::string, std::string> check_credentials_stay_on_hub(const ScriptedHttpServer& hub,
+                                                                  const ScriptedHttpServer& blob) {
+    auto hub_requests = hub.requests();
+    auto blob_requests = blob.requests();
+    REQUIRE(hub_requests.size() == 1);
+    REQUIRE(blob_requests.size() == 1);
+    CHECK(hub_requests[0].find("authorization: bearer hf_secret_token") != std::string::npos);
+    CHECK(hub_requests[0].find("x-extra: yes") != std::string::npos);
+    CHECK(blob_requests[0].find("authorization") == std::string::npos);
+    CHECK(blob_requests[0].find("hf_") == std::string::npos);
+    CHECK(blob_requests[0].find("x-extra") == std::string::npos);
+    return {hub_requests[0], blob_requests[0]};
 }
 
 }  // namespace hubfs::api::testing

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace hubfs::api::testing {
@@ -32,5 +33,10 @@ private:
     std::vector<std::string> requests_;
     std::jthread thread_;
 };
+
+// Each server got one request: `hub`'s carries the token "hf_secret_token" and the extra header
+// "X-Extra", `blob`'s (the cross-origin redirect's target) neither. Returns the two request heads.
+std::pair<std::string, std::string> check_credentials_stay_on_hub(const ScriptedHttpServer& hub,
+                                                                  const ScriptedHttpServer& blob);
 
 }  // namespace hubfs::api::testing
