@@ -183,12 +183,13 @@ export function isMounted(mountpoint) {
   return fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n").some((l) => l.split(" ")[4] === mountpoint);
 }
 
-function alive(pid) {
+/** Whether a process exists (EPERM: it does, owned by someone else). */
+export function alive(pid) {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    return e.code !== "ESRCH";
   }
 }
 process.on("exit", () => {

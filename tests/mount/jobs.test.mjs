@@ -8,7 +8,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { api, read } from "../harness/hubapi.mjs";
 import { startLocalhub } from "../harness/localhub.mjs";
-import { hubfsBin, mountHubfs, withMountedHub, writeTo } from "./fixture.mjs";
+import { alive, hubfsBin, mountHubfs, withMountedHub, writeTo } from "./fixture.mjs";
 
 const ALICE = "hf_alice_jobs_token";
 const SECRET = "sup3r-s3cret-value-5519";
@@ -50,15 +50,6 @@ function runJob(dir, spec) {
   assert.ok(m, "run reads back the new id");
   return m[1];
 }
-
-const alive = (pid) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return e.code !== "ESRCH";
-  }
-};
 
 async function withMount(fn) {
   const hub = await startLocalhub({ users: [`alice:${ALICE}:write`], orgs: ["acme:alice"], args: ["--job-minute-seconds", "2"] });
