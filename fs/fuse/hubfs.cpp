@@ -400,6 +400,8 @@ std::map<std::string, std::string> HubFs::xattrs(const Node& node) {
 }
 
 void HubFs::getxattr(Request& req, fuse_ino_t ino, const char* name, size_t size) {
+    // --no-xattrs: ENOSYS makes the kernel answer every later getxattr itself (EOPNOTSUPP).
+    if (!opts_.xattrs) return (void)req.err(ENOSYS);
     auto n = inodes_.get(ino);
     if (!n) return (void)req.err(ENOENT);
     // Only user.hub.* exist, so the rest is answered without resolving the node. A name outside
@@ -421,6 +423,7 @@ void HubFs::getxattr(Request& req, fuse_ino_t ino, const char* name, size_t size
 }
 
 void HubFs::listxattr(Request& req, fuse_ino_t ino, size_t size) {
+    if (!opts_.xattrs) return (void)req.err(ENOSYS);  // as getxattr: the kernel asks no more
     auto n = inodes_.get(ino);
     if (!n) return (void)req.err(ENOENT);
     try {

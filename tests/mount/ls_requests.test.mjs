@@ -3,7 +3,8 @@
 // (/proc/PID/io syscr) count them. `ls -l` asks every file for security.selinux and
 // system.posix_acl_access; answered "not supported" once, it asks no more on that device, where
 // "no such attribute" (what hubfs answered before) made it ask for every file: 2 requests a file.
-// The user.hub.* attributes stay readable and listed.
+// The user.hub.* attributes stay readable and listed; --no-xattrs turns them off, and with them
+// the request per file of a tool that lists every file's attributes (ls -l of coreutils >= 9.6).
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { after, before, test } from "node:test";
@@ -31,8 +32,8 @@ const syscr = (pid) => Number(/^syscr:\s*(\d+)/m.exec(fs.readFileSync(`/proc/${p
 
 // The daemon's read syscalls while `cmd DIR` runs on a new mount (the kernel's dentries dropped
 // first, so nothing is known to the kernel before the command), and the command's output.
-async function readsOf(cmd) {
-  const m = mountHubfs(hub.url, { token: TOKEN });
+async function readsOf(cmd, args = []) {
+  const m = mountHubfs(hub.url, { token: TOKEN, args });
   try {
     await settleLog(hub.logFile);
     sh("echo 2 > /proc/sys/vm/drop_caches");
@@ -70,6 +71,34 @@ test("attributes outside user.* are not supported, user.hub.* are read and liste
     assert.match(py(`sorted(os.listxattr(sys.argv[1]))`), /'user\.hub\.commit'.*'user\.hub\.oid'/);
     // No '+' (an ACL) nor '.' (a security context) after the mode bits.
     assert.match(sh(`ls -l ${file}`), /^-r[-w]-r--r-- 1 /);
+  } finally {
+    m.unmount();
+  }
+});
+
+// What `ls -l` of coreutils 9.6 and later does for each file: lstat, then llistxattr.
+const LIST_EACH = `python3 -c 'import os,sys
+for d, ds, fs in os.walk(sys.argv[1]):
+    for n in ds + fs:
+        p = os.path.join(d, n); os.lstat(p)
+        try: os.listxattr(p, follow_symlinks=False)
+        except OSError: pass'`;
+
+test("--no-xattrs: no attribute at all, and listing every file's attributes makes no request per file", async () => {
+  const find = await readsOf("find");
+  const listed = await readsOf(LIST_EACH);
+  const off = await readsOf(LIST_EACH, ["--no-xattrs"]);
+  console.log(`daemon reads: listxattr of each file ${listed.reads}, with --no-xattrs ${off.reads}, find ${find.reads}`);
+  assert.ok(listed.reads >= find.reads + FILES, `by default each file's attributes are a request: ${listed.reads} vs find ${find.reads}`);
+  assert.ok(off.reads <= find.reads + FILES / 10, `--no-xattrs: ${off.reads} daemon reads, find: ${find.reads}, for ${FILES} files`);
+  const m = mountHubfs(hub.url, { token: TOKEN, args: ["--no-xattrs"] });
+  try {
+    const file = `${m.mountpoint}/models/alice/tree/d0/f0.txt`;
+    const py = (expr) =>
+      sh(`python3 -c 'import os,sys\ntry: print(${expr})\nexcept OSError as e: print("errno", e.errno)' ${file}`).trim();
+    assert.equal(py(`os.getxattr(sys.argv[1], "user.hub.oid")`), "errno 95");
+    assert.equal(py(`os.listxattr(sys.argv[1])`), "errno 95");
+    assert.equal(fs.readFileSync(file, "utf8"), "file 0\n", "the file reads as without the option");
   } finally {
     m.unmount();
   }
