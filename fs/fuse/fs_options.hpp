@@ -32,6 +32,7 @@ struct FsOptions {
     uint64_t cache_limit = 0;                 // for statfs
     ReadAheadOptions read_ahead;              // each open file's (bounded by --memory-limit)
     std::set<std::string> own_namespaces;     // the token's user and organisations: exist even without repos
+    bool xattrs = true;                       // false: getxattr and listxattr answer ENOSYS, so the kernel asks no more
 };
 
 // What writes need; absent for a read-only mount.

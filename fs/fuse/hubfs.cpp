@@ -400,10 +400,15 @@ std::map<std::string, std::string> HubFs::xattrs(const Node& node) {
 }
 
 void HubFs::getxattr(Request& req, fuse_ino_t ino, const char* name, size_t size) {
+    // --no-xattrs: ENOSYS makes the kernel answer every later getxattr itself (EOPNOTSUPP).
+    if (!opts_.xattrs) return (void)req.err(ENOSYS);
     auto n = inodes_.get(ino);
     if (!n) return (void)req.err(ENOENT);
-    // `ls -l` asks every file for security.selinux and system.posix_acl_access: only user.hub.*
-    // exist here, so the rest is answered without resolving the node or reading the cache index.
+    // Only user.hub.* exist, so the rest is answered without resolving the node. A name outside
+    // the user namespace is EOPNOTSUPP, not ENODATA: `ls -l` asks every file for
+    // security.selinux and system.posix_acl_access (FUSE caches neither answer), and stops
+    // asking for the rest of a device once one says "not supported" (ENODATA: 2 round trips a file).
+    if (std::strncmp(name, "user.", 5) != 0) return (void)req.err(EOPNOTSUPP);
     if (std::strncmp(name, "user.hub.", 9) != 0) return (void)req.err(ENODATA);
     try {
         auto all = xattrs(*n);
@@ -418,6 +423,7 @@ void HubFs::getxattr(Request& req, fuse_ino_t ino, const char* name, size_t size
 }
 
 void HubFs::listxattr(Request& req, fuse_ino_t ino, size_t size) {
+    if (!opts_.xattrs) return (void)req.err(ENOSYS);  // as getxattr: the kernel asks no more
     auto n = inodes_.get(ino);
     if (!n) return (void)req.err(ENOENT);
     try {

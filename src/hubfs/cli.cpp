@@ -57,6 +57,9 @@ options:
   --log-file PATH         log there instead of stderr (background mounts log to the cache dir)
   --foreground            stay attached to the terminal
   --nonempty              mount even if MOUNTPOINT holds files (they are hidden while mounted)
+  --no-xattrs             no user.hub.* attributes: the kernel stops asking for any, so tools that
+                          list every file's attributes (`ls -l` of coreutils 9.6 and later) make no
+                          request per file for them
   --help, --version
 )";
 
@@ -122,13 +125,15 @@ bool apply(MountOptions& o, std::string name, const std::string& value, bool has
     else if (name == "log-file") o.log_file = need();
     else if (name == "foreground" || name == "f") o.foreground = true;
     else if (name == "nonempty") o.nonempty = true;
+    else if (name == "no-xattrs") o.xattrs = false;
     else return false;
     return true;
 }
 
 bool is_flag(const std::string& name) {
     return name == "read-only" || name == "allow-other" || name == "offline" || name == "foreground" ||
-           name == "public-repos" || name == "no-scratch-defaults" || name == "nonempty";
+           name == "public-repos" || name == "no-scratch-defaults" || name == "nonempty" ||
+           name == "no-xattrs";
 }
 
 // Generic mount(8) options that mean nothing to hubfs.

@@ -35,6 +35,7 @@ struct MountOptions {
     std::optional<std::string> log_file;
     bool foreground = false;
     bool nonempty = false;                 // mount over a folder that holds files (hiding them)
+    bool xattrs = true;                    // --no-xattrs: no user.hub.* attributes (no xattr request reaches the daemon)
 };
 
 enum class Command { mount, unmount, status, help, version, none };  // none: no arguments at all

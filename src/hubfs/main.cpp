@@ -143,6 +143,7 @@ fs::FsOptions fs_options(const cli::MountOptions& o, const std::optional<fs::Rep
     fopts.uid = o.uid.value_or(getuid());
     fopts.gid = o.gid.value_or(getgid());
     fopts.cache_limit = o.cache_size;
+    fopts.xattrs = o.xattrs;
     if (user) {
         fopts.own_namespaces.insert(user->name);
         fopts.own_namespaces.insert(user->orgs.begin(), user->orgs.end());
