@@ -130,8 +130,13 @@ std::string lfs_line(const std::string& path, const std::string& sha256, uint64_
     return ndjson_line("lfsFile", {{"path", path}, {"algo", "sha256"}, {"oid", sha256}, {"size", size}}).dump();
 }
 
+// Written out by hand: base64 needs no JSON escaping, and dumping it through nlohmann scanned
+// every byte of a thousand files' content (a fifth of a small-file commit's CPU).
 std::string regular_line(const std::string& path, const std::string& bytes) {
-    return ndjson_line("file", {{"path", path}, {"content", base64_encode(bytes)}, {"encoding", "base64"}}).dump();
+    std::string line = R"({"key":"file","value":{"path":)" + nlohmann::json(path).dump() + R"(,"content":")";
+    line += base64_encode(bytes);
+    line += R"(","encoding":"base64"}})";
+    return line;
 }
 
 // A copy re-references the LFS object, or re-sends a regular file's bytes.
