@@ -97,7 +97,7 @@ hubfs_write() {
 # complete_s OID: seconds localhub spent in the multipart "complete" of that object (it joins the
 # parts, hashes them and fsyncs: server work both clients wait for), from its request log.
 complete_s() {
-  jq -r --arg p "/upload/$1/" 'select(.method == "POST" and (.path | startswith($p)) and (.path | endswith("/complete"))) | .ms' \
+  jq -r --arg p "/upload/$1/" 'select(.method == "POST" and (.path | split("?")[0] | startswith($p) and endswith("/complete"))) | .ms' \
     "$LH_DIR/requests.log" | awk '{ s += $1 } END { printf "%.3f", s / 1000 }'
 }
 # check REPO LOCALDIR PREFIX: the files at main under PREFIX have the local sizes (and LFS oids).
