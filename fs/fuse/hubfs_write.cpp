@@ -479,6 +479,15 @@ void HubFs::rename(Request& req, fuse_ino_t parent, const char* name, fuse_ino_t
     }
 }
 
+// Whether the staged file `blob` still holds changes the Hub does not have (a commit that
+// carried it removed it, or left it a clean entry while open).
+bool HubFs::holds_uncommitted(const BranchPtr& b, const std::string& blob) {
+    if (!b) return true;
+    std::lock_guard lock(b->mutex);
+    const StagedFile* f = b->changes.file(writes_->staging.path_of(*b, blob));
+    return f && f->blob == blob && f->dirty;
+}
+
 void HubFs::fsync(Request& req, fuse_ino_t ino, fuse_file_info* fi) {
     auto n = inodes_.get(ino);
     if (!n) return (void)req.err(ENOENT);
@@ -489,16 +498,30 @@ void HubFs::fsync(Request& req, fuse_ino_t ino, fuse_file_info* fi) {
                                (!n->rev.starts_with("refs/") || pull_request_number(n->rev));
         if (in_branch) may_wait_for_network();  // a commit: not on a FUSE thread
         auto* f = fi ? std::get_if<StagedHandle>(&open_file(fi)) : nullptr;  // only a staged file has bytes to sync
-        if (f && ::fdatasync(f->fd.get()) != 0) fail_errno("sync staged file");
         if (f) seal_written(*f, false);
+        // The staged bytes are made durable here only if the commit did not carry them: once on
+        // the Hub they need no local disk write (a committed file's blob is deleted with its
+        // dirty pages, so a 1 GiB commit does not first write 1 GiB to the local disk).
+        BranchPtr committed;
+        auto sync_staged = [&] {
+            if (f && (!committed || holds_uncommitted(committed, f->blob)) && ::fdatasync(f->fd.get()) != 0)
+                fail_errno("sync staged file");
+        };
         if (in_branch) {
             if (writes_->committer.scratch().matches(n->path)) {
                 // A scratch file's fsync stays local; an atomic save's rename commits it (rename).
                 if (f) deferred_syncs_.add(f->blob);
             } else if (auto b = writes_->staging.find(branch_id(*n))) {
-                writes_->committer.commit(*b);
+                try {
+                    writes_->committer.commit(*b);
+                } catch (...) {
+                    if (f) ::fdatasync(f->fd.get());  // stays staged: durable, whatever the commit's error
+                    throw;
+                }
+                committed = b;
             }
         }
+        sync_staged();
         req.err(0);
     } catch (...) {
         req.err(errno_from_current_exception("fsync " + n->repo.key() + "/" + n->path));

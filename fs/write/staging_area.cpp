@@ -6,7 +6,6 @@
 #include <xxhash.h>
 
 #include <nlohmann/json.hpp>
-#include <random>
 #include <set>
 #include <system_error>
 
@@ -21,14 +20,6 @@ namespace {
 
 constexpr char kSep = '\x1f';
 constexpr size_t kMaxPathInKey = 300;  // LMDB keys are at most 511 bytes: longer paths are hashed
-
-std::string random_name() {
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
-    char buf[33];
-    std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
-                  static_cast<unsigned long long>(rng()));
-    return buf;
-}
 
 nlohmann::json entry_json(const RemoteEntry& e) {
     return {{"size", e.size}, {"oid", e.oid}, {"lfs", e.lfs_sha256}};
@@ -73,6 +64,7 @@ nlohmann::json header_json(const StagedBranch& c) {
 StagingArea::StagingArea(const std::filesystem::path& dir) : files_dir_(dir / "files"), journal_(dir / "journal") {
     std::filesystem::create_directories(files_dir_);
     load();
+    blobs_ = std::make_unique<BlobFiles>(files_dir_);
 }
 
 std::string StagingArea::entry_key(const Branch& b, char kind, const std::string& path) const {
@@ -204,23 +196,12 @@ std::vector<std::shared_ptr<StagingArea::Branch>> StagingArea::branches() {
     return out;
 }
 
-std::string StagingArea::new_blob() {
-    for (;;) {
-        std::string name = random_name();
-        int fd = ::open(blob_path(name).c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
-        if (fd >= 0) {
-            ::close(fd);
-            return name;
-        }
-        if (errno != EEXIST) throw std::system_error(errno, std::generic_category(), "create staged file");
-    }
-}
+std::string StagingArea::new_blob() { return blobs_->make(); }
 
 void StagingArea::remove_blob(const std::string& blob) {
     if (blob.empty()) return;
     hashes_.forget(blob);
-    std::error_code ec;
-    std::filesystem::remove(blob_path(blob), ec);
+    blobs_->remove(blob);
 }
 
 StagingArea::Batch::Batch(StagingArea& a, Branch& b) : area(a), branch(b) {

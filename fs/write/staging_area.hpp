@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fs/write/blob_files.hpp"
 #include "fs/write/running_hash.hpp"
 #include "fs/write/staged_branch.hpp"
 #include "fs/write/staging_journal.hpp"
@@ -81,7 +82,8 @@ public:
     std::filesystem::path blob_path(const std::string& blob) const { return files_dir_ / blob; }
     // A new empty staged file; returns its name.
     std::string new_blob();
-    void remove_blob(const std::string& blob);
+    void remove_blob(const std::string& blob);  // done in the background (blob_files.hpp)
+    void settle_removals() { blobs_->settle(); }
     // Removes a staged file nothing refers to any more (later, if a commit still reads it).
     void drop_blob(Branch& b, const std::string& blob);
 
@@ -127,6 +129,7 @@ private:
     std::filesystem::path files_dir_;
     StagingJournal journal_;
     RunningHashes hashes_;
+    std::unique_ptr<BlobFiles> blobs_;  // made after load() swept the files nothing refers to
     std::mutex mutex_;
     std::map<std::string, std::shared_ptr<Branch>> branches_;  // by BranchId::key()
 };

@@ -47,9 +47,16 @@ std::string read_file(const stdfs::path& path) {
     return bytes.str();
 }
 
+// A temporary folder, removed last (after the staging's background thread stopped).
+struct TempTree {
+    stdfs::path path = temp_dir();
+    ~TempTree() { stdfs::remove_all(path); }
+};
+
 // A branch with one commit upstream ("a.txt", "b.txt", "dir/x"), its staging, and a committer.
 struct Fixture {
-    stdfs::path dir = temp_dir();
+    TempTree tree;
+    stdfs::path dir = tree.path;
     FakeRemote remote;
     hubfs::cache::Cache cache{hubfs::cache::CacheOptions{.dir = made(dir / "cache")}};
     Catalog catalog{remote, cache, CatalogOptions{}};
@@ -59,10 +66,7 @@ struct Fixture {
     std::string base = writer.push(kRepo, "main", {{"a.txt", "a0"}, {"b.txt", "b0"}, {"dir/x", "x0"}});
     std::shared_ptr<StagingArea::Branch> b = staging.get(kMain, Revision{base, 0});
 
-    ~Fixture() {
-        b.reset();
-        stdfs::remove_all(dir);
-    }
+    ~Fixture() { b.reset(); }
     // A file written and closed (sealed), as the FUSE adapter stages it; returns its blob.
     std::string stage(const std::string& path, const std::string& bytes) {
         std::shared_lock gate(b->gate);

@@ -9,7 +9,8 @@
 # Each side writes its own bytes to its own fresh repo (localhub keeps one LFS store for all
 # repos: the same bytes twice would be "already uploaded" the second time).
 # usage: tools/bench/mount_write.sh [SIZE_MIB] [LATENCY_MS] [SMALL_FILES]   (defaults 1024, 20, 1000)
-# env: LOCALHUB, HUBFS (binaries, default build-dev/...), HUB_JS (the client's dist/index.mjs)
+# env: LOCALHUB, HUBFS (binaries, default build-dev/...), HUB_JS (the client's dist/index.mjs),
+#   KEEP_LOG (a path: localhub's request log is copied there at the end, to study both sides' requests)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 LOCALHUB=${LOCALHUB:-build-dev/tools/localhub/localhub}
@@ -37,6 +38,7 @@ cleanup() {  # runs on every exit; no step may stop it (set -e is off inside: ca
     if kill "$hubfs_pid" 2>/dev/null; then sleep 1; kill -9 "$hubfs_pid" 2>/dev/null; fi
     wait "$hubfs_pid" 2>/dev/null
   fi
+  [ -n "${KEEP_LOG:-}" ] && [ -n "${LH_DIR:-}" ] && cp "$LH_DIR/requests.log" "$KEEP_LOG"
   bench_stop_localhub
   rm -rf "$work"
 }
@@ -95,7 +97,7 @@ hubfs_write() {
 # complete_s OID: seconds localhub spent in the multipart "complete" of that object (it joins the
 # parts, hashes them and fsyncs: server work both clients wait for), from its request log.
 complete_s() {
-  jq -r --arg p "/upload/$1/" 'select(.method == "POST" and (.path | startswith($p)) and (.path | endswith("/complete"))) | .ms' \
+  jq -r --arg p "/upload/$1/" 'select(.method == "POST" and (.path | split("?")[0] | startswith($p) and endswith("/complete"))) | .ms' \
     "$LH_DIR/requests.log" | awk '{ s += $1 } END { printf "%.3f", s / 1000 }'
 }
 # check REPO LOCALDIR PREFIX: the files at main under PREFIX have the local sizes (and LFS oids).
