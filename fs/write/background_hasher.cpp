@@ -3,11 +3,6 @@
 #include "fs/write/running_hash.hpp"
 
 namespace hubfs::fs {
-namespace {
-
-constexpr size_t kInline = 64 * 1024;  // smaller writes are hashed at once when nothing of their file waits
-
-}  // namespace
 
 BackgroundHasher::BackgroundHasher(size_t max_queued) : max_queued_(max_queued) {
     thread_ = std::thread([this] { run(); });
@@ -23,15 +18,6 @@ BackgroundHasher::~BackgroundHasher() {
 }
 
 void BackgroundHasher::feed(const std::shared_ptr<RunningHash>& hash, std::string_view bytes) {
-    if (bytes.size() < kInline) {
-        std::unique_lock lock(mutex_);
-        if (!pending_.count(hash.get())) {
-            // Nothing of it waits: hashed here (a small file's write, then its seal, costs no hand-off).
-            lock.unlock();
-            hash->update(bytes);
-            return;
-        }
-    }
     Task task{hash, std::string(bytes)};  // copied before the lock: the FUSE buffer goes with the reply
     std::unique_lock lock(mutex_);
     // One write larger than the bound still goes (alone), so no writer waits forever.

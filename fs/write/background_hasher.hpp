@@ -2,8 +2,7 @@
 // the mount does not wait for the sha256 of each write (~0.8 ms per MiB) before its next write:
 // the write is answered once its bytes are in the staged file, and a copy of them is hashed
 // behind it, in the order the writes came. What waits is bounded (`max_queued` bytes: a writer
-// ahead of the hashing waits for it); a seal waits until its file's digests have caught up. Small
-// writes with nothing of their file queued are hashed at once (a hand-off would cost more).
+// ahead of the hashing waits for it); a seal waits until its file's digests have caught up.
 #pragma once
 
 #include <condition_variable>
@@ -27,9 +26,7 @@ public:
     BackgroundHasher(const BackgroundHasher&) = delete;
     BackgroundHasher& operator=(const BackgroundHasher&) = delete;
 
-    // Feeds a copy of `bytes` to `hash` after everything queued for it before (a small piece,
-    // when nothing of `hash` waits, at once). Calls for one hash (feed, wait, its seal) must not
-    // overlap: the caller holds its file's lock.
+    // Feeds a copy of `bytes` to `hash` after everything queued for it before.
     void feed(const std::shared_ptr<RunningHash>& hash, std::string_view bytes);
     // Returns once everything queued for `hash` has been fed to it.
     void wait(const RunningHash& hash);
