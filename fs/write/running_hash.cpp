@@ -80,14 +80,13 @@ void RunningHashes::write(const std::string& blob, int fd, std::string_view byte
     const bool known = ::fstat(fd, &st) == 0;
     const uint64_t end = offset + bytes.size();
     if (known && offset == 0 && static_cast<uint64_t>(st.st_size) == end) {
-        e->hash = std::make_shared<RunningHash>();  // these bytes are the whole file: its digests start here
-        e->size = 0;
-    } else if (!e->hash || e->size != offset || !known || static_cast<uint64_t>(st.st_size) != end) {
+        e->hash.reset();  // these bytes are the whole file: its digests start here
+        e->hash.emplace();
+    } else if (!e->hash || e->hash->size() != offset || !known || static_cast<uint64_t>(st.st_size) != end) {
         e->hash.reset();  // not the next bytes of the file, or the file holds others too
         return;
     }
-    e->size = end;
-    hasher_.feed(e->hash, bytes);
+    e->hash->update(bytes);
 }
 
 void RunningHashes::truncate(const std::string& blob, int fd, const std::filesystem::path& file, uint64_t size) {
@@ -108,9 +107,8 @@ std::optional<Seal> RunningHashes::seal(const std::string& blob, const std::file
     if (!e) return std::nullopt;
     std::lock_guard lock(e->mutex);
     struct stat st {};
-    if (!e->hash || ::stat(file.c_str(), &st) != 0 || static_cast<uint64_t>(st.st_size) != e->size)
+    if (!e->hash || ::stat(file.c_str(), &st) != 0 || static_cast<uint64_t>(st.st_size) != e->hash->size())
         return std::nullopt;
-    hasher_.wait(*e->hash);  // no write adds to it meanwhile: they take the file's lock
     return e->hash->seal();
 }
 

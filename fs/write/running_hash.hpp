@@ -13,7 +13,6 @@
 #include <string>
 #include <string_view>
 
-#include "fs/write/background_hasher.hpp"
 #include "fs/write/staged_branch.hpp"
 
 namespace hubfs::fs {
@@ -38,9 +37,8 @@ private:
 };
 
 // The running digests of every staged file (by blob name), kept while the file's bytes are
-// exactly what its writes in order from 0 made. Thread-safe: a write and the queuing of its bytes
-// for its digests (background_hasher.hpp: hashed behind the write, in order) happen under the
-// file's lock, so two writers of one file cannot leave digests of bytes it does not hold.
+// exactly what its writes in order from 0 made. Thread-safe: a write and its digest update happen
+// under the file's lock, so two writers of one file cannot leave digests of bytes it does not hold.
 class RunningHashes {
 public:
     // Writes `bytes` at `offset` of the staged file `blob` (open as `fd`) and carries its digests
@@ -56,14 +54,12 @@ public:
 private:
     struct Entry {
         std::mutex mutex;
-        std::shared_ptr<RunningHash> hash;  // null: no digests (the hasher may still hold a dropped one)
-        uint64_t size = 0;                  // bytes fed to `hash`, hashed or queued
+        std::optional<RunningHash> hash;
     };
     std::shared_ptr<Entry> entry(const std::string& blob, bool make);
 
     std::mutex mutex_;
     std::map<std::string, std::shared_ptr<Entry>> entries_;
-    BackgroundHasher hasher_;
 };
 
 }  // namespace hubfs::fs

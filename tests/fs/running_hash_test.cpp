@@ -132,32 +132,3 @@ TEST_CASE("the sha256 of a seal is journaled with it and comes back after a rest
     REQUIRE(f->seal);
     CHECK(f->seal->sha256 == hubfs::api::sha256_hex(pattern()));
 }
-
-TEST_CASE("BackgroundHasher: bytes fed in order are hashed in order; wait returns once they all are") {
-    BackgroundHasher hasher(16u << 20);
-    auto fed = std::make_shared<RunningHash>();
-    RunningHash direct;
-    const std::string bytes = pattern();
-    for (int round = 0; round < 40; ++round)  // 12 MiB: far ahead of the hashing when wait is called
-        for (size_t at = 0; at < bytes.size(); at += 65536) hasher.feed(fed, std::string_view(bytes).substr(at, 65536));
-    hasher.wait(*fed);
-    const Seal got = fed->seal();
-    for (int round = 0; round < 40; ++round) direct.update(bytes);
-    const Seal want = direct.seal();
-    CHECK(got.size == want.size);
-    CHECK(got.xxh3 == want.xxh3);
-    CHECK(got.sha256 == want.sha256);
-}
-
-TEST_CASE("BackgroundHasher: a writer waits for room, and a piece larger than the bound still goes") {
-    BackgroundHasher hasher(100 * 1024);
-    auto fed = std::make_shared<RunningHash>();
-    RunningHash direct;
-    for (size_t n : {65536u, 65536u, 65536u, 300u * 1024u, 1000u}) {
-        std::string piece(n, static_cast<char>('a' + n % 26));
-        hasher.feed(fed, piece);
-        direct.update(piece);
-    }
-    hasher.wait(*fed);
-    CHECK(fed->seal().sha256 == direct.seal().sha256);
-}
