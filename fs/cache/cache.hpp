@@ -5,11 +5,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hubfs::cache {
 
@@ -38,6 +40,14 @@ struct ChunkSpan {
     int fd = -1;
     uint64_t offset = 0;
     uint32_t length = 0;
+};
+
+// One chunk of a write_chunks batch (the arguments of write_chunk).
+struct ChunkWrite {
+    std::string_view content_id;
+    uint64_t index = 0;
+    std::string_view data;
+    uint64_t total_size = 0;
 };
 
 // Thread-safe. Several Cache objects (in one or several processes) may use one directory at once;
@@ -84,6 +94,10 @@ public:
     // `total_size` is the content's full size; `data` must be exactly the chunk's bytes.
     // A chunk already recorded is not written again. May evict (see evict_to) afterwards.
     void write_chunk(std::string_view content_id, uint64_t index, std::string_view data, uint64_t total_size);
+    // write_chunk for several chunks at once: each pwritten, then all recorded in one LMDB
+    // transaction (one sync of the index for the batch instead of one per chunk). Returns one
+    // error per chunk (null: written or already there); a bad chunk does not stop the others.
+    std::vector<std::exception_ptr> write_chunks(const std::vector<ChunkWrite>& chunks);
     bool has_chunk(std::string_view content_id, uint64_t index);
     uint64_t cached_bytes(std::string_view content_id);   // bytes of the content present
     uint64_t total_bytes();                              // all data in the cache

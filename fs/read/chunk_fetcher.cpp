@@ -5,6 +5,12 @@
 #include "fs/common/log.hpp"
 
 namespace hubfs::fs {
+namespace {
+
+// Chunks written to the disk cache in one go at most (one LMDB transaction each go).
+constexpr size_t kWriteBatch = 32;
+
+}  // namespace
 
 ChunkFetcher::ChunkFetcher(Remote& remote, cache::Cache& cache, FetcherOptions opts)
     : remote_(remote), cache_(cache), opts_(opts), chunk_size_(cache.chunk_size()) {
@@ -289,23 +295,39 @@ void ChunkFetcher::deliver(const Job& job, uint64_t index, Chunk data, std::exce
 
 void ChunkFetcher::writer() {
     for (;;) {
-        CacheWrite w;
+        // Everything queued at once, up to a cap: one LMDB transaction (one sync) for the batch.
+        std::vector<CacheWrite> batch;
         {
             std::unique_lock lock(mutex_);
             write_ready_.wait(lock, [&] { return !writes_.empty() || writers_stop_; });
             if (writes_.empty()) return;
-            w = std::move(writes_.front());
-            writes_.pop_front();
+            while (!writes_.empty() && batch.size() < kWriteBatch) {
+                batch.push_back(std::move(writes_.front()));
+                writes_.pop_front();
+            }
         }
+        std::vector<cache::ChunkWrite> chunks;
+        for (const auto& w : batch) chunks.push_back(cache::ChunkWrite{w.content_id, w.index, *w.data, w.total_size});
+        std::vector<std::exception_ptr> errors;
         try {
-            cache_.write_chunk(w.content_id, w.index, *w.data, w.total_size);
-        } catch (const std::exception& e) {
-            HUBFS_LOG(warn, "cannot cache chunk %llu of %s: %s", static_cast<unsigned long long>(w.index),
-                      w.content_id.c_str(), e.what());
+            errors = cache_.write_chunks(chunks);
+        } catch (...) {
+            errors.assign(batch.size(), std::current_exception());
+        }
+        for (size_t i = 0; i < batch.size(); ++i) {
+            if (!errors[i]) continue;
+            try {
+                std::rethrow_exception(errors[i]);
+            } catch (const std::exception& e) {
+                HUBFS_LOG(warn, "cannot cache chunk %llu of %s: %s", static_cast<unsigned long long>(batch[i].index),
+                          batch[i].content_id.c_str(), e.what());
+            }
         }
         std::lock_guard lock(mutex_);
-        backlog_ -= w.data->size();
-        in_flight_.erase(w.key);
+        for (const auto& w : batch) {
+            backlog_ -= w.data->size();
+            in_flight_.erase(w.key);
+        }
         write_room_.notify_all();
     }
 }
