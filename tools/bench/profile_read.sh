@@ -32,7 +32,7 @@ profile() {  # LABEL: mounts (cache kept), records the daemon while cat reads th
   case "${PROFILE_MODE:-record}" in
     stat) perf stat -e task-clock,context-switches,cpu-migrations,page-faults -p "$pid" -o "$work/stat.txt" 2>/dev/null & ;;
     strace) strace -c -f -p "$pid" -o "$work/strace.txt" 2>/dev/null & ;;
-    *) perf record -q -g -p "$pid" -o "$work/perf.data" -- sleep 600 2>/dev/null & ;;
+    *) perf record -q -g ${PROFILE_EVENT:+-e $PROFILE_EVENT -d} -p "$pid" -o "$work/perf.data" -- sleep 600 2>/dev/null & ;;
   esac
   local rec=$!
   sleep 0.5
