@@ -56,6 +56,7 @@ struct Cache::Impl {
     const uint64_t boot;
     CheckedChunks checked;
     std::atomic<uint64_t> check_reads{0};
+    std::atomic<uint64_t> record_commits{0};
 
     explicit Impl(CacheOptions o)
         : opts(std::move(o)),
@@ -147,6 +148,7 @@ struct Cache::Impl {
         }
         const uint64_t total = index.total_bytes(txn);
         txn.commit();
+        ++record_commits;
         for (PendingChunk* p : batch) p->total_bytes_after = total;
     }
 
@@ -199,7 +201,8 @@ struct Cache::Impl {
                 PendingChunk p;
                 p.id = c.content_id;
                 p.index = c.index;
-                p.record = format::ChunkRecord{XXH3_64bits(c.data.data(), c.data.size()), static_cast<uint32_t>(c.data.size())};
+                const uint64_t sum = c.checksum ? *c.checksum : XXH3_64bits(c.data.data(), c.data.size());
+                p.record = format::ChunkRecord{sum, static_cast<uint32_t>(c.data.size())};
                 p.total_size = c.total_size;
                 p.file = &*o.file;
                 p.path = &o.path;
@@ -426,6 +429,8 @@ std::optional<ChunkSpan> Cache::locate_chunk(std::string_view content_id, uint64
 
 uint64_t Cache::check_reads() const { return impl_->check_reads.load(); }
 
+uint64_t Cache::record_commits() const { return impl_->record_commits.load(); }
+
 void Cache::write_chunk(std::string_view content_id, uint64_t index, std::string_view data, uint64_t total_size) {
     auto errors = write_chunks({ChunkWrite{content_id, index, data, total_size}});
     if (errors[0]) std::rethrow_exception(errors[0]);
@@ -434,7 +439,6 @@ void Cache::write_chunk(std::string_view content_id, uint64_t index, std::string
 std::vector<std::exception_ptr> Cache::write_chunks(const std::vector<ChunkWrite>& chunks) {
     std::vector<std::exception_ptr> errors(chunks.size());
     std::vector<size_t> todo, there;
-    std::set<std::pair<std::string_view, uint64_t>> seen;  // a chunk twice in a batch is written once
     {
         lmdb::Txn txn(impl_->env(), Mode::read);
         for (size_t i = 0; i < chunks.size(); ++i) {
@@ -447,8 +451,8 @@ std::vector<std::exception_ptr> Cache::write_chunks(const std::vector<ChunkWrite
             }
             if (impl_->index.chunk(txn, c.content_id, c.index))
                 there.push_back(i);
-            else if (seen.emplace(c.content_id, c.index).second)
-                todo.push_back(i);
+            else
+                todo.push_back(i);  // twice in a batch: recorded once (the second record changes nothing)
         }
     }
     for (size_t i : there) impl_->note_access(chunks[i].content_id);

@@ -48,6 +48,9 @@ struct ChunkWrite {
     uint64_t index = 0;
     std::string_view data;
     uint64_t total_size = 0;
+    // The XXH3-64 of `data` if the caller has it (hashed while the bytes were still in the CPU's
+    // cache); else the cache computes it. A wrong one only costs a refetch: reads check it.
+    std::optional<uint64_t> checksum{};
 };
 
 // Thread-safe. Several Cache objects (in one or several processes) may use one directory at once;
@@ -89,6 +92,8 @@ public:
     // How many chunk reads so far were for the XXH3 check (read_chunk always reads, so it counts
     // only those locate_chunk made).
     uint64_t check_reads() const;
+    // How many LMDB transactions recorded chunks so far (a write_chunks batch takes one).
+    uint64_t record_commits() const;
     // write_chunk: pwrite into the content's sparse file, THEN record the chunk and its checksum
     // in LMDB (bytes a crash lost fail read_chunk's check, which drops their record).
     // `total_size` is the content's full size; `data` must be exactly the chunk's bytes.

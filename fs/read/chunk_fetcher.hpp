@@ -104,6 +104,7 @@ private:
         std::string content_id;
         uint64_t index = 0, total_size = 0;
         Chunk data;
+        uint64_t checksum = 0;  // XXH3-64 of data
         std::string key;
     };
 
@@ -118,7 +119,8 @@ private:
     void release_budget(Job& job);
     // Hands a chunk to its waiters; it stays "in flight" until it is on disk, so nobody
     // fetches it again meanwhile.
-    void deliver(const Job& job, uint64_t index, Chunk data, std::exception_ptr error);
+    // `checksum`: the XXH3-64 of data, for the cache's record.
+    void deliver(const Job& job, uint64_t index, Chunk data, std::exception_ptr error, uint64_t checksum = 0);
     // The in-memory set of recently fetched chunks (callers hold mutex_).
     void remember(const std::string& key, Chunk data);
     Chunk recall(const std::string& key);
