@@ -35,7 +35,7 @@ struct FetcherOptions {
     // threads waking, switching and contending on 2 cores.
     size_t workers = 4;
     size_t transfers_per_worker = 4;
-    size_t cache_writers = 1;               // writes fetched chunks to the disk cache, in batches
+    size_t cache_writers = 2;               // threads that write fetched chunks to the disk cache, in batches
     uint64_t write_backlog = 64ull << 20;   // fetched bytes waiting for the disk; beyond, fetches wait
     uint64_t recent_bytes = 64ull << 20;    // fetched chunks kept in memory for readers close behind
     uint64_t max_request = 16ull << 20;     // largest single ranged GET
