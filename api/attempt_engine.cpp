@@ -14,8 +14,12 @@ namespace {
 bool never_sent(CURLcode code) { return code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_CONNECT; }
 
 std::function<double()> own_random_source() {
-    auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
-    return [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); };
+    // One seeded generator per thread: a random_device per engine (one per ranged GET) was 0.7%
+    // of a cold read's CPU.
+    return [] {
+        thread_local std::mt19937_64 engine(std::random_device{}());
+        return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
+    };
 }
 
 }  // namespace

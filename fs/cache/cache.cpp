@@ -19,6 +19,8 @@
 
 #include <atomic>
 #include <cerrno>
+#include <map>
+#include <set>
 #include <stdexcept>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -54,6 +56,7 @@ struct Cache::Impl {
     const uint64_t boot;
     CheckedChunks checked;
     std::atomic<uint64_t> check_reads{0};
+    std::atomic<uint64_t> record_commits{0};
 
     explicit Impl(CacheOptions o)
         : opts(std::move(o)),
@@ -145,7 +148,93 @@ struct Cache::Impl {
         }
         const uint64_t total = index.total_bytes(txn);
         txn.commit();
+        ++record_commits;
         for (PendingChunk* p : batch) p->total_bytes_after = total;
+    }
+
+    // Throws std::invalid_argument if `c` cannot be a chunk of its content (callers hold a txn).
+    void check_write(lmdb::Txn& txn, const ChunkWrite& c) {
+        require_valid_content_id(c.content_id);
+        const uint32_t length = chunk_length(c.index, c.total_size);
+        if (c.data.size() != length)
+            throw std::invalid_argument("hubfs cache: chunk " + std::to_string(c.index) + " of content " +
+                                        std::string(c.content_id) + " must be " + std::to_string(length) +
+                                        " bytes, not " + std::to_string(c.data.size()));
+        if (auto have = index.content(txn, c.content_id); have && have->total_size != c.total_size)
+            throw std::invalid_argument("hubfs cache: content " + std::string(c.content_id) + " has size " +
+                                        std::to_string(have->total_size) + ", not " + std::to_string(c.total_size));
+    }
+
+    // The chunks `todo` of `chunks` (checked, not recorded yet): pwritten into their files (each
+    // file opened once), then recorded in one group commit. No fdatasync before the records: a
+    // record whose bytes a crash lost fails the XXH3 check of a read, which drops it (the chunk is
+    // fetched again); a sync per chunk bounded cold reads by the disk's sync rate (BENCHMARKS.md).
+    void write_batch(const std::vector<ChunkWrite>& chunks, std::vector<size_t> todo, std::vector<std::exception_ptr>& errors) {
+        std::vector<std::unique_ptr<Store::WriteGuard>> guards;  // eviction skips these contents meanwhile
+        std::set<std::string_view> ids;
+        for (size_t i : todo)
+            if (ids.insert(chunks[i].content_id).second) guards.push_back(std::make_unique<Store::WriteGuard>(*store, chunks[i].content_id));
+        uint64_t total_after = 0;
+        for (int attempt = 0; attempt < kWriteAttempts && !todo.empty(); ++attempt) {
+            struct Opened {
+                fs::path path;
+                std::optional<BlobFile> file;
+                uint64_t ctime = 0;  // the file as our writes left it
+            };
+            std::map<std::string_view, Opened> files;
+            std::vector<PendingChunk> pending;
+            std::vector<size_t> pending_of;  // the chunk of each pending record
+            pending.reserve(todo.size());
+            for (size_t i : todo) {
+                const ChunkWrite& c = chunks[i];
+                Opened& o = files[c.content_id];
+                try {
+                    if (!o.file) {
+                        o.path = path_of(c.content_id);
+                        o.file.emplace(BlobFile::open_for_write(o.path, c.total_size));
+                    }
+                    o.file->write_all(c.data, c.index * store->chunk_size());
+                } catch (...) {
+                    errors[i] = std::current_exception();
+                    continue;
+                }
+                PendingChunk p;
+                p.id = c.content_id;
+                p.index = c.index;
+                const uint64_t sum = c.checksum ? *c.checksum : XXH3_64bits(c.data.data(), c.data.size());
+                p.record = format::ChunkRecord{sum, static_cast<uint32_t>(c.data.size())};
+                p.total_size = c.total_size;
+                p.file = &*o.file;
+                p.path = &o.path;
+                pending.push_back(p);
+                pending_of.push_back(i);
+            }
+            for (auto& [id, o] : files)
+                if (o.file) o.ctime = o.file->ctime_ns();
+            std::vector<PendingChunk*> items;
+            for (auto& p : pending) items.push_back(&p);
+            try {
+                if (!items.empty()) store->commits().submit_all(items, [this](const auto& batch) { commit(batch); });
+            } catch (...) {
+                for (size_t i : pending_of) errors[i] = std::current_exception();
+                return;
+            }
+            todo.clear();
+            for (size_t k = 0; k < pending.size(); ++k) {
+                const PendingChunk& p = pending[k];
+                switch (p.outcome) {
+                    case PendingChunk::Outcome::recorded:
+                        if (const uint64_t ctime = files[p.id].ctime) checked.written(p.id, p.index, ctime);
+                        total_after = std::max(total_after, p.total_bytes_after);
+                        break;
+                    case PendingChunk::Outcome::rejected: errors[pending_of[k]] = p.error; break;
+                    case PendingChunk::Outcome::file_replaced:  // evicted meanwhile (maybe by another process)
+                    case PendingChunk::Outcome::pending: todo.push_back(pending_of[k]); break;
+                }
+            }
+        }
+        // What was evicted under our feet every time is simply not cached.
+        if (total_after > opts.max_bytes) evict(opts.max_bytes, false);
     }
 
     void unlink_blob(std::string_view id) {
@@ -340,57 +429,35 @@ std::optional<ChunkSpan> Cache::locate_chunk(std::string_view content_id, uint64
 
 uint64_t Cache::check_reads() const { return impl_->check_reads.load(); }
 
+uint64_t Cache::record_commits() const { return impl_->record_commits.load(); }
+
 void Cache::write_chunk(std::string_view content_id, uint64_t index, std::string_view data, uint64_t total_size) {
-    require_valid_content_id(content_id);
-    const uint32_t length = impl_->chunk_length(index, total_size);
-    if (data.size() != length)
-        throw std::invalid_argument("hubfs cache: chunk " + std::to_string(index) + " of content " +
-                                    std::string(content_id) + " must be " + std::to_string(length) + " bytes, not " +
-                                    std::to_string(data.size()));
+    auto errors = write_chunks({ChunkWrite{content_id, index, data, total_size}});
+    if (errors[0]) std::rethrow_exception(errors[0]);
+}
+
+std::vector<std::exception_ptr> Cache::write_chunks(const std::vector<ChunkWrite>& chunks) {
+    std::vector<std::exception_ptr> errors(chunks.size());
+    std::vector<size_t> todo, there;
     {
         lmdb::Txn txn(impl_->env(), Mode::read);
-        if (impl_->index.chunk(txn, content_id, index)) {
-            txn.abort();
-            impl_->note_access(content_id);
-            return;
-        }
-        if (auto c = impl_->index.content(txn, content_id); c && c->total_size != total_size)
-            throw std::invalid_argument("hubfs cache: content " + std::string(content_id) + " has size " +
-                                        std::to_string(c->total_size) + ", not " + std::to_string(total_size));
-    }
-
-    Store::WriteGuard guard(*impl_->store, content_id);
-    const format::ChunkRecord record{XXH3_64bits(data.data(), data.size()), length};
-    const fs::path path = impl_->path_of(content_id);
-    const uint64_t offset = index * impl_->store->chunk_size();
-    for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
-        BlobFile file = BlobFile::open_for_write(path, total_size);
-        file.write_all(data, offset);
-        const uint64_t written_ctime = file.ctime_ns();  // the file as our write left it
-        // No fdatasync before the record: a record whose bytes a crash lost fails the XXH3 check
-        // of every read, which drops it (the chunk is fetched again). Syncing each chunk bounded
-        // cold reads by the disk's sync rate (BENCHMARKS.md).
-        PendingChunk pending;
-        pending.id = content_id;
-        pending.index = index;
-        pending.record = record;
-        pending.total_size = total_size;
-        pending.file = &file;
-        pending.path = &path;
-        impl_->store->commits().submit(pending, [impl = impl_.get()](const auto& batch) { impl->commit(batch); });
-        switch (pending.outcome) {
-            case PendingChunk::Outcome::recorded:
-                if (written_ctime != 0) impl_->checked.written(content_id, index, written_ctime);
-                if (pending.total_bytes_after > impl_->opts.max_bytes) impl_->evict(impl_->opts.max_bytes, false);
-                return;
-            case PendingChunk::Outcome::rejected:
-                std::rethrow_exception(pending.error);
-            case PendingChunk::Outcome::file_replaced:  // evicted meanwhile (maybe by another process)
-            case PendingChunk::Outcome::pending:
-                break;
+        for (size_t i = 0; i < chunks.size(); ++i) {
+            const ChunkWrite& c = chunks[i];
+            try {
+                impl_->check_write(txn, c);
+            } catch (...) {
+                errors[i] = std::current_exception();
+                continue;
+            }
+            if (impl_->index.chunk(txn, c.content_id, c.index))
+                there.push_back(i);
+            else
+                todo.push_back(i);  // twice in a batch: recorded once (the second record changes nothing)
         }
     }
-    // Evicted under our feet every time: the chunk is simply not cached.
+    for (size_t i : there) impl_->note_access(chunks[i].content_id);
+    if (!todo.empty()) impl_->write_batch(chunks, std::move(todo), errors);
+    return errors;
 }
 
 bool Cache::has_chunk(std::string_view content_id, uint64_t index) {

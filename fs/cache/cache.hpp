@@ -5,11 +5,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hubfs::cache {
 
@@ -38,6 +40,17 @@ struct ChunkSpan {
     int fd = -1;
     uint64_t offset = 0;
     uint32_t length = 0;
+};
+
+// One chunk of a write_chunks batch (the arguments of write_chunk).
+struct ChunkWrite {
+    std::string_view content_id;
+    uint64_t index = 0;
+    std::string_view data;
+    uint64_t total_size = 0;
+    // The XXH3-64 of `data` if the caller has it (hashed while the bytes were still in the CPU's
+    // cache); else the cache computes it. A wrong one only costs a refetch: reads check it.
+    std::optional<uint64_t> checksum{};
 };
 
 // Thread-safe. Several Cache objects (in one or several processes) may use one directory at once;
@@ -79,11 +92,17 @@ public:
     // How many chunk reads so far were for the XXH3 check (read_chunk always reads, so it counts
     // only those locate_chunk made).
     uint64_t check_reads() const;
+    // How many LMDB transactions recorded chunks so far (a write_chunks batch takes one).
+    uint64_t record_commits() const;
     // write_chunk: pwrite into the content's sparse file, THEN record the chunk and its checksum
     // in LMDB (bytes a crash lost fail read_chunk's check, which drops their record).
     // `total_size` is the content's full size; `data` must be exactly the chunk's bytes.
     // A chunk already recorded is not written again. May evict (see evict_to) afterwards.
     void write_chunk(std::string_view content_id, uint64_t index, std::string_view data, uint64_t total_size);
+    // write_chunk for several chunks at once: each pwritten, then all recorded in one LMDB
+    // transaction (one sync of the index for the batch instead of one per chunk). Returns one
+    // error per chunk (null: written or already there); a bad chunk does not stop the others.
+    std::vector<std::exception_ptr> write_chunks(const std::vector<ChunkWrite>& chunks);
     bool has_chunk(std::string_view content_id, uint64_t index);
     uint64_t cached_bytes(std::string_view content_id);   // bytes of the content present
     uint64_t total_bytes();                              // all data in the cache

@@ -6,6 +6,7 @@
 // the next group.
 #pragma once
 
+#include <algorithm>
 #include <condition_variable>
 #include <exception>
 #include <functional>
@@ -23,16 +24,20 @@ public:
     // Queues `item` and returns once a leader (this thread or another) has passed it to `commit`,
     // which must handle any thread's items and report per-item outcomes in the items. If `commit`
     // throws, the exception is rethrown in every thread whose item was in that group.
-    void submit(Item& item, const CommitFn& commit) {
-        Slot mine(&item);
+    void submit(Item& item, const CommitFn& commit) { submit_all({&item}, commit); }
+
+    // The same for several items of one thread at once (a batch of chunks: one sync for all).
+    void submit_all(const std::vector<Item*>& mine, const CommitFn& commit) {
+        std::vector<Slot> slots(mine.begin(), mine.end());
         std::unique_lock lock(mu_);
-        queue_.push_back(&mine);
-        while (!mine.done) {
+        for (Slot& s : slots) queue_.push_back(&s);
+        auto all_done = [&] { return std::all_of(slots.begin(), slots.end(), [](const Slot& s) { return s.done; }); };
+        while (!all_done()) {
             if (leading_) {
                 cv_.wait(lock);
                 continue;
             }
-            leading_ = true;  // our slot is in the queue: it is in this group
+            leading_ = true;  // our slots are in the queue: they are in this group
             std::vector<Slot*> group = std::exchange(queue_, {});
             lock.unlock();
             std::vector<Item*> items;
@@ -52,7 +57,8 @@ public:
             leading_ = false;
             cv_.notify_all();
         }
-        if (mine.error) std::rethrow_exception(mine.error);
+        for (const Slot& s : slots)
+            if (s.error) std::rethrow_exception(s.error);
     }
 
 private:

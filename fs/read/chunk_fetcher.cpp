@@ -2,9 +2,19 @@
 
 #include <algorithm>
 
+#include <xxhash.h>
+
 #include "fs/common/log.hpp"
 
 namespace hubfs::fs {
+namespace {
+
+// Chunks written to the disk cache in one go at most (one LMDB transaction each go). A batch
+// holds its share of the write backlog until it is recorded, so it takes a quarter at most:
+// fetches that wait for room in the backlog are not held up by one long batch.
+constexpr uint64_t kWriteBatch = 16;
+
+}  // namespace
 
 ChunkFetcher::ChunkFetcher(Remote& remote, cache::Cache& cache, FetcherOptions opts)
     : remote_(remote), cache_(cache), opts_(opts), chunk_size_(cache.chunk_size()) {
@@ -232,7 +242,9 @@ void ChunkFetcher::receive(Job& job, const char* p, size_t n) {
         p += take;
         n -= take;
         if (job.buf.size() < size) continue;
-        deliver(job, job.next, std::make_shared<const std::string>(std::move(job.buf)), nullptr);
+        // Hashed here, while the chunk is still in the CPU's cache, not later by the cache writer.
+        const uint64_t checksum = XXH3_64bits(job.buf.data(), job.buf.size());
+        deliver(job, job.next, std::make_shared<const std::string>(std::move(job.buf)), nullptr, checksum);
         job.buf = std::string();
         if (++job.next > job.last) {
             release_budget(job);  // done: more read-ahead may start while the batch's others go on
@@ -262,7 +274,7 @@ void ChunkFetcher::release_budget(Job& job) {
     budget_used_ -= job.bytes;
 }
 
-void ChunkFetcher::deliver(const Job& job, uint64_t index, Chunk data, std::exception_ptr error) {
+void ChunkFetcher::deliver(const Job& job, uint64_t index, Chunk data, std::exception_ptr error, uint64_t checksum) {
     std::string k = key(job.src, index);
     const auto& slot = job.slots[index - job.first];
     std::vector<Done> waiters;
@@ -283,29 +295,46 @@ void ChunkFetcher::deliver(const Job& job, uint64_t index, Chunk data, std::exce
         return;
     }
     backlog_ += data->size();
-    writes_.push_back(CacheWrite{job.src.entry.content_id(), index, job.src.entry.size, data, k});
+    writes_.push_back(CacheWrite{job.src.entry.content_id(), index, job.src.entry.size, data, checksum, k});
     write_ready_.notify_one();
 }
 
 void ChunkFetcher::writer() {
     for (;;) {
-        CacheWrite w;
+        // Everything queued at once, up to a cap: one LMDB transaction (one sync) for the batch.
+        std::vector<CacheWrite> batch;
         {
             std::unique_lock lock(mutex_);
             write_ready_.wait(lock, [&] { return !writes_.empty() || writers_stop_; });
             if (writes_.empty()) return;
-            w = std::move(writes_.front());
-            writes_.pop_front();
+            const uint64_t cap = std::clamp<uint64_t>(opts_.write_backlog / 4 / std::max<uint64_t>(1, chunk_size_), 1, kWriteBatch);
+            while (!writes_.empty() && batch.size() < cap) {
+                batch.push_back(std::move(writes_.front()));
+                writes_.pop_front();
+            }
         }
+        std::vector<cache::ChunkWrite> chunks;
+        for (const auto& w : batch) chunks.push_back(cache::ChunkWrite{w.content_id, w.index, *w.data, w.total_size, w.checksum});
+        std::vector<std::exception_ptr> errors;
         try {
-            cache_.write_chunk(w.content_id, w.index, *w.data, w.total_size);
-        } catch (const std::exception& e) {
-            HUBFS_LOG(warn, "cannot cache chunk %llu of %s: %s", static_cast<unsigned long long>(w.index),
-                      w.content_id.c_str(), e.what());
+            errors = cache_.write_chunks(chunks);
+        } catch (...) {
+            errors.assign(batch.size(), std::current_exception());
+        }
+        for (size_t i = 0; i < batch.size(); ++i) {
+            if (!errors[i]) continue;
+            try {
+                std::rethrow_exception(errors[i]);
+            } catch (const std::exception& e) {
+                HUBFS_LOG(warn, "cannot cache chunk %llu of %s: %s", static_cast<unsigned long long>(batch[i].index),
+                          batch[i].content_id.c_str(), e.what());
+            }
         }
         std::lock_guard lock(mutex_);
-        backlog_ -= w.data->size();
-        in_flight_.erase(w.key);
+        for (const auto& w : batch) {
+            backlog_ -= w.data->size();
+            in_flight_.erase(w.key);
+        }
         write_room_.notify_all();
     }
 }

@@ -35,7 +35,7 @@ struct FetcherOptions {
     // threads waking, switching and contending on 2 cores.
     size_t workers = 4;
     size_t transfers_per_worker = 4;
-    size_t cache_writers = 2;               // threads that write fetched chunks to the disk cache
+    size_t cache_writers = 2;               // threads that write fetched chunks to the disk cache, in batches
     uint64_t write_backlog = 64ull << 20;   // fetched bytes waiting for the disk; beyond, fetches wait
     uint64_t recent_bytes = 64ull << 20;    // fetched chunks kept in memory for readers close behind
     uint64_t max_request = 16ull << 20;     // largest single ranged GET
@@ -104,6 +104,7 @@ private:
         std::string content_id;
         uint64_t index = 0, total_size = 0;
         Chunk data;
+        uint64_t checksum = 0;  // XXH3-64 of data
         std::string key;
     };
 
@@ -118,7 +119,8 @@ private:
     void release_budget(Job& job);
     // Hands a chunk to its waiters; it stays "in flight" until it is on disk, so nobody
     // fetches it again meanwhile.
-    void deliver(const Job& job, uint64_t index, Chunk data, std::exception_ptr error);
+    // `checksum`: the XXH3-64 of data, for the cache's record.
+    void deliver(const Job& job, uint64_t index, Chunk data, std::exception_ptr error, uint64_t checksum = 0);
     // The in-memory set of recently fetched chunks (callers hold mutex_).
     void remember(const std::string& key, Chunk data);
     Chunk recall(const std::string& key);

@@ -199,3 +199,24 @@ TEST_CASE("a failed read of a batch fails its own chunks only") {
     CHECK(remote.batches() == 1);
     CHECK(remote.reads().size() == 2);
 }
+
+TEST_CASE("fetched chunks reach the disk cache byte-exact, recorded with the XXH3 taken as they arrived") {
+    FakeRemote remote;
+    TempCache tc(kChunk);
+    const uint64_t size = 20 * kChunk + 123;  // a short last chunk too
+    FileSource src = file_of(remote, "hashed.bin", size, '5');
+    FetcherOptions options = small_options();
+    options.max_request = 8 * kChunk;  // several chunks per request: the cache writer gets them in batches
+    ChunkFetcher fetcher(remote, tc.cache, options);
+    fetcher.prefetch(src, 0, 20);
+    const std::string all = pattern(size);
+    for (uint64_t i = 0; i <= 20; ++i) CHECK(*fetcher.get(src, i) == all.substr(i * kChunk, kChunk));
+    const std::string id = src.entry.content_id();
+    for (int i = 0; i < 500 && tc.cache.cached_bytes(id) < size; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    REQUIRE(tc.cache.cached_bytes(id) == size);
+    std::string out;
+    for (uint64_t i = 0; i <= 20; ++i) {
+        REQUIRE(tc.cache.read_chunk(id, i, out));  // checks the bytes against the recorded XXH3
+        CHECK(out == all.substr(i * kChunk, kChunk));
+    }
+}

@@ -3,6 +3,9 @@
 # while `cat` reads a fresh LFS file through a new mount (localhub --latency-ms 20), then the
 # same file again after a remount (from the disk cache). Prints perf's flat profile of each.
 #   usage: tools/bench/profile_read.sh [SIZE_MIB]   (default 512; needs root and perf: linux-perf)
+# PROFILE_MODE=record (default: perf record -g, flat profile), stat (perf stat of the daemon:
+# task-clock, context switches) or strace (strace -c -f of the daemon: syscalls per read).
+# PROFILE_KEEP=DIR keeps each perf.data there (cold.data, remount.data) for `perf report -g`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 LOCALHUB=${LOCALHUB:-$PWD/build/tools/localhub/localhub}
@@ -26,7 +29,11 @@ profile() {  # LABEL: mounts (cache kept), records the daemon while cat reads th
   HF_TOKEN=hf_bench_token "$HUBFS" mount "$mnt" --endpoint "$LH_URL" --cache-dir "$work/cache" --log-file "$work/hubfs.log"
   local pid
   pid=$(pgrep -f -- "hubfs mount $mnt " | head -1)
-  perf record -q -g -p "$pid" -o "$work/perf.data" -- sleep 600 2>/dev/null &
+  case "${PROFILE_MODE:-record}" in
+    stat) perf stat -e task-clock,context-switches,cpu-migrations,page-faults -p "$pid" -o "$work/stat.txt" 2>/dev/null & ;;
+    strace) strace -c -f -p "$pid" -o "$work/strace.txt" 2>/dev/null & ;;
+    *) perf record -q -g ${PROFILE_EVENT:+-e $PROFILE_EVENT -d} -p "$pid" -o "$work/perf.data" -- sleep 600 2>/dev/null & ;;
+  esac
   local rec=$!
   sleep 0.5
   local t0 t1
@@ -35,7 +42,14 @@ profile() {  # LABEL: mounts (cache kept), records the daemon while cat reads th
   wait "$rec" 2>/dev/null || true
   "$HUBFS" unmount "$mnt" >/dev/null
   echo "== $1: $(awk -v a="$t0" -v b="$t1" -v s=$((size_mib << 20)) 'BEGIN { printf "%.2f GB/s", s / (b - a) / 1e9 }')"
-  perf report -i "$work/perf.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null | grep -E "^ +[0-9]" | head -25 | cut -c1-100 || true
+  case "${PROFILE_MODE:-record}" in
+    stat) grep -E "task-clock|context-switches|migrations|page-faults|elapsed" "$work/stat.txt" || true ;;
+    strace) head -30 "$work/strace.txt" || true ;;
+    *)
+      perf report -i "$work/perf.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null | grep -E "^ +[0-9]" | head -25 | cut -c1-100 || true
+      [ -z "${PROFILE_KEEP:-}" ] || { mkdir -p "$PROFILE_KEEP"; cp "$work/perf.data" "$PROFILE_KEEP/$2.data"; }
+      ;;
+  esac
 }
-profile "cold read, empty cache"
-profile "after a remount, from the disk cache"
+profile "cold read, empty cache" cold
+profile "after a remount, from the disk cache" remount
