@@ -144,7 +144,7 @@ ControlFile HubFs::control_file(const Node& node) {
 }
 
 void HubFs::remove_in_area(Request& req, const Node& folder, const std::string& name) {
-    ControlFolder f = area_folder(folder);
+    ControlFolder f = resolver_.area_folder(folder);
     if (!f.child || !f.child(name)) throw FsError(ENOENT, join_path(folder.path, name));
     if (!f.remove) throw FsError(EPERM, join_path(folder.path, name) + " cannot be removed");
     f.remove(name);

@@ -40,13 +40,13 @@ HubFs::HubFs(Catalog& catalog, ChunkFetcher& fetcher, cache::Cache& cache, Remot
 
 void HubFs::touch_folder(const Node& folder) {
     timespec now = now_timespec();
-    local_attrs_.update(attr_key(folder), [&](LocalAttr& a) { a.mtime = a.ctime = now; });
+    local_attrs_.update(resolver_.attr_key(folder), [&](LocalAttr& a) { a.mtime = a.ctime = now; });
 }
 
 void HubFs::set_created(Request& req, const Node& made, mode_t mode) {
     const fuse_ctx* ctx = req.ctx();
     timespec now = now_timespec();
-    local_attrs_.update(attr_key(made), [&](LocalAttr& a) {
+    local_attrs_.update(resolver_.attr_key(made), [&](LocalAttr& a) {
         a = LocalAttr{mode & 07777, ctx->uid, ctx->gid, now, now, now};
     });
 }
@@ -73,16 +73,16 @@ void HubFs::lookup(Request& req, fuse_ino_t parent, const char* name) {
     if (std::strlen(name) > kMaxNameLength) return (void)req.err(ENAMETOOLONG);
     parked_.run(std::move(req), std::string("lookup ") + name, [this, p, name = std::string(name)]() -> ParkedRequests::Reply {
         try {
-            auto n = child(*p, name);
+            auto n = resolver_.child(*p, name);
             if (!n) {
                 fuse_entry_param neg{};  // negative entry, cached like the folder it is missing from
-                neg.entry_timeout = p->in_repo() ? timeout_for(*p) : 1.0;
+                neg.entry_timeout = p->in_repo() ? resolver_.timeout_for(*p) : 1.0;
                 return [neg](Request& r) { r.entry(&neg); };
             }
-            Resolved r = resolve(*n);
+            Resolved r = resolver_.resolve(*n);
             // The inode's reference is taken only with the answer (a parked caller may be gone).
             return [this, node = *n, r](Request& req) {
-                fuse_entry_param e = entry_param(node, r, true);
+                fuse_entry_param e = resolver_.entry_param(node, r, true);
                 if (req.entry(&e) != 0) inodes_.forget(e.ino, 1);
             };
         } catch (const WouldWait&) {
@@ -102,7 +102,7 @@ void HubFs::lookup(Request& req, fuse_ino_t parent, const char* name) {
 void HubFs::remember_removed(const Node& file) {
     fuse_ino_t ino = inodes_.peek(file);
     if (!ino) return;
-    Resolved r = resolve(file);
+    Resolved r = resolver_.resolve(file);
     r.attr.st_ino = ino;
     r.attr.st_nlink = 0;
     std::lock_guard lock(removed_mutex_);
@@ -135,9 +135,9 @@ void HubFs::getattr(Request& req, fuse_ino_t ino) {
             }
             return [attr](Request& req) { req.attr(&attr, 0); };
         }
-        Resolved r = resolve(*n);
+        Resolved r = resolver_.resolve(*n);
         r.attr.st_ino = ino;
-        return [attr = r.attr, timeout = timeout_for(*n)](Request& req) { req.attr(&attr, timeout); };
+        return [attr = r.attr, timeout = resolver_.timeout_for(*n)](Request& req) { req.attr(&attr, timeout); };
     });
 }
 
@@ -149,7 +149,7 @@ void HubFs::opendir(Request& req, fuse_ino_t ino, fuse_file_info* fi) {
     // The kernel's file info lives only as long as this call: the answer gets a copy.
     parked_.run(std::move(req), "opendir " + n->repo.key() + "/" + n->path, [this, n, ino, info = *fi]() -> ParkedRequests::Reply {
         auto h = std::make_shared<DirHandle>();
-        h->entries = list(*n);  // a snapshot: readdir pages stay consistent
+        h->entries = resolver_.list(*n);  // a snapshot: readdir pages stay consistent
         // The kernel lists the folder from its cache while it is what we would list (kernel_dir_cache.hpp).
         KernelDirCache::Digest digest;
         for (const auto& e : h->entries) digest.add(e.name, e.resolved.attr);
@@ -187,9 +187,9 @@ void HubFs::readdir(Request& req, fuse_ino_t ino, size_t size, off_t off, fuse_f
             const DirEntry& d = h->entries[i - 2];
             if (plus) {
                 // Size first without a reference, so an entry that does not fit takes none.
-                fuse_entry_param probe = entry_param(d.node, d.resolved, false);
+                fuse_entry_param probe = resolver_.entry_param(d.node, d.resolved, false);
                 if (fuse_add_direntry_plus(req.raw(), nullptr, 0, d.name.c_str(), &probe, 0) > size - used) break;
-                fuse_entry_param e = entry_param(d.node, d.resolved, true);
+                fuse_entry_param e = resolver_.entry_param(d.node, d.resolved, true);
                 n = fuse_add_direntry_plus(req.raw(), buf.data() + used, size - used, d.name.c_str(), &e,
                                            static_cast<off_t>(i + 1));
             } else {
@@ -226,7 +226,7 @@ void HubFs::open(Request& req, fuse_ino_t ino, fuse_file_info* fi) {
             w.blob = blob = stage_for_write(*n, w.branch, fi->flags & O_TRUNC, true);
             std::lock_guard lock(w.branch->mutex);
             w.marked_generation = w.branch->generation;
-        } else if (Resolved r = resolve(*n); !r.blob.empty()) {
+        } else if (Resolved r = resolver_.resolve(*n); !r.blob.empty()) {
             f->emplace<StagedHandle>().blob = blob = r.blob;
         } else {
             auto& c = f->emplace<CommittedHandle>();
@@ -383,7 +383,7 @@ void HubFs::statfs(Request& req) {
 std::map<std::string, std::string> HubFs::xattrs(const Node& node) {
     std::map<std::string, std::string> out;
     if (!node.in_repo()) return out;
-    Resolved r = resolve(node);
+    Resolved r = resolver_.resolve(node);
     out["user.hub.commit"] = r.rev->commit;
     out["user.hub.repo"] = node.repo.key();
     if (node.kind != NodeKind::file) return out;

@@ -97,27 +97,11 @@ private:
     void read_local(Request& req, OpenFile& f, size_t size, off_t off);
     // Frees an open file's handle (release, or an open the kernel did not take): its errno or 0.
     int close_handle(fuse_file_info* fi);
-    // Path and attribute resolution is the Resolver's (resolver.hpp); the handlers ask it
-    // through these.
+    // Path and attribute resolution is the Resolver's (resolver.hpp): handlers call resolver_.
     using View = Resolver::View;
     using Found = Resolver::Found;
     using Resolved = Resolver::Resolved;
     using DirEntry = Resolver::DirEntry;
-    View view(const Node& node) { return resolver_.view(node); }
-    std::optional<Found> find(const RepoRef& repo, const View& v, const std::string& path) {
-        return resolver_.find(repo, v, path);
-    }
-    Resolved resolve(const Node& node) { return resolver_.resolve(node); }
-    bool may_write(const Node& node) const { return resolver_.may_write(node); }
-    BranchId branch_id(const Node& node) const { return resolver_.branch_id(node); }
-    std::string attr_key(const Node& node) const { return resolver_.attr_key(node); }
-    std::optional<Node> child(const Node& parent, const std::string& name) { return resolver_.child(parent, name); }
-    std::vector<DirEntry> list(const Node& dir) { return resolver_.list(dir); }
-    double timeout_for(const Node& node) const { return resolver_.timeout_for(node); }
-    fuse_entry_param entry_param(const Node& node, const Resolved& r, bool add_ref) {
-        return resolver_.entry_param(node, r, add_ref);
-    }
-    ControlFolder area_folder(const Node& node) { return resolver_.area_folder(node); }
 
     struct DirHandle {
         std::vector<DirEntry> entries;

@@ -34,7 +34,7 @@ std::vector<std::string> staged_files_under(const StagedBranch& c, const std::st
 
 void HubFs::fetch_base_bytes(const Node& node, const BranchPtr& b) {
     View v = branch_view(b);
-    auto found = find(node.repo, v, node.path);
+    auto found = resolver_.find(node.repo, v, node.path);
     if (!found || !found->blob.empty() || found->entry.is_dir) return;  // staged already, or no bytes
     const RemoteEntry& e = found->entry;
     if (cache_.cached_bytes(e.content_id()) >= e.size) return;
@@ -63,7 +63,7 @@ std::string HubFs::materialize(const RepoRef& repo, const Revision& base, const 
 std::string HubFs::stage_for_write(const Node& node, const BranchPtr& b, bool truncate, bool as_writer) {
     StagingArea& staging = writes_->staging;
     View v = branch_view(b);
-    auto found = find(node.repo, v, node.path);
+    auto found = resolver_.find(node.repo, v, node.path);
     if (!found) throw FsError(ENOENT, node.path + " is gone");
     if (found->entry.is_dir) throw FsError(EISDIR, node.path + " is a folder");
     std::string blob;
@@ -149,7 +149,7 @@ std::vector<std::string> HubFs::files_under(const RepoRef& repo, const View& v, 
     n.repo = repo;
     n.rev = v.branch ? v.branch->changes.id.branch : "";
     n.path = dir;
-    for (const auto& e : list(n)) {
+    for (const auto& e : resolver_.list(n)) {
         if (e.node.kind == NodeKind::folder) {
             auto below = files_under(repo, v, e.node.path);
             out.insert(out.end(), below.begin(), below.end());
@@ -165,7 +165,7 @@ void HubFs::stage_move(const Node& from_node, const BranchPtr& b, const std::str
     StagingArea& staging = writes_->staging;
     const RepoRef& repo = from_node.repo;
     View v = branch_view(b);
-    auto found = find(repo, v, from);
+    auto found = resolver_.find(repo, v, from);
     if (!found) throw FsError(ENOENT, from + " is gone");
     const bool folder = found->entry.is_dir;
     // First everything that reads the Hub or copies bytes, without the branch's lock...
@@ -178,7 +178,7 @@ void HubFs::stage_move(const Node& from_node, const BranchPtr& b, const std::str
     std::vector<Move> moves;
     try {
         auto plan = [&](const std::string& src, const std::string& dst) {
-            auto f = src == from ? found : find(repo, v, src);
+            auto f = src == from ? found : resolver_.find(repo, v, src);
             if (!f) return;
             Move m{src, dst, std::nullopt, f->special != 0};
             if (!f->staged) {

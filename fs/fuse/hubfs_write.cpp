@@ -93,7 +93,7 @@ HubFs::BranchPtr HubFs::writable_branch(const Node& node) {
                                  " is closed, merged, or someone else's: read-only");
     if (!pr && !writes_->writer.may_write(node.repo))
         throw FsError(EACCES, "the token of " + writes_->committer.identity() + " may not write to " + node.repo.key());
-    BranchId id = branch_id(node);
+    BranchId id = resolver_.branch_id(node);
     auto b = writes_->staging.find(id);
     if (!b && !pr && !writes_->writer.is_branch(node.repo, id.branch, Writer::Lookup::retry_failure))
         throw FsError(EROFS, node.repo.key() + "@" + id.branch + " is not a branch (a tag?): read-only");
@@ -135,7 +135,7 @@ void HubFs::create(Request& req, fuse_ino_t parent, const char* name, mode_t mod
         bool made = false;
         {
             std::shared_lock gate(b->gate);
-            auto existing = find(p->repo, branch_view(b), n.path);
+            auto existing = resolver_.find(p->repo, branch_view(b), n.path);
             made = !existing;
             if (existing && existing->entry.is_dir) throw FsError(EISDIR, n.path + " is a folder");
             if (existing && (fi->flags & O_EXCL)) throw FsError(EEXIST, n.path + " exists");
@@ -153,8 +153,8 @@ void HubFs::create(Request& req, fuse_ino_t parent, const char* name, mode_t mod
             set_created(req, n, mode);
             touch_folder(*p);
         }
-        Resolved r = resolve(n);
-        fuse_entry_param e = entry_param(n, r, true);
+        Resolved r = resolver_.resolve(n);
+        fuse_entry_param e = resolver_.entry_param(n, r, true);
         {
             std::lock_guard lock(kept_mutex_);
             kept_content_[e.ino] = "staged:" + f->blob;
@@ -178,7 +178,7 @@ void HubFs::make_node(Request& req, fuse_ino_t parent, const char* name, mode_t 
     auto b = writable_branch(*p);
     {
         std::shared_lock gate(b->gate);
-        if (find(p->repo, branch_view(b), n.path)) throw FsError(EEXIST, n.path + " exists");
+        if (resolver_.find(p->repo, branch_view(b), n.path)) throw FsError(EEXIST, n.path + " exists");
         std::string blob = writes_->staging.new_blob();
         StagedFile f{blob, {}, {}, true, {}};
         f.special = S_ISREG(mode) ? 0 : (mode & S_IFMT);
@@ -197,7 +197,7 @@ void HubFs::make_node(Request& req, fuse_ino_t parent, const char* name, mode_t 
     }
     set_created(req, n, mode);
     touch_folder(*p);
-    fuse_entry_param e = entry_param(n, resolve(n), true);
+    fuse_entry_param e = resolver_.entry_param(n, resolver_.resolve(n), true);
     if (req.entry(&e) != 0) inodes_.forget(e.ino, 1);
 }
 
@@ -223,7 +223,7 @@ void HubFs::readlink(Request& req, fuse_ino_t ino) {
     auto n = inodes_.get(ino);
     if (!n) return (void)req.err(ENOENT);
     try {
-        Resolved r = resolve(*n);
+        Resolved r = resolver_.resolve(*n);
         if (!S_ISLNK(r.attr.st_mode)) throw FsError(EINVAL, n->path + " is not a symlink");
         std::ifstream in(writes_->staging.blob_path(r.blob), std::ios::binary);
         if (!in) fail_errno("open symlink " + n->path);
@@ -257,11 +257,11 @@ void HubFs::setattr(Request& req, fuse_ino_t ino, struct stat* attr, int to_set,
     if (!n) return (void)req.err(ENOENT);
     try {
         if (n->kind == NodeKind::control || n->kind == NodeKind::area_file) {  // `echo > FILE` truncates first
-            Resolved r = resolve(*n);
+            Resolved r = resolver_.resolve(*n);
             r.attr.st_ino = ino;
             return (void)req.attr(&r.attr, 0);
         }
-        if (!may_write(*n) || !writes_) throw FsError(EROFS, n->repo.key() + "@" + n->rev + " is read-only");
+        if (!resolver_.may_write(*n) || !writes_) throw FsError(EROFS, n->repo.key() + "@" + n->rev + " is read-only");
         if (to_set & FUSE_SET_ATTR_SIZE) {
             if (n->kind != NodeKind::file) throw FsError(EISDIR, n->path + " is a folder");
             auto* f = fi ? std::get_if<StagedHandle>(&open_file(fi)) : nullptr;
@@ -291,14 +291,14 @@ void HubFs::setattr(Request& req, fuse_ino_t ino, struct stat* attr, int to_set,
         };
         auto atime = time_of(FUSE_SET_ATTR_ATIME, FUSE_SET_ATTR_ATIME_NOW, attr->st_atim);
         auto mtime = time_of(FUSE_SET_ATTR_MTIME, FUSE_SET_ATTR_MTIME_NOW, attr->st_mtim);
-        std::string staged_blob = times ? resolve(*n).blob : "";
+        std::string staged_blob = times ? resolver_.resolve(*n).blob : "";
         if (!staged_blob.empty()) {  // a staged file's bytes carry its times
             timespec ts[2] = {atime.value_or(timespec{0, UTIME_OMIT}), mtime.value_or(timespec{0, UTIME_OMIT})};
             if (::utimensat(AT_FDCWD, writes_->staging.blob_path(staged_blob).c_str(), ts, 0) != 0)
                 fail_errno("set times of staged file");
         }
         if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_SIZE) || times) {
-            local_attrs_.update(attr_key(*n), [&](LocalAttr& a) {
+            local_attrs_.update(resolver_.attr_key(*n), [&](LocalAttr& a) {
                 if (to_set & FUSE_SET_ATTR_MODE) a.mode = attr->st_mode & 07777;
                 if (to_set & FUSE_SET_ATTR_UID) a.uid = attr->st_uid;
                 if (to_set & FUSE_SET_ATTR_GID) a.gid = attr->st_gid;
@@ -308,9 +308,9 @@ void HubFs::setattr(Request& req, fuse_ino_t ino, struct stat* attr, int to_set,
                 a.ctime = now;
             });
         }
-        Resolved r = resolve(*n);
+        Resolved r = resolver_.resolve(*n);
         r.attr.st_ino = ino;
-        req.attr(&r.attr, timeout_for(*n));
+        req.attr(&r.attr, resolver_.timeout_for(*n));
     } catch (...) {
         req.err(errno_from_current_exception("setattr " + n->repo.key() + "/" + n->path));
     }
@@ -325,7 +325,7 @@ void HubFs::unlink(Request& req, fuse_ino_t parent, const char* name) {
         auto b = writable_branch(*p);
         std::shared_lock gate(b->gate);
         std::string path = join_path(p->path, name);
-        auto found = find(p->repo, branch_view(b), path);
+        auto found = resolver_.find(p->repo, branch_view(b), path);
         if (!found) throw FsError(ENOENT, path);
         if (found->entry.is_dir) throw FsError(EISDIR, path + " is a folder");
         Node n = *p;
@@ -333,7 +333,7 @@ void HubFs::unlink(Request& req, fuse_ino_t parent, const char* name) {
         n.path = path;
         remember_removed(n);
         stage_remove(p->repo, b, path, false);
-        local_attrs_.erase(attr_key(n));
+        local_attrs_.erase(resolver_.attr_key(n));
         touch_folder(*p);
         inodes_.detach(n);
         req.err(0);
@@ -363,7 +363,7 @@ void HubFs::mkdir(Request& req, fuse_ino_t parent, const char* name, mode_t mode
             }
             catalog_.forget_revision(repo, dir->rev);
             HUBFS_LOG(info, "created %s%s%s", repo.key().c_str(), dir->rev.empty() ? "" : "@", dir->rev.c_str());
-            auto made = child(*p, name);
+            auto made = resolver_.child(*p, name);
             if (!made) throw FsError(EIO, "created but not found: " + repo.key());
             n = *made;
         } else if (p->kind == NodeKind::repo_dir || p->kind == NodeKind::folder) {
@@ -372,7 +372,7 @@ void HubFs::mkdir(Request& req, fuse_ino_t parent, const char* name, mode_t mode
             n = *p;
             n.kind = NodeKind::folder;
             n.path = join_path(p->path, name);
-            if (find(p->repo, branch_view(b), n.path)) throw FsError(EEXIST, n.path);
+            if (resolver_.find(p->repo, branch_view(b), n.path)) throw FsError(EEXIST, n.path);
             {
                 std::lock_guard lock(b->mutex);
                 writes_->staging.put_dir(*b, n.path);
@@ -382,8 +382,8 @@ void HubFs::mkdir(Request& req, fuse_ino_t parent, const char* name, mode_t mode
         } else {
             throw FsError(EPERM, "folders here are namespaces: make repositories inside one");
         }
-        Resolved r = resolve(n);
-        fuse_entry_param e = entry_param(n, r, true);
+        Resolved r = resolver_.resolve(n);
+        fuse_entry_param e = resolver_.entry_param(n, r, true);
         if (req.entry(&e) != 0) inodes_.forget(e.ino, 1);
     } catch (...) {
         req.err(errno_from_current_exception(std::string("mkdir ") + name));
@@ -396,13 +396,13 @@ void HubFs::rmdir(Request& req, fuse_ino_t parent, const char* name) {
     try {
         if (p->kind == NodeKind::area_dir) return remove_in_area(req, *p, name);
         if (!writes_) throw FsError(EROFS, "the mount is read-only");
-        auto n = child(*p, name);
+        auto n = resolver_.child(*p, name);
         if (!n) throw FsError(ENOENT, name);
         if (n->kind == NodeKind::repo_dir) {
             // A branch goes when its folder is empty; a repository never goes through rmdir.
             if (n->rev.empty() || is_commit_sha(n->rev)) throw FsError(EPERM, "hubfs never deletes a repository");
-            if (!list(*n).empty()) throw FsError(ENOTEMPTY, std::string(name) + " is not empty");
-            auto b = writes_->staging.find(branch_id(*n));
+            if (!resolver_.list(*n).empty()) throw FsError(ENOTEMPTY, std::string(name) + " is not empty");
+            auto b = writes_->staging.find(resolver_.branch_id(*n));
             if (!writes_->writer.is_branch(n->repo, n->rev, Writer::Lookup::retry_failure))
                 throw FsError(EROFS, n->rev + " is not a branch");
             writes_->writer.delete_branch(n->repo, n->rev);
@@ -417,9 +417,9 @@ void HubFs::rmdir(Request& req, fuse_ino_t parent, const char* name) {
         } else if (n->kind == NodeKind::folder) {
             auto b = writable_branch(*p);
             std::shared_lock gate(b->gate);
-            if (!list(*n).empty()) throw FsError(ENOTEMPTY, n->path + " is not empty");
+            if (!resolver_.list(*n).empty()) throw FsError(ENOTEMPTY, n->path + " is not empty");
             stage_remove(n->repo, b, n->path, true);
-            local_attrs_.erase(attr_key(*n));
+            local_attrs_.erase(resolver_.attr_key(*n));
             touch_folder(*p);
         } else {
             throw FsError(ENOTDIR, std::string(name) + " is not a folder");
@@ -445,19 +445,19 @@ void HubFs::rename(Request& req, fuse_ino_t parent, const char* name, fuse_ino_t
         std::shared_lock gate(b->gate);
         std::string from = join_path(p->path, name), to = join_path(np->path, newname);
         View v = branch_view(b);
-        auto src = find(p->repo, v, from);
+        auto src = resolver_.find(p->repo, v, from);
         if (!src) throw FsError(ENOENT, from);
         if (from == to) return (void)req.err(0);
         if (src->entry.is_dir && is_under(to, from)) throw FsError(EINVAL, "a folder cannot move into itself");
         bool replaces_folder = false;
-        if (auto dst = find(p->repo, v, to)) {
+        if (auto dst = resolver_.find(p->repo, v, to)) {
             if (flags & RENAME_NOREPLACE) throw FsError(EEXIST, to);
             if (dst->entry.is_dir != src->entry.is_dir)
                 throw FsError(dst->entry.is_dir ? EISDIR : ENOTDIR, to);
             Node target = *np;
             target.kind = dst->entry.is_dir ? NodeKind::folder : NodeKind::file;
             target.path = to;
-            if (dst->entry.is_dir && !list(target).empty()) throw FsError(ENOTEMPTY, to);
+            if (dst->entry.is_dir && !resolver_.list(target).empty()) throw FsError(ENOTEMPTY, to);
             replaces_folder = dst->entry.is_dir;
             if (!replaces_folder) remember_removed(target);
             inodes_.detach(target);
@@ -466,8 +466,8 @@ void HubFs::rename(Request& req, fuse_ino_t parent, const char* name, fuse_ino_t
         inodes_.rename(p->repo, p->rev, from, to);
         Node moved = *np;
         moved.path = to;
-        local_attrs_.move(branch_id(*p).key() + "/" + from, attr_key(moved));
-        local_attrs_.update(attr_key(moved), [](LocalAttr& a) { a.ctime = now_timespec(); });
+        local_attrs_.move(resolver_.branch_id(*p).key() + "/" + from, resolver_.attr_key(moved));
+        local_attrs_.update(resolver_.attr_key(moved), [](LocalAttr& a) { a.ctime = now_timespec(); });
         touch_folder(*p);
         touch_folder(*np);
         const ScratchFiles& scratch = writes_->committer.scratch();
@@ -511,7 +511,7 @@ void HubFs::fsync(Request& req, fuse_ino_t ino, fuse_file_info* fi) {
             if (writes_->committer.scratch().matches(n->path)) {
                 // A scratch file's fsync stays local; an atomic save's rename commits it (rename).
                 if (f) deferred_syncs_.add(f->blob);
-            } else if (auto b = writes_->staging.find(branch_id(*n))) {
+            } else if (auto b = writes_->staging.find(resolver_.branch_id(*n))) {
                 try {
                     writes_->committer.commit(*b);
                 } catch (...) {
