@@ -250,3 +250,45 @@ TEST_CASE("random reads close to each other but not in a row open no window; a s
     CHECK(again.on_read(0, MiB, kFile, kChunk).empty());
     CHECK(again.window() == 0);
 }
+
+TEST_CASE("streams read at once share the budget: each keeps a window of its share, and one that ends or jumps gives it back") {
+    ReadAheadOptions o = options();
+    o.max = 80 * MiB;  // the prefetch half of the default --memory-limit 160M
+    o.initial = 32 * MiB;
+    o.parallel = 16;
+    std::vector<ReadAhead> readers;
+    for (int i = 0; i < 4; ++i) readers.emplace_back(o);  // copies of one options: one count
+    std::vector<uint64_t> asked_end(4, 0);
+    uint64_t biggest_plan_share = 0;
+    // Four cat-like readers, 1 MiB at a time, taking turns (4 files of 4096 MiB).
+    for (uint64_t off = 0; off < 512 * MiB; off += MiB) {
+        uint64_t ahead = 0;
+        for (int i = 0; i < 4; ++i) {
+            auto p = readers[i].on_read(off, off + MiB, kFile, kChunk);
+            if (!p.empty()) {
+                asked_end[i] = (p.last + 1) * kChunk;
+                const uint64_t requests = (p.last - p.first + p.request_chunks) / p.request_chunks;
+                if (off >= 64 * MiB) biggest_plan_share = std::max(biggest_plan_share, requests);
+            }
+            ahead += asked_end[i] > off + MiB ? asked_end[i] - (off + MiB) : 0;
+        }
+        if (off < 64 * MiB) continue;  // the first windows opened before the others counted
+        CHECK(o.streams->load() == 4);
+        for (auto& r : readers) {
+            CHECK(r.window() > 0);
+            CHECK(r.window() <= 20 * MiB);  // a quarter of the budget each
+        }
+        CHECK(ahead <= 80 * MiB);  // together within the budget
+    }
+    CHECK(biggest_plan_share <= 4);  // a quarter of the connections each
+    // One stream jumps away (random now), another reaches its file's end: two shares left.
+    readers[3].on_read(3000 * MiB, 3000 * MiB + 4096, kFile, kChunk);
+    CHECK(readers[3].window() == 0);
+    const uint64_t small = 600 * MiB;
+    for (uint64_t off = 512 * MiB; off < small; off += MiB) readers[2].on_read(off, off + MiB, small, kChunk);
+    CHECK(o.streams->load() == 2);
+    for (uint64_t off = 512 * MiB; off < 700 * MiB; off += MiB) readers[0].on_read(off, off + MiB, kFile, kChunk);
+    CHECK(readers[0].window() == 40 * MiB);  // half the budget now
+    readers.erase(readers.begin());  // a closed file gives its share back too
+    CHECK(o.streams->load() == 1);
+}
