@@ -5,10 +5,21 @@
 // a jump elsewhere (random access) drops the window, so random reads fetch only what they read.
 // Once a reader has jumped, two reads in a row going on (three reads) reopen it: among many
 // random reads two land side by side now and then, and a window opened on them is wasted.
+// The kernel sends a stream's reads in parallel (its own read-ahead, a large pread split in
+// max_read pieces) and they reach us out of order, up to tens of MiB apart: once a window is
+// open, a read within `reorder` of the furthest one read is still the stream, not a jump (a
+// window dropped on each such read never grew past its first size). A random reader has no
+// window, so this tolerance never opens one for it.
+// Streams read at once share the prefetch budget (`max` is its bound, fs/read/memory_limit): with
+// n windows open, each is at most max / n and goes out as parallel / n GETs, so every stream keeps
+// a window and requests as large as one stream's, where the first windows would take the whole
+// budget and the others get what frees up, a chunk at a time.
 // Not thread-safe: its open file's lock guards it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 
 namespace hubfs::fs {
 
@@ -16,8 +27,35 @@ struct ReadAheadOptions {
     uint64_t initial = 32ull << 20;      // the first window of a stream
     uint64_t max = 256ull << 20;         // the window doubles up to this (a memory bound, too)
     uint64_t slack = 1ull << 20;         // the kernel splits and reorders reads: this near counts as "on"
+    uint64_t reorder = 32ull << 20;      // with a window open: this near the furthest read counts as "on"
     uint64_t parallel = 16;              // each new stretch of window goes out as at least this many GETs
     uint64_t max_request = 16ull << 20;  // ... each no larger than this
+    // Windows open at once, shared by every ReadAhead made from copies of these options.
+    std::shared_ptr<std::atomic<uint64_t>> streams = std::make_shared<std::atomic<uint64_t>>(0);
+};
+
+// A stream's place among those sharing the budget, held while its window is open.
+class StreamShare {
+public:
+    StreamShare() = default;
+    explicit StreamShare(std::shared_ptr<std::atomic<uint64_t>> n) : n_(std::move(n)) { ++*n_; }
+    StreamShare(StreamShare&& o) noexcept : n_(std::move(o.n_)) {}
+    StreamShare& operator=(StreamShare&& o) noexcept {
+        if (this != &o) {
+            leave();
+            n_ = std::move(o.n_);
+        }
+        return *this;
+    }
+    ~StreamShare() { leave(); }
+    void leave() {
+        if (n_) --*n_;
+        n_.reset();
+    }
+    bool held() const { return n_ != nullptr; }
+
+private:
+    std::shared_ptr<std::atomic<uint64_t>> n_;
 };
 
 class ReadAhead {
@@ -40,16 +78,19 @@ public:
     bool lone() const { return lone_; }
 
 private:
-    bool sequential(uint64_t start) const;
+    bool goes_on(uint64_t start) const;
+    void drop();
 
     ReadAheadOptions opts_;
     bool started_ = false;
-    uint64_t next_offset_ = 0;  // where a sequential reader goes on
+    uint64_t run_from_ = 0;     // the lowest offset read since the last jump
+    uint64_t next_offset_ = 0;  // the furthest end read since the last jump: where a stream goes on
     uint64_t window_ = 0;
     uint64_t asked_ = 0;        // chunks below this index were asked for
     bool jumped_ = false;       // the reader has jumped at least once: a random reader
     uint64_t run_ = 0;          // reads in a row that went on where the one before stopped
     bool lone_ = false;
+    StreamShare share_;         // held while window_ is open and there is more to ask for
 };
 
 }  // namespace hubfs::fs

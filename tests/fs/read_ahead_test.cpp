@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "fs/read/read_ahead.hpp"
 
@@ -162,4 +164,131 @@ TEST_CASE("a random reader's two reads side by side open no window; a third goin
     // Another jump and a single neighbour: no window again.
     ra.on_read(3000 * MiB, 3000 * MiB + 4096, kFile, kChunk);
     CHECK(ra.on_read(3000 * MiB + 4096, 3000 * MiB + 8192, kFile, kChunk).empty());
+}
+
+namespace {
+
+// A safetensors load as the daemon saw it (hubfs's debug log, tools/bench/load_safetensors.py on
+// a 248 MiB file): the 8-byte length and the JSON header, then the tensors' 1 MiB reads, which
+// the kernel sends in parallel (its read-ahead, each large pread split in pieces) and which arrive
+// out of order: 3 MiB ahead, then back 10 MiB for the ones left behind.
+constexpr uint64_t kLoaderStart[] = {0,        16384,    81920,    344064,   1392640,  2441216,  3489792,
+                                     4538368,  5586944,  6635520,  7684096,  8732672,  9781248,  10829824,
+                                     11878400, 16072704, 17121280, 18169856, 19218432, 20267008, 21315584,
+                                     22364160, 23412736, 12926976, 13975552, 15024128, 24461312};
+constexpr uint64_t kLoaderSize[] = {16384, 65536, 262144};
+
+// The reads of a loader over `total` bytes: the recorded start, then 1 MiB reads in blocks of 16,
+// each block's last 8 arriving before its 3rd to 8th (a forward jump of 6 MiB, a step back of 8).
+std::vector<std::pair<uint64_t, uint64_t>> loader_reads(uint64_t total) {
+    std::vector<std::pair<uint64_t, uint64_t>> reads;
+    uint64_t i = 0;
+    for (uint64_t off : kLoaderStart) {
+        reads.push_back({off, off + (i < 3 ? kLoaderSize[i] : MiB)});
+        ++i;
+    }
+    const uint64_t from = 25509888;  // where the recorded reads stop
+    const int order[] = {0, 1, 8, 9, 10, 11, 12, 13, 14, 15, 2, 3, 4, 5, 6, 7};
+    for (uint64_t block = from; block < total; block += 16 * MiB)
+        for (int k : order) {
+            uint64_t off = block + static_cast<uint64_t>(k) * MiB;
+            if (off < total) reads.push_back({off, std::min(total, off + MiB)});
+        }
+    return reads;
+}
+
+}  // namespace
+
+TEST_CASE("a loader's reads that arrive out of order keep its window, which grows as a plain stream's does") {
+    ReadAhead ra(options());
+    const uint64_t total = 1024 * MiB;
+    std::vector<bool> asked(kFile / kChunk, false);
+    uint64_t n = 0, frontier = 0, grown = 0;
+    for (auto [start, end] : loader_reads(total)) {
+        auto p = ra.on_read(start, end, kFile, kChunk);
+        frontier = std::max(frontier, end);
+        ++n;
+        if (n >= 2) CHECK_MESSAGE(ra.window() > 0, "read " << n << " at " << start << " dropped the window");
+        if (p.empty()) continue;
+        ++grown;
+        for (uint64_t c = p.first; c <= p.last; ++c) {
+            CHECK_MESSAGE(!asked[c], "chunk " << c << " asked twice");
+            asked[c] = true;
+        }
+        CHECK(p.last * kChunk >= frontier);  // ahead of the furthest read
+    }
+    CHECK(ra.window() == 256 * MiB);  // it doubled to its bound, as a stream read in order does
+    // Every chunk past the first one read was asked ahead, in a few large plans.
+    for (uint64_t c = 1; c < total / kChunk; ++c) CHECK_MESSAGE(asked[c], "chunk " << c << " never asked ahead");
+    CHECK(grown < 16);
+}
+
+TEST_CASE("random reads close to each other but not in a row open no window; a stream's far jump still drops it") {
+    ReadAhead ra(options());
+    // Random 1 MiB and 4 KiB reads within a few MiB of each other, as the tolerance for a
+    // stream's reordered reads would take them, were a window open.
+    const uint64_t offsets[] = {100 * MiB, 110 * MiB, 95 * MiB, 120 * MiB + 4096, 105 * MiB, 90 * MiB, 130 * MiB};
+    for (uint64_t off : offsets) {
+        CHECK(ra.on_read(off, off + MiB, kFile, kChunk).empty());
+        CHECK(ra.window() == 0);
+        CHECK(ra.lone());
+    }
+    for (uint64_t off : offsets) {
+        CHECK(ra.on_read(off + 300 * 1024, off + 304 * 1024, kFile, kChunk).empty());
+        CHECK(ra.window() == 0);
+    }
+    // A stream with a window open that jumps further than its reads are ever reordered: dropped.
+    ReadAhead s(options());
+    stream(s, 0, 64 * MiB, MiB);
+    REQUIRE(s.window() > 0);
+    CHECK(s.on_read(200 * MiB, 201 * MiB, kFile, kChunk).empty());
+    CHECK(s.window() == 0);
+    CHECK(s.lone());
+    // And back to the start of the file (a second pass): a jump too, not the old stream.
+    ReadAhead again(options());
+    stream(again, 0, 128 * MiB, MiB);
+    CHECK(again.on_read(0, MiB, kFile, kChunk).empty());
+    CHECK(again.window() == 0);
+}
+
+TEST_CASE("streams read at once share the budget: each keeps a window of its share, and one that ends or jumps gives it back") {
+    ReadAheadOptions o = options();
+    o.max = 80 * MiB;  // the prefetch half of the default --memory-limit 160M
+    o.initial = 32 * MiB;
+    o.parallel = 16;
+    std::vector<ReadAhead> readers;
+    for (int i = 0; i < 4; ++i) readers.emplace_back(o);  // copies of one options: one count
+    std::vector<uint64_t> asked_end(4, 0);
+    uint64_t biggest_plan_share = 0;
+    // Four cat-like readers, 1 MiB at a time, taking turns (4 files of 4096 MiB).
+    for (uint64_t off = 0; off < 512 * MiB; off += MiB) {
+        uint64_t ahead = 0;
+        for (int i = 0; i < 4; ++i) {
+            auto p = readers[i].on_read(off, off + MiB, kFile, kChunk);
+            if (!p.empty()) {
+                asked_end[i] = (p.last + 1) * kChunk;
+                const uint64_t requests = (p.last - p.first + p.request_chunks) / p.request_chunks;
+                if (off >= 64 * MiB) biggest_plan_share = std::max(biggest_plan_share, requests);
+            }
+            ahead += asked_end[i] > off + MiB ? asked_end[i] - (off + MiB) : 0;
+        }
+        if (off < 64 * MiB) continue;  // the first windows opened before the others counted
+        CHECK(o.streams->load() == 4);
+        for (auto& r : readers) {
+            CHECK(r.window() > 0);
+            CHECK(r.window() <= 20 * MiB);  // a quarter of the budget each
+        }
+        CHECK(ahead <= 80 * MiB);  // together within the budget
+    }
+    CHECK(biggest_plan_share <= 4);  // a quarter of the connections each
+    // One stream jumps away (random now), another reaches its file's end: two shares left.
+    readers[3].on_read(3000 * MiB, 3000 * MiB + 4096, kFile, kChunk);
+    CHECK(readers[3].window() == 0);
+    const uint64_t small = 600 * MiB;
+    for (uint64_t off = 512 * MiB; off < small; off += MiB) readers[2].on_read(off, off + MiB, small, kChunk);
+    CHECK(o.streams->load() == 2);
+    for (uint64_t off = 512 * MiB; off < 700 * MiB; off += MiB) readers[0].on_read(off, off + MiB, kFile, kChunk);
+    CHECK(readers[0].window() == 40 * MiB);  // half the budget now
+    readers.erase(readers.begin());  // a closed file gives its share back too
+    CHECK(o.streams->load() == 1);
 }
