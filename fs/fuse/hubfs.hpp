@@ -127,7 +127,7 @@ private:
     // At close (flush, release) and fsync: records the file's bytes as the ones a commit takes
     // (when the handle changed them, or `always` when the file has no seal yet).
     void seal_written(StagedHandle& f, bool always);
-    // After a commit of `b` (null: none ran): the staged file `blob` still holds bytes the Hub lacks.
+    // After a commit of `b`: the staged file `blob` still holds bytes the Hub lacks.
     bool holds_uncommitted(const BranchPtr& b, const std::string& blob);
     void flush(Request& req, fuse_file_info* fi);
     // The node a new file `name` of `parent` is (create, mknod, symlink), once the name passes

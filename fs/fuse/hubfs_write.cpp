@@ -482,7 +482,6 @@ void HubFs::rename(Request& req, fuse_ino_t parent, const char* name, fuse_ino_t
 // Whether the staged file `blob` still holds changes the Hub does not have (a commit that
 // carried it removed it, or left it a clean entry while open).
 bool HubFs::holds_uncommitted(const BranchPtr& b, const std::string& blob) {
-    if (!b) return true;
     std::lock_guard lock(b->mutex);
     const StagedFile* f = b->changes.file(writes_->staging.path_of(*b, blob));
     return f && f->blob == blob && f->dirty;
@@ -502,11 +501,7 @@ void HubFs::fsync(Request& req, fuse_ino_t ino, fuse_file_info* fi) {
         // The staged bytes are made durable here only if the commit did not carry them: once on
         // the Hub they need no local disk write (a committed file's blob is deleted with its
         // dirty pages, so a 1 GiB commit does not first write 1 GiB to the local disk).
-        BranchPtr committed;
-        auto sync_staged = [&] {
-            if (f && (!committed || holds_uncommitted(committed, f->blob)) && ::fdatasync(f->fd.get()) != 0)
-                fail_errno("sync staged file");
-        };
+        bool on_hub = false;
         if (in_branch) {
             if (writes_->committer.scratch().matches(n->path)) {
                 // A scratch file's fsync stays local; an atomic save's rename commits it (rename).
@@ -518,10 +513,10 @@ void HubFs::fsync(Request& req, fuse_ino_t ino, fuse_file_info* fi) {
                     if (f) ::fdatasync(f->fd.get());  // stays staged: durable, whatever the commit's error
                     throw;
                 }
-                committed = b;
+                on_hub = f && !holds_uncommitted(b, f->blob);
             }
         }
-        sync_staged();
+        if (f && !on_hub && ::fdatasync(f->fd.get()) != 0) fail_errno("sync staged file");
         req.err(0);
     } catch (...) {
         req.err(errno_from_current_exception("fsync " + n->repo.key() + "/" + n->path));
