@@ -427,6 +427,27 @@ std::optional<ChunkSpan> Cache::locate_chunk(std::string_view content_id, uint64
     return std::nullopt;
 }
 
+std::shared_ptr<const BlobFile> Cache::locate_whole(std::string_view content_id) {
+    require_valid_content_id(content_id);
+    std::optional<format::ContentRecord> content;
+    std::optional<format::Stamp> stamp;
+    {
+        lmdb::Txn txn(impl_->env(), Mode::read);
+        content = impl_->index.content(txn, content_id);
+        if (content) stamp = impl_->index.stamp(txn, content_id);
+    }
+    if (!content || content->total_size == 0 || content->cached_bytes != content->total_size) return nullptr;
+    auto opened = BlobFile::open_for_read(impl_->path_of(content_id));
+    if (!opened) return nullptr;
+    const uint64_t ctime = opened->ctime_ns();
+    const uint64_t cs = impl_->store->chunk_size();
+    const uint64_t chunks = content->total_size / cs + (content->total_size % cs != 0);
+    const bool stamped = ctime != 0 && impl_->boot != 0 && stamp && stamp->boot == impl_->boot && stamp->ctime_ns == ctime;
+    if (!stamped && !(ctime != 0 && impl_->checked.vouched_all(content_id, chunks, ctime))) return nullptr;
+    impl_->note_access(content_id);
+    return std::make_shared<const BlobFile>(std::move(*opened));
+}
+
 uint64_t Cache::check_reads() const { return impl_->check_reads.load(); }
 
 uint64_t Cache::record_commits() const { return impl_->record_commits.load(); }

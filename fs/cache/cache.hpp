@@ -89,6 +89,10 @@ public:
     // them on, e.g. spliced to the kernel). The XXH3 check reads them only if this boot has not
     // vouched for them yet (checked_chunks.hpp): nullopt if they are missing or wrong (dropped).
     std::optional<ChunkSpan> locate_chunk(std::string_view content_id, uint64_t index);
+    // The blob file holding all of a content, if every chunk is recorded and none needs its XXH3
+    // check (vouched for in this boot: see locate_chunk). hubfs then lets the kernel read the
+    // file itself (FUSE passthrough). Null otherwise: the caller reads chunk by chunk, checked.
+    std::shared_ptr<const BlobFile> locate_whole(std::string_view content_id);
     // How many chunk reads so far were for the XXH3 check (read_chunk always reads, so it counts
     // only those locate_chunk made).
     uint64_t check_reads() const;

@@ -36,6 +36,14 @@ public:
         auto it = contents_.find(std::string(id));
         return it != contents_.end() && it->second.ctime_ns == ctime_ns && it->second.indexes.count(index);
     }
+    // True if chunks 0..count-1 were all vouched for here and the file still has `ctime_ns`.
+    bool vouched_all(std::string_view id, uint64_t count, uint64_t ctime_ns) {
+        std::lock_guard lock(mu_);
+        auto it = contents_.find(std::string(id));
+        if (it == contents_.end() || it->second.ctime_ns != ctime_ns) return false;
+        const auto& have = it->second.indexes;  // distinct: count of them from 0 to count-1 is all
+        return have.size() == count && (count == 0 || (*have.begin() == 0 && *have.rbegin() == count - 1));
+    }
     // After a check: the file had `ctime_ns` when its bytes were read and found right. If the
     // ctime moved past what this process saw, and not by a write of this process (`writing`:
     // one is in progress), something else wrote the file: what was vouched for is forgotten.

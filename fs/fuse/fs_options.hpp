@@ -33,6 +33,7 @@ struct FsOptions {
     ReadAheadOptions read_ahead;              // each open file's (bounded by --memory-limit)
     std::set<std::string> own_namespaces;     // the token's user and organisations: exist even without repos
     bool xattrs = true;                       // false: getxattr and listxattr answer ENOSYS, so the kernel asks no more
+    bool passthrough = true;                  // false: never FUSE passthrough (fs/fuse/passthrough.hpp)
 };
 
 // What writes need; absent for a read-only mount.

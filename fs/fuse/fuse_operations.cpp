@@ -1,6 +1,10 @@
 // The libfuse operations table: every callback runs its HubFs handler through guarded() or
 // parkable(), where an exception that escapes a handler becomes the request's one errno reply
 // and a request that would wait for the Hub is parked off the FUSE thread.
+#include <fcntl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <functional>
 #include <optional>
@@ -48,6 +52,24 @@ void parkable(fuse_req_t raw, const char* what, Handler&& handler, Owned&& owned
     } catch (...) {
         req.fail(what, std::current_exception());
     }
+}
+
+fuse_custom_io HubFs::custom_io() {
+    fuse_custom_io io{};
+    io.read = [](int fd, void* buf, size_t len, void* userdata) -> ssize_t {
+        const ssize_t n = ::read(fd, buf, len);
+        if (n > 0) static_cast<HubFs*>(userdata)->passthrough_.saw_request(buf, static_cast<size_t>(n));
+        return n;
+    };
+    io.writev = [](int fd, iovec* iov, int count, void* userdata) -> ssize_t {
+        Passthrough::Scratch scratch;
+        return ::writev(fd, static_cast<HubFs*>(userdata)->passthrough_.before_reply(iov, count, scratch), count);
+    };
+    // Without it libfuse would copy the disk cache's bytes instead of splicing them (reply_pieces).
+    io.splice_send = [](int in, off_t* in_off, int out, off_t* out_off, size_t len, unsigned flags, void*) -> ssize_t {
+        return ::splice(in, in_off, out, out_off, len, flags);
+    };
+    return io;
 }
 
 const fuse_lowlevel_ops& HubFs::operations() {

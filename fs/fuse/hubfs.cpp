@@ -14,6 +14,7 @@
 #include <tuple>
 #include <vector>
 
+#include "fs/cache/blob_file.hpp"
 #include "fs/common/log.hpp"
 #include "fs/errno_map.hpp"
 #include "fs/network_wait.hpp"
@@ -35,6 +36,7 @@ HubFs::HubFs(Catalog& catalog, ChunkFetcher& fetcher, cache::Cache& cache, Remot
       }()),
       mount_time_(static_cast<int64_t>(std::time(nullptr))),
       writes_(writes),
+      passthrough_(opts_.passthrough),
       pieces_(remote_, fetcher_.chunk_size()),
       resolver_(catalog_, opts_, writes_, inodes_, local_attrs_, control_areas_, mount_time_) {}
 
@@ -236,24 +238,41 @@ void HubFs::open(Request& req, fuse_ino_t ino, fuse_file_info* fi) {
             // A renamed file not yet committed: its bytes are at its old path in the base.
             if (!r.copy_from.empty()) c.src.path = r.copy_from;
         }
+        std::shared_ptr<const cache::BlobFile> backing;
         if (!blob.empty()) {
             content_id = "staged:" + blob;
             int fd = ::open(writes_->staging.blob_path(blob).c_str(), (for_writing ? O_RDWR : O_RDONLY) | O_CLOEXEC);
             if (fd < 0) throw std::system_error(errno, std::generic_category(), "open staged " + n->path);
             std::get<StagedHandle>(*f).fd.reset(fd);
-        }
-        {
-            // Keep the kernel's pages only if they hold these very bytes (staged bytes change).
-            std::lock_guard lock(kept_mutex_);
-            auto& kept = kept_content_[ino];
-            fi->keep_cache = kept == content_id && blob.empty();
-            kept = content_id;
+        } else if (passthrough_.active()) {
+            try {
+                backing = cache_.locate_whole(content_id);
+            } catch (const std::exception& e) {  // not fatal: the open reads through hubfs
+                HUBFS_LOG(warn, "passthrough: cannot look up %s in the cache: %s", n->path.c_str(), e.what());
+            }
         }
         fi->fh = reinterpret_cast<uint64_t>(f.release());
-        if (req.open(fi) != 0) close_handle(fi);
+        reply_open(req, ino, fi, content_id, backing);
     } catch (...) {
         req.err(errno_from_current_exception("open " + n->repo.key() + "/" + n->path));
     }
+}
+
+int HubFs::reply_open(Request& req, fuse_ino_t ino, fuse_file_info* fi, const std::string& content,
+                      const std::shared_ptr<const cache::BlobFile>& backing) {
+    if (auto grant = passthrough_.decide(ino, fi->fh, content, backing ? backing->fd() : -1)) {
+        fi->keep_cache = false;  // not allowed with passthrough; FUSE's page cache is not used
+        fi->direct_io = grant->through_daemon;
+    } else {
+        // Keep the kernel's pages only if they hold these very bytes (staged bytes change).
+        std::lock_guard lock(kept_mutex_);
+        auto& kept = kept_content_[ino];
+        fi->keep_cache = kept == content && content.rfind("staged:", 0) != 0;
+        kept = content;
+    }
+    const int rc = req.open(fi);
+    if (rc != 0) close_handle(fi);
+    return rc;
 }
 
 void HubFs::read_local(Request& req, OpenFile& open, size_t size, off_t off) {
@@ -342,6 +361,7 @@ void HubFs::read(Request& req, size_t size, off_t off, fuse_file_info* fi) {
 void HubFs::release(Request& req, fuse_file_info* fi) { req.err(close_handle(fi)); }
 
 int HubFs::close_handle(fuse_file_info* fi) {
+    passthrough_.closed(fi->fh);
     std::unique_ptr<OpenFile> open(&open_file(fi));
     auto* f = std::get_if<StagedHandle>(open.get());
     int err = 0;

@@ -33,6 +33,7 @@
 #include "fs/fuse/resolver.hpp"
 #include "fs/write/staging_area.hpp"
 #include "fs/fuse/kernel_dir_cache.hpp"
+#include "fs/fuse/passthrough.hpp"
 #include "fs/read/read_ahead.hpp"
 #include "fs/common/unique_fd.hpp"
 
@@ -49,6 +50,10 @@ public:
     ControlTree& control_areas() { return control_areas_; }
     // The session, for telling the kernel what changed behind its back (discarded changes).
     void attach_session(fuse_session* se) { invalidator_.attach(se); }
+    // Hooks for fuse_session_custom_io (userdata a HubFs*): they let passthrough_ see requests
+    // and replies (passthrough.hpp). The session's /dev/fuse registers backing files.
+    static fuse_custom_io custom_io();
+    void set_fuse_device(int fd) { passthrough_.set_device(fd); }
     void detach_session() {
         pending_.abandon_all();  // no reply may reach a session that is gone
         parked_.abandon_all();
@@ -67,6 +72,10 @@ public:
     void readdir(Request& req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi, bool plus);
     void releasedir(Request& req, fuse_file_info* fi);
     void open(Request& req, fuse_ino_t ino, fuse_file_info* fi);
+    // Answers an open of `ino` with handle fi->fh: through the disk cache's blob file (FUSE
+    // passthrough) when `backing` holds all of `content`, else as a plain open.
+    int reply_open(Request& req, fuse_ino_t ino, fuse_file_info* fi, const std::string& content,
+                   const std::shared_ptr<const cache::BlobFile>& backing);
     void read(Request& req, size_t size, off_t off, fuse_file_info* fi);
     void release(Request& req, fuse_file_info* fi);
     void statfs(Request& req);
@@ -177,6 +186,7 @@ private:
     DeferredSyncs deferred_syncs_;  // scratch files fsync'd without a commit
     LocalAttrs local_attrs_;        // modes, owners, times: kept for this mount only
     KernelInvalidator invalidator_;
+    Passthrough passthrough_;
     PendingReads pending_;
     PieceFetcher pieces_;  // lone reads' pages (after pending_: its last answers go through it)
     ControlTree control_areas_;

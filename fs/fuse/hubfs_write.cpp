@@ -161,6 +161,7 @@ void HubFs::create(Request& req, fuse_ino_t parent, const char* name, mode_t mod
         }
         fi->keep_cache = 0;
         fi->fh = reinterpret_cast<uint64_t>(handle.release());
+        if (auto grant = passthrough_.decide(e.ino, fi->fh, "", -1)) fi->direct_io = true;  // O_CREAT of an open file
         if (req.create(&e, fi) != 0) {
             inodes_.forget(e.ino, 1);
             close_handle(fi);

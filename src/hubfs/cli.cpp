@@ -60,6 +60,9 @@ options:
   --no-xattrs             no user.hub.* attributes: the kernel stops asking for any, so tools that
                           list every file's attributes (`ls -l` of coreutils 9.6 and later) make no
                           request per file for them
+  --no-passthrough        serve every read through hubfs; by default a file whose bytes are all in
+                          the disk cache is read by the kernel straight from the cache (FUSE
+                          passthrough: Linux 6.9 or later, as root)
   --help, --version
 )";
 
@@ -126,6 +129,7 @@ bool apply(MountOptions& o, std::string name, const std::string& value, bool has
     else if (name == "foreground" || name == "f") o.foreground = true;
     else if (name == "nonempty") o.nonempty = true;
     else if (name == "no-xattrs") o.xattrs = false;
+    else if (name == "no-passthrough") o.passthrough = false;
     else return false;
     return true;
 }
@@ -133,7 +137,7 @@ bool apply(MountOptions& o, std::string name, const std::string& value, bool has
 bool is_flag(const std::string& name) {
     return name == "read-only" || name == "allow-other" || name == "offline" || name == "foreground" ||
            name == "public-repos" || name == "no-scratch-defaults" || name == "nonempty" ||
-           name == "no-xattrs";
+           name == "no-xattrs" || name == "no-passthrough";
 }
 
 // Generic mount(8) options that mean nothing to hubfs.

@@ -36,6 +36,7 @@ struct MountOptions {
     bool foreground = false;
     bool nonempty = false;                 // mount over a folder that holds files (hiding them)
     bool xattrs = true;                    // --no-xattrs: no user.hub.* attributes (no xattr request reaches the daemon)
+    bool passthrough = true;               // --no-passthrough: every read of a file goes through the daemon
 };
 
 enum class Command { mount, unmount, status, help, version, none };  // none: no arguments at all

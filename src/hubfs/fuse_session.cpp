@@ -36,6 +36,12 @@ void FuseSession::mount(const std::string& mountpoint) {
     if (fuse_set_signal_handlers(se_) == 0) signals_ = true;
 }
 
+int FuseSession::use_custom_io(const fuse_custom_io& io) {
+    const int fd = fuse_session_fd(se_);
+    if (fuse_session_custom_io(se_, &io, fd) != 0) throw std::runtime_error("libfuse refused the custom I/O hooks");
+    return fd;
+}
+
 int FuseSession::loop(unsigned max_threads) {
     std::unique_ptr<fuse_loop_config, void (*)(fuse_loop_config*)> cfg(fuse_loop_cfg_create(), fuse_loop_cfg_destroy);
     fuse_loop_cfg_set_max_threads(cfg.get(), max_threads);

@@ -18,6 +18,9 @@ public:
     FuseSession& operator=(const FuseSession&) = delete;
 
     void mount(const std::string& mountpoint);  // throws std::runtime_error
+    // After mount: requests are read and replies written through `io` (on the same /dev/fuse,
+    // which it returns). Throws std::runtime_error.
+    int use_custom_io(const fuse_custom_io& io);
     // Serves requests on several threads until unmounted or a signal asks to stop.
     int loop(unsigned max_threads);
     fuse_session* get() const { return se_; }

@@ -144,6 +144,7 @@ fs::FsOptions fs_options(const cli::MountOptions& o, const std::optional<fs::Rep
     fopts.gid = o.gid.value_or(getgid());
     fopts.cache_limit = o.cache_size;
     fopts.xattrs = o.xattrs;
+    fopts.passthrough = o.passthrough;
     if (user) {
         fopts.own_namespaces.insert(user->name);
         fopts.own_namespaces.insert(user->orgs.begin(), user->orgs.end());
@@ -209,6 +210,7 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     std::error_code ec;  // the mount point's real path, while a stat does not yet reach this daemon
     const std::string mount_path = std::filesystem::canonical(o.mountpoint, ec).string();
     session.mount(o.mountpoint);
+    if (fopts.passthrough) filesystem.set_fuse_device(session.use_custom_io(fs::HubFs::custom_io()));
     if (!raise_kernel_readahead(mount_path, fopts.kernel_readahead >> 10))
         HUBFS_LOG(info, "kernel read-ahead of the mount left at its default (needs root)");
     register_mount({getpid(), o.mountpoint, config.endpoint, o.cache_dir, o.repo.value_or(""),
