@@ -3,6 +3,8 @@
 // changed since; one from an earlier boot is checked, and dropped if a crash tore it.
 #include "test_support.hpp"
 
+#include "fs/cache/blob_file.hpp"
+
 #include <atomic>
 #include <fstream>
 #include <thread>
@@ -155,4 +157,40 @@ TEST_CASE("checks racing this process's own writes of the file keep what it vouc
         CHECK(bytes_at(*span) == chunk_bytes(id, i, total, 4096));
     }
     CHECK(c.check_reads() == 0);  // stamped: every chunk vouched for when the writer closed
+}
+
+// locate_whole hands out a content's file for the kernel to read (FUSE passthrough) with no read
+// and no check: only when every chunk is recorded and vouched for in this boot.
+TEST_CASE("locate_whole: the whole file only when every chunk is there and vouched for this boot") {
+    TempDir tmp;
+    const std::string id = content_id(24);
+    {
+        Cache c(in_boot(tmp.path(), "boot-1"));
+        write_chunk(c, id, 0);
+        write_chunk(c, id, 2);
+        CHECK_FALSE(c.locate_whole(id));  // chunk 1 missing
+        write_chunk(c, id, 1);
+        auto file = c.locate_whole(id);
+        REQUIRE(file);
+        std::string all(kTotal, '\0');
+        REQUIRE(::pread(file->fd(), all.data(), all.size(), 0) == static_cast<ssize_t>(kTotal));
+        CHECK(all == chunk_bytes(id, 0, kTotal, 4096) + chunk_bytes(id, 1, kTotal, 4096) + chunk_bytes(id, 2, kTotal, 4096));
+        CHECK_FALSE(c.locate_whole(content_id(25)));  // never cached
+    }
+    {
+        Cache c(in_boot(tmp.path(), "boot-1"));
+        CHECK(c.locate_whole(id));  // stamped at close, same boot
+    }
+    {
+        Cache c(in_boot(tmp.path(), "boot-2"));
+        CHECK_FALSE(c.locate_whole(id));  // another boot: chunks must be checked first
+        locate_all(c, id);
+        CHECK(c.check_reads() == 3);
+        CHECK(c.locate_whole(id));  // now vouched for in this process
+        flip_byte_later(blob_file(tmp.path(), id), 5);
+        CHECK_FALSE(c.locate_whole(id));  // written by someone else since
+    }
+    Cache c(in_boot(tmp.path(), "boot-2"));
+    CHECK_FALSE(c.locate_whole(id));  // the stamp was of the file before that write
+    CHECK(c.check_reads() == 0);      // locate_whole never reads
 }
