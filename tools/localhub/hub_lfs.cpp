@@ -1,7 +1,6 @@
 // The Git LFS batch API and the blob host's upload endpoints (basic and multipart).
 // Upload URLs are signed and carry oid, size and repository (and the signing key is kept in
 // DIR), so an upload survives a localhub restart.
-#include <algorithm>
 #include <cstdio>
 
 #include "api_support.hpp"
@@ -75,12 +74,18 @@ void Hub::lfs_batch(HttpRequest& req, HttpResponse& res, RepoContext& ctx) {
                 uint64_t chunk = options_.multipart_chunk;
                 nlohmann::json header = {{"chunk_size", std::to_string(chunk)}};
                 uint64_t parts = (size + chunk - 1) / chunk;
+                // Each upload its own staging (lfs_multipart.hpp); the part size travels with it,
+                // so the offsets of its parts survive a restart with another --multipart-chunk.
+                const std::string upload = "&upload=" + MultipartUploads::new_id() + "&chunk=" + std::to_string(chunk);
+                auto signed_part = [&](const std::string& method, const std::string& p) {
+                    return options_.blob_url + signer_.sign(method, p, repo_query + upload);
+                };
                 for (uint64_t n = 1; n <= parts; ++n) {
                     char key[16];
                     std::snprintf(key, sizeof key, "%05llu", static_cast<unsigned long long>(n));
-                    header[key] = signed_url("PUT", path + "/part/" + std::to_string(n));
+                    header[key] = signed_part("PUT", path + "/part/" + std::to_string(n));
                 }
-                item["actions"] = {{"upload", {{"href", signed_url("POST", path + "/complete")}, {"header", header}}}};
+                item["actions"] = {{"upload", {{"href", signed_part("POST", path + "/complete")}, {"header", header}}}};
             } else {
                 item["actions"] = {{"upload", {{"href", signed_url("PUT", path)}}}};
             }
@@ -118,11 +123,15 @@ void Hub::blob_upload(HttpRequest& req, HttpResponse& res, const Segments& seg) 
         repos_.link_lfs(*repo, oid);
         return send_json(res, nlohmann::json::object());
     }
+    // Multipart: the URL's upload id and part size, signed with the rest.
+    UploadKey key{oid, size, 0, req.param("upload")};
+    if (auto chunk = req.param("chunk"); !chunk.empty()) key.chunk = parse_size(chunk);
+    if ((seg.size() == 5 || seg.size() == 4) && !MultipartUploads::valid(key)) throw HubError(404, "no such upload");
     if (seg.size() == 5 && seg[3] == "part" && req.method == "PUT") {
-        const uint64_t chunk = options_.multipart_chunk, parts = (size + chunk - 1) / chunk;
+        const uint64_t parts = key.parts();
         uint64_t part = parse_size(seg[4]);
         if (part < 1 || part > parts) throw HubError(400, "part number out of range 1.." + std::to_string(parts));
-        uint64_t max = part < parts ? chunk : size - (parts - 1) * chunk;
+        uint64_t max = key.part_size(part);
         if (auto n = req.body->declared_length(); n && *n > max)
             throw HubError(413, "part " + std::to_string(part) + " is at most " + std::to_string(max) + " bytes");
         uint64_t got = 0;
@@ -134,11 +143,10 @@ void Hub::blob_upload(HttpRequest& req, HttpResponse& res, const Segments& seg) 
                 return sink(p, n);
             });
         };
-        std::string error;
-        std::string etag = lfs_.put_part(oid, static_cast<int>(part), bounded, error);
+        auto stored = lfs_.put_part(key, part, bounded);
         if (too_big) throw HubError(413, "part " + std::to_string(part) + " is at most " + std::to_string(max) + " bytes");
-        if (!error.empty()) throw HubError(400, error);
-        res.set_header("ETag", etag);
+        if (!stored) throw HubError(stored.status, stored.message);
+        res.set_header("ETag", stored.etag);
         res.set_header("Access-Control-Expose-Headers", "ETag");
         return send_json(res, nlohmann::json::object());
     }
@@ -153,11 +161,10 @@ void Hub::blob_upload(HttpRequest& req, HttpResponse& res, const Segments& seg) 
                 throw HubError(400, "each part needs partNumber and etag");
             parts.emplace_back(p["partNumber"].get<int>(), p["etag"].get<std::string>());
         }
-        std::sort(parts.begin(), parts.end());
         // A retried completion of an upload that already went through.
         if (lfs_.size(oid) == size && repos_.has_lfs_link(*repo, oid)) return send_json(res, nlohmann::json::object());
-        std::string error = lfs_.complete(oid, size, parts);
-        if (!error.empty()) throw HubError(400, error);
+        auto done = lfs_.complete(key, parts);
+        if (!done) throw HubError(done.status, done.message);
         repos_.link_lfs(*repo, oid);
         return send_json(res, nlohmann::json::object());
     }

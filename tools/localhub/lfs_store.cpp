@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <cstdio>
-#include <fstream>
 #include <random>
 
 #include "lfs_pointer.hpp"
@@ -47,9 +46,14 @@ bool spool(const fs::path& path, const LfsStore::Source& read, std::string& sha,
     return complete && ok && ::fsync(fd.get()) == 0;
 }
 
+bool sync_dir(const fs::path& dir) {
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    return fd && ::fsync(fd.get()) == 0;
+}
+
 }  // namespace
 
-LfsStore::LfsStore(fs::path root) : root_(root / "objects"), tmp_(root / "tmp") {
+LfsStore::LfsStore(fs::path root) : root_(root / "objects"), tmp_(root / "tmp"), multipart_(tmp_) {
     fs::create_directories(root_);
     fs::create_directories(tmp_);
 }
@@ -82,14 +86,22 @@ std::string LfsStore::finish(const fs::path& tmp, const std::string& sha, uint64
         return "uploaded content does not match: expected sha256 " + sha + " and " + std::to_string(size) +
                " bytes, got " + got_sha + " and " + std::to_string(got_size) + " bytes";
     }
+    auto error = place(tmp, sha);
+    if (!error.empty()) fs::remove(tmp, ec);
+    return error;
+}
+
+std::string LfsStore::place(const fs::path& file, const std::string& sha) {
     auto dest = object_path(sha);
-    fs::create_directories(dest.parent_path(), ec);
-    fs::rename(tmp, dest, ec);  // atomic: a reader sees the whole object or none
-    if (ec) {
-        fs::remove(tmp, ec);
-        return "cannot store object: " + ec.message();
-    }
-    return {};
+    std::error_code ec;
+    bool made = fs::create_directories(dest.parent_path(), ec);
+    if (!ec) fs::rename(file, dest, ec);  // atomic: a reader sees the whole object or none
+    if (ec) return "cannot store object: " + ec.message();
+    // The rename is durable once the folders holding it are: objects/ab/cd, and the folders
+    // above it when they were just made.
+    bool synced = sync_dir(dest.parent_path());
+    if (made) synced = sync_dir(dest.parent_path().parent_path()) && sync_dir(root_) && synced;
+    return synced ? "" : "cannot sync the object's folder";
 }
 
 std::string LfsStore::ingest(const std::string& sha, uint64_t size, const Source& read) {
@@ -105,75 +117,12 @@ std::string LfsStore::ingest(const std::string& sha, uint64_t size, const Source
     return finish(tmp, sha, size, got_sha, got_size);
 }
 
-std::string LfsStore::put_part(const std::string& sha, int part, const Source& read, std::string& error) {
-    if (!is_sha256_hex(sha) || part < 1) {
-        error = "invalid oid or part number";
-        return {};
-    }
-    auto dir = tmp_ / ("multipart-" + sha);
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    auto tmp = tmp_file();
-    std::string part_sha;
-    uint64_t part_size = 0;
-    if (!spool(tmp, read, part_sha, part_size)) {
-        fs::remove(tmp, ec);
-        error = "upload interrupted";
-        return {};
-    }
-    fs::rename(tmp, dir / std::to_string(part), ec);
-    if (ec) {
-        error = "cannot store part: " + ec.message();
-        return {};
-    }
-    return "\"" + part_sha + "\"";
+MultipartUploads::Result LfsStore::put_part(const UploadKey& key, uint64_t part, const Source& read) {
+    return multipart_.put_part(key, part, read);
 }
 
-std::string LfsStore::complete(const std::string& sha, uint64_t size,
-                               const std::vector<std::pair<int, std::string>>& parts) {
-    if (!is_sha256_hex(sha)) return "invalid oid";
-    auto dir = tmp_ / ("multipart-" + sha);
-    auto tmp = tmp_file();
-    std::string got_sha;
-    uint64_t got_size = 0;
-    std::string error;
-    bool ok = spool(
-        tmp,
-        [&](const std::function<bool(const char*, size_t)>& sink) {
-            std::vector<char> buf(1 << 20);
-            for (const auto& [number, etag] : parts) {
-                auto part_path = dir / std::to_string(number);
-                std::ifstream in(part_path, std::ios::binary);
-                if (!in) {
-                    error = "part " + std::to_string(number) + " was not uploaded";
-                    return false;
-                }
-                Sha256 h;
-                while (in) {
-                    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-                    auto n = static_cast<size_t>(in.gcount());
-                    if (n == 0) break;
-                    h.update(buf.data(), n);
-                    if (!sink(buf.data(), n)) return false;
-                }
-                std::string want = etag;
-                if (want.size() >= 2 && want.front() == '"') want = want.substr(1, want.size() - 2);
-                if (h.hex() != want) {
-                    error = "etag of part " + std::to_string(number) + " does not match";
-                    return false;
-                }
-            }
-            return true;
-        },
-        got_sha, got_size);
-    std::error_code ec;
-    if (!ok) {
-        fs::remove(tmp, ec);
-        return error.empty() ? "cannot join parts" : error;
-    }
-    auto result = finish(tmp, sha, size, got_sha, got_size);
-    if (result.empty()) fs::remove_all(dir, ec);
-    return result;
+MultipartUploads::Result LfsStore::complete(const UploadKey& key, const std::vector<std::pair<int, std::string>>& parts) {
+    return multipart_.complete(key, parts, [this](const fs::path& file, const std::string& sha) { return place(file, sha); });
 }
 
 }  // namespace localhub

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "lfs_multipart.hpp"
+
 namespace localhub {
 
 class LfsStore {
@@ -19,19 +21,22 @@ public:
 
     // Streams a body into the store. read(sink) feeds the bytes. The object is kept only if
     // its sha256 and size match; returns an error message otherwise (empty on success).
-    using Source = std::function<bool(const std::function<bool(const char*, size_t)>&)>;
+    using Source = ByteSource;
     std::string ingest(const std::string& sha256, uint64_t size, const Source& read);
 
-    // Multipart: each part is stored on its own; completion joins them in order.
-    // Returns the part's etag, or an error message through `error`.
-    std::string put_part(const std::string& sha256, int part, const Source& read, std::string& error);
-    std::string complete(const std::string& sha256, uint64_t size, const std::vector<std::pair<int, std::string>>& parts);
+    // Multipart (lfs_multipart.hpp): parts land in place; completion verifies the sha256 and
+    // keeps the object (synced, renamed, its folder synced) only if it matches.
+    MultipartUploads::Result put_part(const UploadKey& key, uint64_t part, const Source& read);
+    MultipartUploads::Result complete(const UploadKey& key, const std::vector<std::pair<int, std::string>>& parts);
 
 private:
     std::filesystem::path tmp_file() const;
     std::string finish(const std::filesystem::path& tmp, const std::string& sha256, uint64_t size,
                        const std::string& got_sha, uint64_t got_size);
+    // Renames a synced file to the object's path and syncs the folders the rename changed.
+    std::string place(const std::filesystem::path& file, const std::string& sha256);
     std::filesystem::path root_, tmp_;
+    MultipartUploads multipart_;
 };
 
 }  // namespace localhub
