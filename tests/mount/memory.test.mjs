@@ -60,8 +60,7 @@ test("after a stream the heaps' free memory goes back: what stays is about the l
     streamOnce(m);
     const peak = status(m.pid);
     // Recent chunks 8 MiB and the pool 4 MiB stay, plus the daemon's own: 17 MB measured, the
-    // old code (no trimming) 58 MB. Polled for
-    // a generous while: the trimmer runs once a second.
+    // old code (no trimming) 58 MB. Polled for a generous while: the trimmer runs once a second.
     const bound = 40;
     let s = status(m.pid);
     for (let i = 0; i < 100 && s.anon >= bound; i++) {
