@@ -17,7 +17,7 @@ constexpr uint64_t kWriteBatch = 16;
 }  // namespace
 
 ChunkFetcher::ChunkFetcher(Remote& remote, cache::Cache& cache, FetcherOptions opts)
-    : remote_(remote), cache_(cache), opts_(opts), chunk_size_(cache.chunk_size()) {
+    : remote_(remote), cache_(cache), opts_(opts), chunk_size_(cache.chunk_size()), pool_(chunk_size_, opts.pool_bytes) {
     for (size_t i = 0; i < std::max<size_t>(1, opts_.workers); ++i) workers_.emplace_back([this] { worker(); });
     for (size_t i = 0; i < std::max<size_t>(1, opts_.cache_writers); ++i) writers_.emplace_back([this] { writer(); });
 }
@@ -71,8 +71,9 @@ ChunkFetcher::Chunk ChunkFetcher::cached(const FileSource& src, uint64_t index) 
         std::lock_guard lock(mutex_);
         if (auto c = recall(key(src, index))) return c;
     }
-    std::string bytes;
-    if (cache_.read_chunk(src.entry.content_id(), index, bytes)) return std::make_shared<const std::string>(std::move(bytes));
+    std::string bytes = pool_.take(chunk_size_);
+    if (cache_.read_chunk(src.entry.content_id(), index, bytes)) return pool_.share(std::move(bytes));
+    pool_.give(std::move(bytes));
     return nullptr;
 }
 
@@ -218,7 +219,7 @@ void ChunkFetcher::run(std::vector<Job>& jobs) {
         const uint64_t offset = job.first * chunk_size_;
         const uint64_t end = std::min<uint64_t>((job.last + 1) * chunk_size_, job.src.entry.size);
         job.next = job.first;
-        job.buf.reserve(chunk_bytes(job.src, job.first));  // the chunk's final buffer, filled once
+        job.buf = pool_.take(chunk_bytes(job.src, job.first));  // the chunk's final buffer, filled once
         reads.push_back(RangeRead{job.src.repo, job.src.commit, job.src.path, job.src.entry, offset, end - offset,
                                   [this, &job](const char* p, size_t n) { receive(job, p, n); }, nullptr});
     }
@@ -244,13 +245,13 @@ void ChunkFetcher::receive(Job& job, const char* p, size_t n) {
         if (job.buf.size() < size) continue;
         // Hashed here, while the chunk is still in the CPU's cache, not later by the cache writer.
         const uint64_t checksum = XXH3_64bits(job.buf.data(), job.buf.size());
-        deliver(job, job.next, std::make_shared<const std::string>(std::move(job.buf)), nullptr, checksum);
+        deliver(job, job.next, pool_.share(std::move(job.buf)), nullptr, checksum);
         job.buf = std::string();
         if (++job.next > job.last) {
             release_budget(job);  // done: more read-ahead may start while the batch's others go on
             continue;
         }
-        job.buf.reserve(chunk_bytes(job.src, job.next));
+        job.buf = pool_.take(chunk_bytes(job.src, job.next));
     }
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "fs/cache/cache.hpp"
+#include "fs/read/chunk_pool.hpp"
 #include "fs/remote.hpp"
 
 namespace hubfs::fs {
@@ -40,6 +41,7 @@ struct FetcherOptions {
     uint64_t recent_bytes = 64ull << 20;    // fetched chunks kept in memory for readers close behind
     uint64_t max_request = 16ull << 20;     // largest single ranged GET
     uint64_t memory_budget = 512ull << 20;  // bytes of prefetch in flight at once
+    uint64_t pool_bytes = 16ull << 20;      // freed chunk buffers kept for reuse (fs/read/chunk_pool.hpp)
 };
 
 class ChunkFetcher {
@@ -131,6 +133,7 @@ private:
     cache::Cache& cache_;
     FetcherOptions opts_;
     uint64_t chunk_size_;
+    ChunkPool pool_;
     std::mutex mutex_;
     std::condition_variable work_ready_, chunk_done_;
     std::map<std::string, std::shared_ptr<Slot>> in_flight_;

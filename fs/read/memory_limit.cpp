@@ -12,6 +12,7 @@ ReadMemory split_memory_limit(uint64_t limit, uint64_t chunk, FetcherOptions fet
     m.fetcher.memory_budget = share(limit / 2, fetcher.memory_budget);
     m.fetcher.recent_bytes = share(limit / 4, fetcher.recent_bytes);
     m.fetcher.write_backlog = share(limit / 4, fetcher.write_backlog);
+    m.fetcher.pool_bytes = std::min(fetcher.pool_bytes, limit / 8 / one * one);  // 0 under a tiny limit: no pool
     // A window wider than the prefetch budget would only be refused; requests split it among
     // `parallel` connections still.
     m.read_ahead.max = std::min(read_ahead.max, m.fetcher.memory_budget);

@@ -3,6 +3,9 @@
 // exceed it), a quarter to recently fetched chunks kept for readers close behind, a quarter to
 // fetched chunks waiting for the disk cache. Each share is at least one chunk, so reads go on
 // under any limit: a read's own chunk is fetched whatever the budget (ChunkFetcher::get).
+// Freed chunk buffers kept for reuse (fs/read/chunk_pool.hpp) take up to an eighth on top: the
+// prefetch share counts bytes asked for, most of them not yet received, so the read path holds
+// well under the limit (a 4 GiB stream under 160M: at most 90-100 MiB in use).
 #pragma once
 
 #include <cstdint>

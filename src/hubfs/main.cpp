@@ -31,6 +31,7 @@
 #include "fs/fuse/hubfs.hpp"
 #include "fuse_session.hpp"
 #include "kernel_readahead.hpp"
+#include "memory_trimmer.hpp"
 #include "mount_registry.hpp"
 #include "control_areas.hpp"
 #include "status_report.hpp"
@@ -221,6 +222,7 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     if (committer) committer->start();
     NetworkReport net_report(config.health, o.cache_dir, [&filesystem] { return filesystem.pending_reads(); });
     filesystem.attach_session(session.get());
+    MemoryTrimmer trimmer;
     int rc = session.loop(16);
     filesystem.detach_session();
     remote.cancel_transfers();  // reads still fetching must not hold the exit

@@ -32,6 +32,7 @@ TEST_CASE("the memory limit is split among the read path's buffers, never exceed
     CHECK(m.read_ahead.max <= m.fetcher.memory_budget);  // the window shrinks to what prefetch may hold
     CHECK(m.read_ahead.initial <= m.read_ahead.max);
     CHECK(m.fetcher.max_request <= m.fetcher.memory_budget);
+    CHECK(m.fetcher.pool_bytes == 8 * MiB);  // freed buffers kept for reuse: an eighth
     // No limit: the defaults. A limit above them keeps them (it is a bound, not a target).
     auto none = split_memory_limit(0, MiB);
     CHECK(none.fetcher.memory_budget == FetcherOptions{}.memory_budget);
@@ -44,6 +45,8 @@ TEST_CASE("the memory limit is split among the read path's buffers, never exceed
     CHECK(tiny.fetcher.memory_budget == MiB);
     CHECK(tiny.fetcher.write_backlog == MiB);
     CHECK(tiny.read_ahead.max == MiB);
+    CHECK(tiny.fetcher.pool_bytes == 0);
+    CHECK(large.fetcher.pool_bytes == FetcherOptions{}.pool_bytes);
 }
 
 TEST_CASE("under the limit, prefetch beyond it is refused and a reader's own chunk is still fetched") {
