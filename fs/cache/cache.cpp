@@ -11,6 +11,7 @@
 #include "cache.hpp"
 
 #include "blob_file.hpp"
+#include "chunk_checksum.hpp"
 #include "checked_chunks.hpp"
 #include "chunk_index.hpp"
 #include "content_id.hpp"
@@ -25,7 +26,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
-#include <xxhash.h>
 
 namespace hubfs::cache {
 
@@ -88,7 +88,7 @@ struct Cache::Impl {
         const uint64_t ctime = file->ctime_ns();
         out.resize(rec.length);
         if (!file->read_exact(out.data(), rec.length, idx * store->chunk_size())) return false;
-        if (XXH3_64bits(out.data(), out.size()) != rec.checksum) return false;
+        if (chunk_checksum(out.data(), out.size()) != rec.checksum) return false;
         if (ctime != 0) checked.checked(id, idx, ctime, store->is_writing(id));
         return true;
     }
@@ -106,7 +106,7 @@ struct Cache::Impl {
         ++check_reads;
         std::unique_ptr<char[]> buf(new char[rec.length]);
         if (!file.read_exact(buf.get(), rec.length, idx * store->chunk_size())) return false;
-        if (XXH3_64bits(buf.get(), rec.length) != rec.checksum) return false;
+        if (chunk_checksum(buf.get(), rec.length) != rec.checksum) return false;
         if (ctime != 0) checked.checked(id, idx, ctime, store->is_writing(id));
         return true;
     }
@@ -201,7 +201,7 @@ struct Cache::Impl {
                 PendingChunk p;
                 p.id = c.content_id;
                 p.index = c.index;
-                const uint64_t sum = c.checksum ? *c.checksum : XXH3_64bits(c.data.data(), c.data.size());
+                const uint64_t sum = c.checksum ? *c.checksum : chunk_checksum(c.data.data(), c.data.size());
                 p.record = format::ChunkRecord{sum, static_cast<uint32_t>(c.data.size())};
                 p.total_size = c.total_size;
                 p.file = &*o.file;

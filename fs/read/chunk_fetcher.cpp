@@ -2,8 +2,7 @@
 
 #include <algorithm>
 
-#include <xxhash.h>
-
+#include "fs/cache/chunk_checksum.hpp"
 #include "fs/common/log.hpp"
 
 namespace hubfs::fs {
@@ -244,7 +243,7 @@ void ChunkFetcher::receive(Job& job, const char* p, size_t n) {
         n -= take;
         if (job.buf.size() < size) continue;
         // Hashed here, while the chunk is still in the CPU's cache, not later by the cache writer.
-        const uint64_t checksum = XXH3_64bits(job.buf.data(), job.buf.size());
+        const uint64_t checksum = cache::chunk_checksum(job.buf.data(), job.buf.size());
         deliver(job, job.next, pool_.share(std::move(job.buf)), nullptr, checksum);
         job.buf = std::string();
         if (++job.next > job.last) {

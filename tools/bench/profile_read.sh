@@ -5,6 +5,8 @@
 #   usage: tools/bench/profile_read.sh [SIZE_MIB]   (default 512; needs root and perf: linux-perf)
 # PROFILE_MODE=record (default: perf record -g, flat profile), stat (perf stat of the daemon:
 # task-clock, context switches) or strace (strace -c -f of the daemon: syscalls per read).
+# PROFILE_MODE=curl: curl's CPU (user+sys) for the same file into /dev/null and into a file next to
+# the cache (the page-cache writes a cache pays), three times each, then PROFILE_MODE=stat.
 # PROFILE_KEEP=DIR keeps each perf.data there (cold.data, remount.data) for `perf report -g`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,6 +27,16 @@ head -c $((size_mib << 20)) /dev/urandom >"$work/blob.bin"
 bench_start_localhub --latency-ms 20
 bench_upload_lfs bench/big big.bin "$work/blob.bin"
 rm -f "$work/blob.bin"
+curl_peers() {  # curl's CPU into /dev/null and into a file on the cache's filesystem, alternating
+  local url="$LH_URL/bench/big/resolve/main/big.bin" i out
+  for i in 1 2 3; do
+    for out in /dev/null "$work/curl.out"; do
+      /usr/bin/time -f "%U %S" -o "$work/curl.time" curl -sfL -o "$out" "$url"
+      echo "curl -o $out: $(awk '{ printf "%.2f s", $1 + $2 }' "$work/curl.time") (user+sys)"
+      rm -f "$work/curl.out"
+    done
+  done
+}
 profile() {  # LABEL: mounts (cache kept), records the daemon while cat reads the file
   HF_TOKEN=hf_bench_token "$HUBFS" mount "$mnt" --endpoint "$LH_URL" --cache-dir "$work/cache" --log-file "$work/hubfs.log"
   local pid
@@ -51,5 +63,6 @@ profile() {  # LABEL: mounts (cache kept), records the daemon while cat reads th
       ;;
   esac
 }
+if [ "${PROFILE_MODE:-}" = curl ]; then curl_peers; PROFILE_MODE=stat; fi
 profile "cold read, empty cache" cold
 profile "after a remount, from the disk cache" remount
