@@ -32,6 +32,11 @@ ReadAhead::Plan ReadAhead::on_read(uint64_t start, uint64_t end, uint64_t file_s
         drop();
         run_from_ = start;
         next_offset_ = end;
+        // A first read at the start of a large file likely begins a stream: it counts in the
+        // share from now, so streams started together size their first windows as shares of the
+        // budget. Counted from their second reads, the first streams took whole windows and the
+        // budget refused the last ones, which then went on in one-chunk GETs.
+        if (!lone_ && file_size > end + opts_.initial) share_ = StreamShare(opts_.streams);
         return plan;
     }
     ++run_;

@@ -11,9 +11,11 @@
 // window dropped on each such read never grew past its first size). A random reader has no
 // window, so this tolerance never opens one for it.
 // Streams read at once share the prefetch budget (`max` is its bound, fs/read/memory_limit): with
-// n windows open, each is at most max / n and goes out as parallel / n GETs, so every stream keeps
-// a window and requests as large as one stream's, where the first windows would take the whole
-// budget and the others get what frees up, a chunk at a time.
+// n streams, each window is at most max / n and goes out as parallel / n GETs, so every stream
+// keeps a window and requests as large as one stream's, where the first windows would take the
+// whole budget and the others get what frees up, a chunk at a time. A stream counts from its
+// first read at the start of a file larger than a first window, until it jumps, asks for its
+// file's end, or is closed.
 // Not thread-safe: its open file's lock guards it.
 #pragma once
 
@@ -90,7 +92,7 @@ private:
     bool jumped_ = false;       // the reader has jumped at least once: a random reader
     uint64_t run_ = 0;          // reads in a row that went on where the one before stopped
     bool lone_ = false;
-    StreamShare share_;         // held while window_ is open and there is more to ask for
+    StreamShare share_;         // held from a stream's first read while there is more to ask for
 };
 
 }  // namespace hubfs::fs

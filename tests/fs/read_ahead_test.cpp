@@ -292,3 +292,31 @@ TEST_CASE("streams read at once share the budget: each keeps a window of its sha
     readers.erase(readers.begin());  // a closed file gives its share back too
     CHECK(o.streams->load() == 1);
 }
+
+TEST_CASE("streams started together open their first windows as shares of the budget") {
+    ReadAheadOptions o = options();
+    o.max = 80 * MiB;
+    o.initial = 32 * MiB;
+    o.parallel = 16;
+    std::vector<ReadAhead> readers;
+    for (int i = 0; i < 4; ++i) readers.emplace_back(o);
+    // Four `cat`s started at once: their first reads arrive before their second ones.
+    for (auto& r : readers) CHECK(r.on_read(0, 128 * 1024, kFile, kChunk).empty());
+    CHECK(o.streams->load() == 4);
+    uint64_t asked = 0;
+    for (auto& r : readers) {
+        auto p = r.on_read(128 * 1024, 256 * 1024, kFile, kChunk);
+        REQUIRE_FALSE(p.empty());
+        asked += (p.last - p.first + 1) * kChunk;
+        CHECK(r.window() == 20 * MiB);
+    }
+    CHECK(asked <= 80 * MiB);  // the budget refuses none of them
+    // A peek at a file a first window covers takes no share; a peek that jumps gives its back.
+    ReadAhead small(o);
+    small.on_read(0, 4096, 16 * MiB, kChunk);
+    ReadAhead loader(o);
+    loader.on_read(0, 4096, kFile, kChunk);
+    CHECK(o.streams->load() == 5);
+    loader.on_read(2048 * MiB, 2048 * MiB + 4096, kFile, kChunk);
+    CHECK(o.streams->load() == 4);
+}
