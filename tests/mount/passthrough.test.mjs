@@ -37,9 +37,12 @@ after(async () => {
 const syscr = (pid) => Number(/^syscr:\s*(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/io`, "utf8"))[1]);
 const passthroughOn = (m) => /passthrough: on/.test(fs.readFileSync(m.logFile, "utf8"));
 
-// The daemon's read syscalls while `fn` runs (the kernel's own page cache dropped first).
-function daemonReads(m, fn) {
+// The daemon's read syscalls while `fn` runs: the kernel's page cache dropped first (the
+// mount's pages too), then the cache's blob files read back in unless `fromDisk` (hubfs gives
+// passthrough only to a blob file all in the page cache: from disk its own reads are faster).
+function daemonReads(m, fn, { fromDisk = false } = {}) {
   sh("sync; echo 3 > /proc/sys/vm/drop_caches");
+  if (!fromDisk) sh(`find ${m.cacheDir} -path "*/blobs/*" -type f -exec cat {} + > /dev/null`);
   const before = syscr(m.pid);
   const out = fn();
   return { reads: syscr(m.pid) - before, out };
@@ -78,6 +81,16 @@ test("a file all in the disk cache is read by the kernel, not through the daemon
       const again = daemonReads(m2, () => catHash(file));
       assert.equal(again.out, sha256(data));
       assert.ok(again.reads < FEW, `after a remount: ${again.reads} daemon reads`);
+      // Out of the page cache, it is read through the daemon once, which brings it back in.
+      const fromDisk = daemonReads(m2, () => catHash(file), { fromDisk: true });
+      assert.equal(fromDisk.out, sha256(data));
+      assert.ok(fromDisk.reads >= SIZE / MIB, `from disk through the daemon: ${fromDisk.reads} daemon reads`);
+      const next = daemonReads(m2, () => catHash(file), { fromDisk: true });
+      assert.ok(next.reads >= SIZE / MIB, `the mount's pages do not count: ${next.reads} daemon reads`);
+      sh(`cat ${file} > /dev/null`);
+      const before = syscr(m2.pid);
+      assert.equal(catHash(file), sha256(data));
+      assert.ok(syscr(m2.pid) - before < FEW, "the read through the daemon left the blob file in memory: passthrough again");
     } finally {
       m2.unmount();
     }
