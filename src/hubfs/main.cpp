@@ -176,9 +176,7 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     fs::ChunkFetcher fetcher(remote, cache, memory.fetcher);
     fs::FsOptions fopts = fs_options(o, single, user);
     fopts.read_ahead = memory.read_ahead;
-    if (single) {
-        catalog.resolve(single->repo, single->rev);  // a missing repo or revision is a start-up error
-    }
+    if (single) catalog.resolve(single->repo, single->rev);  // a missing repo or revision is a start-up error
     // The write path: staging in the cache directory, commits with the default (patient)
     // retries, since nobody reads from them while they run.
     std::optional<fs::StagingClaim> claim;
