@@ -96,8 +96,13 @@ struct Cache::Impl {
     // True if the chunk needs no XXH3 check: vouched for in this process, or the content's stamp
     // is of this boot and of the file as it is now (checked_chunks.hpp).
     bool trusted(std::string_view id, uint64_t idx, uint64_t ctime, const std::optional<format::Stamp>& stamp) {
-        if (ctime == 0) return false;
-        if (checked.vouched(id, idx, ctime)) return true;
+        return ctime != 0 && (checked.vouched(id, idx, ctime) || stamped_now(ctime, stamp));
+    }
+    // The same for every one of a content's `chunks` chunks.
+    bool trusted_whole(std::string_view id, uint64_t chunks, uint64_t ctime, const std::optional<format::Stamp>& stamp) {
+        return ctime != 0 && (stamped_now(ctime, stamp) || checked.vouched_all(id, chunks, ctime));
+    }
+    bool stamped_now(uint64_t ctime, const std::optional<format::Stamp>& stamp) const {
         return boot != 0 && stamp && stamp->boot == boot && stamp->ctime_ns == ctime;
     }
 
@@ -442,8 +447,7 @@ std::shared_ptr<const BlobFile> Cache::locate_whole(std::string_view content_id)
     const uint64_t ctime = opened->ctime_ns();
     const uint64_t cs = impl_->store->chunk_size();
     const uint64_t chunks = content->total_size / cs + (content->total_size % cs != 0);
-    const bool stamped = ctime != 0 && impl_->boot != 0 && stamp && stamp->boot == impl_->boot && stamp->ctime_ns == ctime;
-    if (!stamped && !(ctime != 0 && impl_->checked.vouched_all(content_id, chunks, ctime))) return nullptr;
+    if (!impl_->trusted_whole(content_id, chunks, ctime, stamp)) return nullptr;
     impl_->note_access(content_id);
     return std::make_shared<const BlobFile>(std::move(*opened));
 }

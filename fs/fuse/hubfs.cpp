@@ -263,7 +263,7 @@ void HubFs::open(Request& req, fuse_ino_t ino, fuse_file_info* fi) {
     }
 }
 
-int HubFs::reply_open(Request& req, fuse_ino_t ino, fuse_file_info* fi, const std::string& content,
+void HubFs::reply_open(Request& req, fuse_ino_t ino, fuse_file_info* fi, const std::string& content,
                       const std::shared_ptr<const cache::BlobFile>& backing) {
     if (auto grant = passthrough_.decide(ino, fi->fh, content, backing ? backing->fd() : -1)) {
         fi->keep_cache = false;  // not allowed with passthrough; FUSE's page cache is not used
@@ -275,9 +275,7 @@ int HubFs::reply_open(Request& req, fuse_ino_t ino, fuse_file_info* fi, const st
         fi->keep_cache = kept == content && content.rfind("staged:", 0) != 0;
         kept = content;
     }
-    const int rc = req.open(fi);
-    if (rc != 0) close_handle(fi);
-    return rc;
+    if (req.open(fi) != 0) close_handle(fi);
 }
 
 void HubFs::read_local(Request& req, OpenFile& open, size_t size, off_t off) {

@@ -74,7 +74,7 @@ public:
     void open(Request& req, fuse_ino_t ino, fuse_file_info* fi);
     // Answers an open of `ino` with handle fi->fh: through the disk cache's blob file (FUSE
     // passthrough) when `backing` holds all of `content`, else as a plain open.
-    int reply_open(Request& req, fuse_ino_t ino, fuse_file_info* fi, const std::string& content,
+    void reply_open(Request& req, fuse_ino_t ino, fuse_file_info* fi, const std::string& content,
                    const std::shared_ptr<const cache::BlobFile>& backing);
     void read(Request& req, size_t size, off_t off, fuse_file_info* fi);
     void release(Request& req, fuse_file_info* fi);
