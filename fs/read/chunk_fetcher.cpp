@@ -295,23 +295,20 @@ void ChunkFetcher::deliver(const Job& job, uint64_t index, Chunk data, std::exce
         return;
     }
     backlog_ += data->size();
-    writes_.push_back(CacheWrite{job.src.entry.content_id(), index, job.src.entry.size, data, checksum, k});
+    writes_.push(CacheWrite{job.src.entry.content_id(), index, job.src.entry.size, data, checksum, k});
     write_ready_.notify_one();
 }
 
 void ChunkFetcher::writer() {
     for (;;) {
-        // Everything queued at once, up to a cap: one LMDB transaction (one sync) for the batch.
+        // A content's queued chunks, up to a cap: one LMDB transaction (one sync) for the batch.
         std::vector<CacheWrite> batch;
         {
             std::unique_lock lock(mutex_);
-            write_ready_.wait(lock, [&] { return !writes_.empty() || writers_stop_; });
-            if (writes_.empty()) return;
+            write_ready_.wait(lock, [&] { return writes_.ready() || (writers_stop_ && writes_.empty()); });
+            if (!writes_.ready()) return;
             const uint64_t cap = std::clamp<uint64_t>(opts_.write_backlog / 4 / std::max<uint64_t>(1, chunk_size_), 1, kWriteBatch);
-            while (!writes_.empty() && batch.size() < cap) {
-                batch.push_back(std::move(writes_.front()));
-                writes_.pop_front();
-            }
+            batch = writes_.take(static_cast<size_t>(cap));
         }
         std::vector<cache::ChunkWrite> chunks;
         for (const auto& w : batch) chunks.push_back(cache::ChunkWrite{w.content_id, w.index, *w.data, w.total_size, w.checksum});
@@ -335,7 +332,9 @@ void ChunkFetcher::writer() {
             backlog_ -= w.data->size();
             in_flight_.erase(w.key);
         }
+        writes_.release(batch);
         write_room_.notify_all();
+        write_ready_.notify_all();  // the content is free for another writer again
     }
 }
 }  // namespace hubfs::fs

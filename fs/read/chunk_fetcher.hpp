@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "fs/cache/cache.hpp"
+#include "fs/read/cache_write_queue.hpp"
 #include "fs/read/chunk_pool.hpp"
 #include "fs/remote.hpp"
 
@@ -102,14 +103,6 @@ private:
 
     std::string key(const FileSource& src, uint64_t index) const;
     uint64_t chunk_bytes(const FileSource& src, uint64_t index) const;
-    struct CacheWrite {
-        std::string content_id;
-        uint64_t index = 0, total_size = 0;
-        Chunk data;
-        uint64_t checksum = 0;  // XXH3-64 of data
-        std::string key;
-    };
-
     void worker();
     void writer();
     // Fetches a batch of jobs at once (one Remote::read_ranges); each job's chunks are handed
@@ -141,7 +134,7 @@ private:
     std::unordered_map<std::string, std::pair<Chunk, std::list<std::string>::iterator>> recent_;
     uint64_t recent_used_ = 0;
     std::deque<Job> urgent_, background_;
-    std::deque<CacheWrite> writes_;
+    CacheWriteQueue writes_;
     std::condition_variable write_ready_, write_room_;
     uint64_t budget_used_ = 0;
     uint64_t backlog_ = 0;
