@@ -223,3 +223,37 @@ test("localhub killed mid-upload: no object; after a restart the parts stored be
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test("an abandoned upload's staging is removed once its URLs have expired; a live upload's stays", async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "localhub-multipart-"));
+  const lifetime = ["--url-lifetime", "2"]; // staging untouched for 2 x 2 s is dead
+  let h = await startLocalhub({ users, args: [...args, ...lifetime], dataDir });
+  try {
+    await createRepo(h, ALICE, "alice/left");
+    const left = bytes(3 * CHUNK, 20);
+    const up = await startUpload(h, "alice/left", left);
+    assert.equal((await putPart(up.urls[0], partOf(left, 1))).status, 200);
+    assert.equal(staging(h, up.oid).length, 1, "the part is staged");
+    await sleep(4500);
+    const live = bytes(3 * CHUNK, 21);
+    const up2 = await startUpload(h, "alice/left", live);
+    assert.equal((await putPart(up2.urls[0], partOf(live, 1))).status, 200);
+    assert.deepEqual(staging(h, up.oid), [], "the abandoned upload's staging is gone");
+    assert.equal(staging(h, up2.oid).length, 1, "the live upload's staging stays");
+    const late = await putPart(up.urls[1], partOf(left, 2));
+    assert.notEqual(late.status, 200, "an expired URL stores nothing");
+    assert.deepEqual(staging(h, up.oid), []);
+
+    // Killed mid-upload: at the next start, staging whose URLs have expired and half-written
+    // basic uploads are gone.
+    fs.writeFileSync(path.join(h.dataDir, "lfs", "tmp", "upload-1-0"), "half an object");
+    h.child.kill("SIGKILL");
+    await h.stop();
+    await sleep(4500);
+    h = await startLocalhub({ users, args: [...args, ...lifetime], dataDir });
+    assert.deepEqual(fs.readdirSync(path.join(h.dataDir, "lfs", "tmp")), []);
+  } finally {
+    await h.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});

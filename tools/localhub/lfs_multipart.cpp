@@ -157,7 +157,37 @@ struct MultipartUploads::Upload {
     }
 };
 
-MultipartUploads::MultipartUploads(fs::path tmp_root) : tmp_(std::move(tmp_root)) {}
+MultipartUploads::MultipartUploads(fs::path tmp_root, std::chrono::seconds url_lifetime)
+    : tmp_(std::move(tmp_root)), url_lifetime_(url_lifetime) {
+    sweep();  // what a server killed or stopped mid-upload left behind, once its URLs are dead
+}
+
+void MultipartUploads::sweep() {
+    // An upload's URLs are all signed when the batch answers, before its first part lands, so
+    // staging last touched more than a lifetime ago belongs to an upload whose URLs have expired.
+    // Twice the lifetime leaves room for a request verified just before its URL expired.
+    const auto dead_before = fs::file_time_type::clock::now() - 2 * url_lifetime_;
+    std::error_code ec;
+    std::lock_guard l(mutex_);
+    next_sweep_ = std::chrono::steady_clock::now() + url_lifetime_;
+    for (const auto& e : fs::directory_iterator(tmp_, ec)) {
+        const std::string name = e.path().filename().string();
+        if (!name.starts_with("multipart-")) continue;
+        std::error_code tec;
+        auto touched = fs::last_write_time(e.path(), tec);
+        auto data_touched = fs::last_write_time(e.path() / "data", tec);
+        if (!tec) touched = std::max(touched, data_touched);
+        if (touched >= dead_before) continue;
+        auto it = uploads_.find(name);
+        if (it != uploads_.end()) {
+            std::lock_guard ul(it->second->m);
+            if (it->second->busy > 0 || it->second->closed) continue;
+            it->second->closed = true;  // a request that still holds it gets 409, never a new folder
+            uploads_.erase(it);
+        }
+        fs::remove_all(e.path(), tec);
+    }
+}
 MultipartUploads::~MultipartUploads() = default;
 
 std::string MultipartUploads::new_id() { return random_hex(); }
@@ -176,6 +206,12 @@ fs::path MultipartUploads::dir_of(const UploadKey& k) const {
 
 std::shared_ptr<MultipartUploads::Upload> MultipartUploads::get(const UploadKey& key) {
     auto dir = dir_of(key);
+    bool sweep_due;
+    {
+        std::lock_guard l(mutex_);
+        sweep_due = std::chrono::steady_clock::now() >= next_sweep_;
+    }
+    if (sweep_due) sweep();
     std::lock_guard l(mutex_);
     auto& u = uploads_[dir.filename().string()];
     if (!u) {

@@ -6,6 +6,7 @@
 // at once never share a staging file.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -42,7 +43,9 @@ public:
     // Takes the verified, synced staging file and makes it the object; an error message or "".
     using Accept = std::function<std::string(const std::filesystem::path& file, const std::string& sha256)>;
 
-    explicit MultipartUploads(std::filesystem::path tmp_root);
+    // url_lifetime: how long the signed URLs of an upload stay valid (UrlSigner). An upload's
+    // staging untouched for twice that is removed (sweep()): no PUT or completion of it can come.
+    MultipartUploads(std::filesystem::path tmp_root, std::chrono::seconds url_lifetime);
     ~MultipartUploads();
 
     static std::string new_id();
@@ -52,6 +55,10 @@ public:
     // parts: (part number, etag) as the client lists them, every part exactly once.
     Result complete(const UploadKey& key, const std::vector<std::pair<int, std::string>>& parts, const Accept& accept);
 
+    // Removes the staging of uploads whose URLs have all expired; also at start (what a server
+    // killed mid-upload left). get() calls it at most once per url_lifetime.
+    void sweep();
+
 private:
     struct Upload;
     std::shared_ptr<Upload> get(const UploadKey& key);
@@ -59,7 +66,9 @@ private:
     std::filesystem::path dir_of(const UploadKey& key) const;
 
     std::filesystem::path tmp_;
+    std::chrono::seconds url_lifetime_;
     std::mutex mutex_;
+    std::chrono::steady_clock::time_point next_sweep_{};
     std::map<std::string, std::shared_ptr<Upload>> uploads_;  // by staging folder name
 };
 

@@ -51,11 +51,21 @@ bool sync_dir(const fs::path& dir) {
     return fd && ::fsync(fd.get()) == 0;
 }
 
+// Creates both folders (before the multipart staging under tmp is swept) and returns tmp.
+fs::path make_dirs(const fs::path& objects, const fs::path& tmp) {
+    fs::create_directories(objects);
+    fs::create_directories(tmp);
+    return tmp;
+}
+
 }  // namespace
 
-LfsStore::LfsStore(fs::path root) : root_(root / "objects"), tmp_(root / "tmp"), multipart_(tmp_) {
-    fs::create_directories(root_);
-    fs::create_directories(tmp_);
+LfsStore::LfsStore(fs::path root, std::chrono::seconds url_lifetime)
+    : root_(root / "objects"), tmp_(make_dirs(root_, root / "tmp")), multipart_(tmp_, url_lifetime) {
+    // Basic uploads a killed server left half-written: none is in progress before we serve.
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(tmp_, ec))
+        if (e.path().filename().string().starts_with("upload-")) fs::remove(e.path(), ec);
 }
 
 fs::path LfsStore::object_path(const std::string& sha) const {

@@ -1,6 +1,7 @@
 // LFS objects stored once by sha256, and the uploads that fill the store.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -14,7 +15,8 @@ namespace localhub {
 
 class LfsStore {
 public:
-    explicit LfsStore(std::filesystem::path root);
+    // url_lifetime: of the signed upload URLs (UrlSigner); uploads left for longer are swept.
+    LfsStore(std::filesystem::path root, std::chrono::seconds url_lifetime);
 
     std::filesystem::path object_path(const std::string& sha256) const;
     std::optional<uint64_t> size(const std::string& sha256) const;  // nullopt if absent

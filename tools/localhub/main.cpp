@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
         GitLibrary git;
         std::filesystem::create_directories(opts.data_dir);
         RepoStore repos(opts.data_dir);
-        LfsStore lfs(std::filesystem::path(opts.data_dir) / "lfs");
+        LfsStore lfs(std::filesystem::path(opts.data_dir) / "lfs", std::chrono::seconds(opts.url_lifetime_s));
         Access access;
         for (const auto& u : opts.users) access.add_user(u);
         for (const auto& o : opts.orgs) access.add_org(o);
