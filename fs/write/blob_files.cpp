@@ -41,6 +41,10 @@ BlobFiles::~BlobFiles() {
 }
 
 std::string BlobFiles::make_now() const {
+    // One create at a time: each takes the folder's lock, and the kernel lets a thread that
+    // waits for it spin while the holder allocates an inode (up to ~1 ms on a disk that frees
+    // many: 14-19% of the daemon's CPU during a `cp -r` went there). A mutex's waiters sleep.
+    std::lock_guard one_at_a_time(create_mutex_);
     for (;;) {
         std::string name = random_name();
         int fd = ::open(path(name).c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);

@@ -40,6 +40,7 @@ private:
     const std::filesystem::path dir_;
     const size_t ready_target_;
     std::mutex mutex_;
+    mutable std::mutex create_mutex_;  // held by make_now()
     std::condition_variable wake_, settled_;
     std::deque<std::string> ready_;
     std::vector<std::string> doomed_;

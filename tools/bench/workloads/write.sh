@@ -25,7 +25,8 @@ write_check() {
 write_side() {  # NAME REPO SRC SYNC_TARGET: hubfs cp (-r) SRC into the repo's branch folder, sync
   local dir="$mnt/models/$2"
   head0=$(bench_head "$2")
-  hubfs_timed "$1" sh -c "cp -r '$3' '$dir/' && sync '$dir/$4'"
+  hubfs_timed "$1" sh -c "/usr/bin/time -f %e -o '$work/cp.s' cp -r '$3' '$dir/' && sync '$dir/$4'"
+  record "$1.cp" "$(cat "$work/cp.s")"
 }
 run_write() {
   [ -f "$hub_js" ] || return 0
@@ -46,6 +47,8 @@ run_write() {
   head0=$(bench_head "bench/w$wn-js-small")
   record write_js_small "$(js_peer upload "bench/w$wn-js-small" "$d/js/small" small)"
   write_check write_js_small "bench/w$wn-js-small" "$d/js/small"
+  # What creating these files costs on this disk: a local `cp -r` beside the cache.
+  record write_local_cp "$(timed cp -r "$d/js/small" "$d/local-small")"
   mount_fresh
   write_side write_big "bench/w$wn-hubfs-big" "$d/hubfs/big/big.bin" big.bin
   write_check write_big "bench/w$wn-hubfs-big" "$d/hubfs/big"
@@ -63,4 +66,5 @@ rows_write() {
   fi
   echo "| commit ${size_mib} MiB (\`cp\` + \`sync\`) | $(secs "$(m write_big)") ($(mbps $big "$(m write_big)")) | @huggingface/hub uploadFiles: $(secs "$(m write_js_big)") | $(ratio "$(m write_js_big)" "$(m write_big)") | $(m write_big.req) | |"
   echo "| commit $write_files files of 1-4 KiB (\`cp -r\` + \`sync\`) | $(secs "$(m write_small)") | @huggingface/hub uploadFiles: $(secs "$(m write_js_small)") | $(ratio "$(m write_js_small)" "$(m write_small)") | $(m write_small.req) | |"
+  echo "| (same), its \`cp -r\` alone | $(secs "$(m write_small.cp)") | local \`cp -r\` of the same folder beside the cache: $(secs "$(m write_local_cp)") | $(ratio "$(m write_local_cp)" "$(m write_small.cp)") | | |"
 }
