@@ -214,6 +214,7 @@ run_seq() {
   # Four files at once (a data loader), cold.
   mount_fresh
   hubfs_timed parallel4 sh -c "for i in 0 1 2 3; do cat $mnt/models/bench/parts/part\$i.bin & done; wait"
+  record cpu_parallel4 "$(cpu_seconds "$DAEMON")"
   unmount
 }
 run_tree() {  # cold find, warm find, cold ls -lR; local find cold and warm
@@ -276,6 +277,7 @@ rows_tree() {
 rows_cpu() {
   echo "| CPU (user+sys) of a cold ${size_mib} MiB read | $(m cpu_big) s | curl: $(m curl_cpu) s | $(ratio "$(m curl_cpu)" "$(m cpu_big)") | | |"
   echo "| (same) | $(m cpu_big) s | curl into a new file beside the cache: $(m curl_file_cpu) s | $(ratio "$(m curl_file_cpu)" "$(m cpu_big)") | | |"
+  echo "| CPU (user+sys) of the 4 files at once (the same bytes) | $(m cpu_parallel4) s | hubfs, one cold stream: $(m cpu_big) s | $(ratio "$(m cpu_big)" "$(m cpu_parallel4)") | | |"
   echo "| peak RSS of the daemon, cold ${size_mib} MiB read | $(m rss_big) MB | goal: 200 MB | $(ratio 200 "$(m rss_big)") | | |"
 }
 table() {
