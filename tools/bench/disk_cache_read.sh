@@ -4,6 +4,8 @@
 # the page cache), unmount, time `cat` of the local copy. Prints GB/s, the ratio and the daemon's
 # CPU seconds for each read (steadier than wall time on a loaded machine). Issue 17.
 #   usage: tools/bench/disk_cache_read.sh [SIZE_MIB] [REPS]   (default 256 4; needs root)
+# DROP=1: the blob files and the local copy are evicted from the page cache before each read
+# (the bytes only on disk). HUBFS_B=<binary>: each rep reads through HUBFS_B too, after HUBFS.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 LOCALHUB=${LOCALHUB:-$PWD/build/tools/localhub/localhub}
@@ -33,14 +35,26 @@ mount_it
 cat "$file" >/dev/null
 "$HUBFS" unmount "$mnt" >/dev/null
 cat "$work/blob.bin" >/dev/null
+drop() {  # evicts files (or every file under folders) from the page cache, dirty pages written first
+  [ "${DROP:-0}" = 1 ] || return 0
+  sync
+  python3 -c 'import os, sys
+for top in sys.argv[1:]:
+    for p in [top] if os.path.isfile(top) else [os.path.join(d, f) for d, _, fs in os.walk(top) for f in fs]:
+        fd = os.open(p, os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED); os.close(fd)' "$@"
+}
 for _ in $(seq "$reps"); do
-  mount_it
-  c0=$(cpu "$pid")
-  t0=$(now); cat "$file" >/dev/null; t1=$(now)
-  c1=$(cpu "$pid")
-  "$HUBFS" unmount "$mnt" >/dev/null
-  t2=$(now); cat "$work/blob.bin" >/dev/null; t3=$(now)
-  awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v s=$((size_mib << 20)) -v c0="$c0" -v c1="$c1" 'BEGIN {
-    printf "after remount %.2f GB/s, local cat %.2f GB/s, ratio %.2f, daemon CPU %.2f s\n",
-      s / (b - a) / 1e9, s / (d - c) / 1e9, (d - c) / (b - a), c1 - c0 }'
+  for bin in "$HUBFS" ${HUBFS_B:+"$HUBFS_B"}; do
+    drop "$work/cache" "$work/blob.bin"
+    HUBFS=$bin mount_it
+    c0=$(cpu "$pid")
+    t0=$(now); cat "$file" >/dev/null; t1=$(now)
+    c1=$(cpu "$pid")
+    "$HUBFS" unmount "$mnt" >/dev/null
+    drop "$work/cache" "$work/blob.bin"
+    t2=$(now); cat "$work/blob.bin" >/dev/null; t3=$(now)
+    awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v s=$((size_mib << 20)) -v c0="$c0" -v c1="$c1" -v bin="$bin" 'BEGIN {
+      printf "after remount %.2f GB/s, local cat %.2f GB/s, ratio %.2f, daemon CPU %.2f s  (%s)\n",
+        s / (b - a) / 1e9, s / (d - c) / 1e9, (d - c) / (b - a), c1 - c0, bin }'
+  done
 done
