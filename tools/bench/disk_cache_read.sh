@@ -35,14 +35,7 @@ mount_it
 cat "$file" >/dev/null
 "$HUBFS" unmount "$mnt" >/dev/null
 cat "$work/blob.bin" >/dev/null
-drop() {  # evicts files (or every file under folders) from the page cache, dirty pages written first
-  [ "${DROP:-0}" = 1 ] || return 0
-  sync
-  python3 -c 'import os, sys
-for top in sys.argv[1:]:
-    for p in [top] if os.path.isfile(top) else [os.path.join(d, f) for d, _, fs in os.walk(top) for f in fs]:
-        fd = os.open(p, os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED); os.close(fd)' "$@"
-}
+drop() { [ "${DROP:-0}" = 1 ] || return 0; evict "$@"; }
 for _ in $(seq "$reps"); do
   for bin in "$HUBFS" ${HUBFS_B:+"$HUBFS_B"}; do
     drop "$work/cache" "$work/blob.bin"

@@ -63,3 +63,17 @@ bench_small_files() {
 }
 
 now() { date +%s.%N; }
+
+# Evicts files (or every file under folders) from the page cache; dirty pages are written first.
+evict() {
+  python3 - "$@" <<'PY'
+import os, sys
+for top in sys.argv[1:]:
+    paths = [top] if os.path.isfile(top) else [os.path.join(d, f) for d, _, fs in os.walk(top) for f in fs]
+    for p in paths:
+        fd = os.open(p, os.O_RDONLY)
+        os.fdatasync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        os.close(fd)
+PY
+}

@@ -94,19 +94,6 @@ mark() { wc -l <"$(log_of "$hub")"; }
 served_since() {
   tail -n +"$(($1 + 1))" "$(log_of "$hub")" | jq -s '"\(length) \(map(.bytes) | add // 0)"' -r
 }
-# Evicts files (or every file under folders) from the page cache; dirty pages are written first.
-evict() {
-  python3 - "$@" <<'PY'
-import os, sys
-for top in sys.argv[1:]:
-    paths = [top] if os.path.isfile(top) else [os.path.join(d, f) for d, _, fs in os.walk(top) for f in fs]
-    for p in paths:
-        fd = os.open(p, os.O_RDONLY)
-        os.fdatasync(fd)
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        os.close(fd)
-PY
-}
 drop_dentries() { echo 2 >/proc/sys/vm/drop_caches; }
 timed() {  # seconds the command took; its output goes away
   local t0 t1
