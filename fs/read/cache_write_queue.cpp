@@ -5,13 +5,13 @@
 namespace hubfs::fs {
 
 bool CacheWriteQueue::ready() const {
-    return std::any_of(queue_.begin(), queue_.end(), [&](const CacheWrite& w) { return !held_.count(w.content_id); });
+    return std::any_of(queue_.begin(), queue_.end(), [&](const CacheWrite& w) { return free(w); });
 }
 
 std::vector<CacheWrite> CacheWriteQueue::take(size_t cap) {
     std::vector<CacheWrite> batch;
     if (cap == 0) return batch;
-    auto first = std::find_if(queue_.begin(), queue_.end(), [&](const CacheWrite& w) { return !held_.count(w.content_id); });
+    auto first = std::find_if(queue_.begin(), queue_.end(), [&](const CacheWrite& w) { return free(w); });
     if (first == queue_.end()) return batch;
     const std::string id = first->content_id;
     held_.insert(id);

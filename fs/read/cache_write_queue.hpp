@@ -35,6 +35,8 @@ public:
     void release(const std::vector<CacheWrite>& batch);
 
 private:
+    bool free(const CacheWrite& w) const { return !held_.count(w.content_id); }  // no writer holds its content
+
     std::deque<CacheWrite> queue_;
     std::set<std::string, std::less<>> held_;
 };

@@ -159,6 +159,7 @@ struct MultipartUploads::Upload {
 
 MultipartUploads::MultipartUploads(fs::path tmp_root, std::chrono::seconds url_lifetime)
     : tmp_(std::move(tmp_root)), url_lifetime_(url_lifetime) {
+    std::lock_guard l(mutex_);
     sweep();  // what a server killed or stopped mid-upload left behind, once its URLs are dead
 }
 
@@ -168,7 +169,6 @@ void MultipartUploads::sweep() {
     // Twice the lifetime leaves room for a request verified just before its URL expired.
     const auto dead_before = fs::file_time_type::clock::now() - 2 * url_lifetime_;
     std::error_code ec;
-    std::lock_guard l(mutex_);
     next_sweep_ = std::chrono::steady_clock::now() + url_lifetime_;
     for (const auto& e : fs::directory_iterator(tmp_, ec)) {
         const std::string name = e.path().filename().string();
@@ -206,13 +206,8 @@ fs::path MultipartUploads::dir_of(const UploadKey& k) const {
 
 std::shared_ptr<MultipartUploads::Upload> MultipartUploads::get(const UploadKey& key) {
     auto dir = dir_of(key);
-    bool sweep_due;
-    {
-        std::lock_guard l(mutex_);
-        sweep_due = std::chrono::steady_clock::now() >= next_sweep_;
-    }
-    if (sweep_due) sweep();
     std::lock_guard l(mutex_);
+    if (std::chrono::steady_clock::now() >= next_sweep_) sweep();
     auto& u = uploads_[dir.filename().string()];
     if (!u) {
         u = std::make_shared<Upload>(dir, key);

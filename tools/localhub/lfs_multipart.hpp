@@ -55,12 +55,11 @@ public:
     // parts: (part number, etag) as the client lists them, every part exactly once.
     Result complete(const UploadKey& key, const std::vector<std::pair<int, std::string>>& parts, const Accept& accept);
 
-    // Removes the staging of uploads whose URLs have all expired; also at start (what a server
-    // killed mid-upload left). get() calls it at most once per url_lifetime.
-    void sweep();
-
 private:
     struct Upload;
+    // Removes the staging of uploads whose URLs have all expired; also at start (what a server
+    // killed mid-upload left). get() calls it at most once per url_lifetime. Callers hold mutex_.
+    void sweep();
     std::shared_ptr<Upload> get(const UploadKey& key);
     void drop(const UploadKey& key, const std::shared_ptr<Upload>& u);
     std::filesystem::path dir_of(const UploadKey& key) const;
