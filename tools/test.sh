@@ -13,7 +13,10 @@ meson test -C "$BUILD" --print-errorlogs --num-processes 1 "$@" | tee "$BUILD/te
 if [ "${HUBFS_SANITIZE:-1}" = 1 ] && [ $# -eq 0 ]; then
   ASAN=${ASAN_BUILD_DIR:-build-asan}
   # No -Werror there: GCC's maybe-uninitialized misfires under the sanitizers' instrumentation.
-  [ -f "$ASAN/build.ninja" ] || meson setup "$ASAN" -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=false >/dev/null
+  # -O1 with line tables only: the sanitizers' advice, and it compiles 2.3x faster than -O2 -g
+  # (35 s -> 15 s for api/hf_api_jobs.cpp), which keeps CI well inside its time.
+  [ -f "$ASAN/build.ninja" ] || meson setup "$ASAN" -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=false \
+    -Doptimization=1 -Ddebug=false -Dcpp_args=-g1 >/dev/null
   meson compile -C "$ASAN" tests/fs/fs_test tests/cache/cache_test src/hubfs/hubfs tools/localhub/localhub
   rm -rf /tmp/hubfs-asan && mkdir -p /tmp/hubfs-asan
   meson test -C "$ASAN" --no-rebuild --setup asan --print-errorlogs --num-processes 1 fs cache write-safety \
