@@ -16,7 +16,6 @@
 
 #include "fs/cache/blob_file.hpp"
 #include "fs/common/log.hpp"
-#include "fs/common/page_cache.hpp"
 #include "fs/errno_map.hpp"
 #include "fs/network_wait.hpp"
 #include "fs/fuse/reply_pieces.hpp"
@@ -247,11 +246,9 @@ void HubFs::open(Request& req, fuse_ino_t ino, fuse_file_info* fi) {
             std::get<StagedHandle>(*f).fd.reset(fd);
         } else if (passthrough_.active()) {
             try {
+                // Also a blob file only on disk: the kernel's read-ahead of it beat hubfs's chunk
+                // reads 4-5x (BENCHMARKS.md, "Passthrough from disk").
                 backing = cache_.locate_whole(content_id);
-                // From disk, hubfs's parallel chunk reads beat the kernel's (fs/common/page_cache):
-                // this open reads through hubfs and brings the file into memory for the next.
-                const uint64_t size = std::get<CommittedHandle>(*f).src.entry.size;
-                if (backing && !all_in_page_cache(backing->fd(), size)) backing = nullptr;
             } catch (const std::exception& e) {  // not fatal: the open reads through hubfs
                 HUBFS_LOG(warn, "passthrough: cannot look up %s in the cache: %s", n->path.c_str(), e.what());
             }
