@@ -246,8 +246,8 @@ void HubFs::open(Request& req, fuse_ino_t ino, fuse_file_info* fi) {
             std::get<StagedHandle>(*f).fd.reset(fd);
         } else if (passthrough_.active()) {
             try {
-                // Also a blob file only on disk: the kernel's read-ahead of it beat hubfs's chunk
-                // reads 4-5x (BENCHMARKS.md, "Passthrough from disk").
+                // Also a blob file only on disk: the kernel's read-ahead of it was as fast as hubfs's
+                // chunk reads or 4-5x faster, at no daemon CPU (BENCHMARKS.md, "Passthrough from disk").
                 backing = cache_.locate_whole(content_id);
             } catch (const std::exception& e) {  // not fatal: the open reads through hubfs
                 HUBFS_LOG(warn, "passthrough: cannot look up %s in the cache: %s", n->path.c_str(), e.what());
