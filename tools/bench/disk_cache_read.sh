@@ -54,9 +54,7 @@ fi
 dev=/sys/class/block/$(basename "$(df --output=source "$work" | tail -1)")/stat
 disk_mib() { [ -r "$dev" ] && awk '{ print int($3 / 2048) }' "$dev" || echo 0; }
 cat "$work/blob.bin" >/dev/null
-# Then a pause: a read right after an eviction reuses the freed pages, 3-5x faster on this VM
-# than one after the host took them back (~2 s later), which a mount's read always is.
-drop() { [ "${DROP:-0}" = 1 ] || return 0; evict "$@"; sleep 3; }
+drop() { [ "${DROP:-0}" = 1 ] || return 0; evict_settled "$@"; }
 for _ in $(seq "$reps"); do
   for bin in "$HUBFS" ${HUBFS_B:+"$HUBFS_B"}; do
     drop "$work/cache" "$work/blob.bin"

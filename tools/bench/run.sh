@@ -192,14 +192,11 @@ run_seq() {
   remount
   hubfs_timed remount_big cat "$mnt/models/bench/big/big.bin"
   unmount
-  evict "$work/cache"
+  evict_settled "$work/cache"
   remount
   hubfs_timed remount_cold_big cat "$mnt/models/bench/big/big.bin"
   unmount
-  # On this VM pages freed more than ~2 s ago are handed back to the host, and a read that fills
-  # them is 3-5x slower than one reusing pages just freed: the remount took that long, so wait too.
-  evict "$inputs/big.bin"
-  sleep 3
+  evict_settled "$inputs/big.bin"
   record local_cold "$(timed cat "$inputs/big.bin")"
   # Four files at once (a data loader), cold.
   mount_fresh
