@@ -64,6 +64,12 @@ void HubFs::init(fuse_conn_info* conn) {
     if (conn->capable & FUSE_CAP_READDIRPLUS_AUTO) conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;  // always plus
     if (conn->capable & FUSE_CAP_ASYNC_READ) conn->want |= FUSE_CAP_ASYNC_READ;
     if (conn->capable & FUSE_CAP_SPLICE_WRITE) conn->want |= FUSE_CAP_SPLICE_WRITE;
+    // Replies from the disk cache are spliced only if a pipe can hold the largest (reply_pieces.hpp).
+    const size_t largest = opts_.max_read, buffers = opts_.max_read / fetcher_.chunk_size() + 1;
+    splice_replies_ = (conn->want & FUSE_CAP_SPLICE_WRITE) && splice_fits(largest, buffers);
+    if (!splice_replies_)
+        HUBFS_LOG(info, "splice: off (a pipe cannot hold a %u KiB reply: see /proc/sys/fs/pipe-max-size); "
+                        "reads from the disk cache go through reused buffers", opts_.max_read >> 10);
 }
 
 // lookup, getattr and opendir may need the Hub (a name to resolve, a folder never listed):
@@ -352,6 +358,9 @@ void HubFs::read(Request& req, size_t size, off_t off, fuse_file_info* fi) {
             f->last_chunk = pieces.back().mem;
             f->last_index = last;
         }
+        if (!splice_replies_)
+            for (auto& p : pieces)
+                if (!p.mem && !(p.mem = fetcher_.load(p))) return (void)req.err(EIO);
         reply_from_pieces(req, pieces, first, cs, start, end);
     } catch (...) {
         req.err(errno_from_current_exception("read " + f->src.repo.key() + "/" + f->src.path));

@@ -187,6 +187,7 @@ private:
     LocalAttrs local_attrs_;        // modes, owners, times: kept for this mount only
     KernelInvalidator invalidator_;
     Passthrough passthrough_;
+    std::atomic<bool> splice_replies_{false};  // disk-cache bytes reach the kernel spliced (set by init)
     PendingReads pending_;
     PieceFetcher pieces_;  // lone reads' pages (after pending_: its last answers go through it)
     ControlTree control_areas_;

@@ -1,12 +1,46 @@
 #include "fs/fuse/reply_pieces.hpp"
 
+#include <fcntl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <memory>
 
+#include "fs/common/unique_fd.hpp"
+
 namespace hubfs::fs {
+
+bool splice_fits(size_t bytes, size_t buffers) {
+    int fds[2];
+    if (::pipe(fds) != 0) return false;
+    UniqueFd read_end(fds[0]), write_end(fds[1]);
+    const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    const size_t header = 16;  // struct fuse_out_header
+    const size_t need = page * (buffers + 2) + header + bytes;
+    return ::fcntl(write_end.get(), F_SETPIPE_SZ, static_cast<int>(need)) >= static_cast<int>(need);
+}
+
+void reply_from_chunks(Request& req, const std::vector<ChunkFetcher::Chunk>& chunks, uint64_t first,
+                       uint64_t chunk_size, uint64_t start, uint64_t end) {
+    std::vector<iovec> iov;
+    for (size_t k = 0; k < chunks.size(); ++k) {
+        const std::string& c = *chunks[k];
+        uint64_t chunk_start = (first + k) * chunk_size;
+        uint64_t from = std::max(start, chunk_start) - chunk_start;
+        uint64_t to = std::min<uint64_t>(end, chunk_start + c.size()) - chunk_start;
+        if (to > from) iov.push_back({const_cast<char*>(c.data() + from), static_cast<size_t>(to - from)});
+    }
+    req.iov(iov.data(), static_cast<int>(iov.size()));
+}
 
 void reply_from_pieces(Request& req, const std::vector<ChunkFetcher::Piece>& pieces, uint64_t first,
                        uint64_t chunk_size, uint64_t start, uint64_t end) {
+    if (std::all_of(pieces.begin(), pieces.end(), [](const auto& p) { return p.mem != nullptr; })) {
+        std::vector<ChunkFetcher::Chunk> chunks;
+        for (const auto& p : pieces) chunks.push_back(p.mem);
+        return reply_from_chunks(req, chunks, first, chunk_size, start, end);
+    }
     // fuse_bufvec ends in a one-element array: room for one buffer per piece.
     const size_t n = std::max<size_t>(pieces.size(), 1);
     std::unique_ptr<char[]> storage(new char[sizeof(fuse_bufvec) + (n - 1) * sizeof(fuse_buf)]());

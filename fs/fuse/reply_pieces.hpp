@@ -1,6 +1,12 @@
 // Answers a read from chunks at hand: those in memory as buffers, those in the disk cache as
 // file-descriptor buffers, which libfuse splices from the blob file to the kernel (with
 // FUSE_CAP_SPLICE_WRITE) instead of copying them through this process.
+// libfuse splices only through a pipe that holds the whole reply. Pipes are limited to
+// /proc/sys/fs/pipe-max-size (1 MiB by default) unless the process has CAP_SYS_RESOURCE (a user,
+// a container's root), and a 1 MiB read's reply is a little more: libfuse then falls back to a
+// fresh malloc'd buffer per reply, pread and writev (measured: half of a cold stream's page
+// faults). So hubfs asks whether a pipe can hold a reply (splice_fits) and otherwise reads disk
+// pieces into reused buffers itself (ChunkFetcher::load) before replying.
 #pragma once
 
 #define FUSE_USE_VERSION 35
@@ -14,8 +20,18 @@
 
 namespace hubfs::fs {
 
+// Whether libfuse can splice a reply of `bytes` from `buffers` file buffers (its pipe's size
+// heuristic: a page per buffer, one for the header, one more, and the bytes).
+bool splice_fits(size_t bytes, size_t buffers);
+
+// Answers req with [start, end) of the file from its chunks (first is the index of chunks[0]):
+// one writev of iovecs into them, no copy here.
+void reply_from_chunks(Request& req, const std::vector<ChunkFetcher::Chunk>& chunks, uint64_t first,
+                       uint64_t chunk_size, uint64_t start, uint64_t end);
+
 // Answers req with [start, end) of the file; pieces[k] is chunk first + k, every one here().
-// The blob files stay open until the reply returns (the pieces own them).
+// The blob files stay open until the reply returns (the pieces own them). All in memory:
+// reply_from_chunks (libfuse copies a bufvec of several memory buffers into a fresh one).
 void reply_from_pieces(Request& req, const std::vector<ChunkFetcher::Piece>& pieces, uint64_t first,
                        uint64_t chunk_size, uint64_t start, uint64_t end);
 

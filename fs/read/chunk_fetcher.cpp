@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "fs/cache/blob_file.hpp"
 #include "fs/cache/chunk_checksum.hpp"
 #include "fs/common/log.hpp"
 
@@ -90,6 +91,15 @@ ChunkFetcher::Piece ChunkFetcher::at_hand(const FileSource& src, uint64_t index)
     }
     if (auto span = cache_.locate_chunk(src.entry.content_id(), index)) return Piece{nullptr, std::move(*span)};
     return Piece{};
+}
+
+ChunkFetcher::Chunk ChunkFetcher::load(const Piece& piece) {
+    if (piece.mem || !piece.disk.file) return piece.mem;
+    std::string bytes = pool_.take(piece.disk.length);
+    bytes.resize(piece.disk.length);
+    if (piece.disk.file->read_exact(bytes.data(), bytes.size(), piece.disk.offset)) return pool_.share(std::move(bytes));
+    pool_.give(std::move(bytes));
+    return nullptr;
 }
 
 std::shared_ptr<ChunkFetcher::Slot> ChunkFetcher::slot_for(const FileSource& src, uint64_t index) {
