@@ -67,7 +67,8 @@ void HubFs::init(fuse_conn_info* conn) {
     // Replies from the disk cache are spliced only if a pipe can hold the largest (reply_pieces.hpp).
     const size_t largest = opts_.max_read, buffers = opts_.max_read / fetcher_.chunk_size() + 1;
     splice_replies_ = (conn->want & FUSE_CAP_SPLICE_WRITE) && splice_fits(largest, buffers);
-    if (splice_replies_) HUBFS_LOG(info, "splice: on (reads from the disk cache are spliced to the kernel)");
+    if (splice_replies_)
+        HUBFS_LOG(info, "splice: on (reads from the disk cache are spliced to the kernel)");
     else
         HUBFS_LOG(info, "splice: off (a pipe cannot hold a %u KiB reply: see /proc/sys/fs/pipe-max-size); "
                         "reads from the disk cache go through reused buffers", opts_.max_read >> 10);
