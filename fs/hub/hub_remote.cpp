@@ -192,12 +192,42 @@ void HubRemote::read_range(const RepoRef& repo, const std::string& commit, const
     if (one[0].error) std::rethrow_exception(one[0].error);
 }
 
-std::string HubRemote::known_location(const std::string& content_id) {
+std::string HubRemote::storage_location(const RangeRead& read) {
+    const std::string& id = read.entry.content_id();
+    std::shared_ptr<Ask> ask;
+    {
+        std::unique_lock lock(mutex_);
+        auto it = locations_.find(id);
+        if (it != locations_.end() && std::chrono::steady_clock::now() - it->second.at < kLocationLifetime) return it->second.url;
+        if (read.entry.lfs_sha256.empty()) return {};
+        if (auto a = asking_.find(id); a != asking_.end()) {
+            ask = a->second;
+            asked_.wait(lock, [&] { return ask->done; });
+            if (ask->error) std::rethrow_exception(ask->error);
+            return ask->url;
+        }
+        ask = asking_[id] = std::make_shared<Ask>();
+    }
+    try {
+        api::HfFileMetadata meta = api_.get_hf_file_metadata(file_url(read.repo, read.commit, read.path));
+        if (meta.is_lfs_redirect) ask->url = meta.location;
+    } catch (const api::HubError& e) {
+        if (e.kind() == api::ErrorKind::network) {
+            try {
+                rethrow_as_remote_error();
+            } catch (...) {
+                ask->error = std::current_exception();
+            }
+        }
+    } catch (...) {
+    }
     std::lock_guard lock(mutex_);
-    auto it = locations_.find(content_id);
-    if (it != locations_.end() && std::chrono::steady_clock::now() - it->second.at < kLocationLifetime)
-        return it->second.url;
-    return {};
+    if (!ask->url.empty()) locations_[id] = Location{ask->url, std::chrono::steady_clock::now()};
+    ask->done = true;
+    asking_.erase(id);
+    asked_.notify_all();
+    if (ask->error) std::rethrow_exception(ask->error);
+    return ask->url;
 }
 
 void HubRemote::read_ranges(std::vector<RangeRead>& reads) {
@@ -213,33 +243,40 @@ void HubRemote::read_ranges(std::vector<RangeRead>& reads) {
         d.length = r.length;
         d.sink = [&r](std::string_view chunk) { r.sink(chunk.data(), chunk.size()); };
     };
+    auto download = [&](const std::vector<size_t>& which) {
+        std::vector<api::RangeDownload> batch;
+        for (size_t i : which) batch.push_back(std::move(downloads[i]));
+        http_.download_all(batch, static_cast<int>(batch.size()));
+        for (size_t k = 0; k < which.size(); ++k) downloads[which[k]] = std::move(batch[k]);
+    };
+    std::vector<size_t> out;  // the reads that go out (the others' bytes could not be located)
     for (size_t i = 0; i < reads.size(); ++i) {
-        std::string url = known_location(reads[i].entry.content_id());
+        std::string url;
+        try {
+            url = storage_location(reads[i]);
+        } catch (...) {
+            reads[i].error = std::current_exception();
+            continue;
+        }
         direct[i] = !url.empty();
         prepare(i, direct[i] ? url : file_url(reads[i].repo, reads[i].commit, reads[i].path));
+        out.push_back(i);
     }
-    http_.download_all(downloads, static_cast<int>(downloads.size()));
+    download(out);
     // A storage URL that expired or moved (an HTTP error before any byte): ask the Hub again.
     std::vector<size_t> again;
-    for (size_t i = 0; i < reads.size(); ++i) {
+    for (size_t i : out) {
         if (!direct[i] || downloads[i].error || downloads[i].response.ok() || downloads[i].received > 0) continue;
         {
             std::lock_guard lock(mutex_);
             locations_.erase(reads[i].entry.content_id());
         }
         direct[i] = false;
+        prepare(i, file_url(reads[i].repo, reads[i].commit, reads[i].path));
         again.push_back(i);
     }
-    if (!again.empty()) {
-        std::vector<api::RangeDownload> retry;
-        for (size_t i : again) {
-            prepare(i, file_url(reads[i].repo, reads[i].commit, reads[i].path));
-            retry.push_back(std::move(downloads[i]));
-        }
-        http_.download_all(retry, static_cast<int>(retry.size()));
-        for (size_t k = 0; k < again.size(); ++k) downloads[again[k]] = std::move(retry[k]);
-    }
-    for (size_t i = 0; i < reads.size(); ++i) finish_read(reads[i], downloads[i], direct[i]);
+    if (!again.empty()) download(again);
+    for (size_t i : out) finish_read(reads[i], downloads[i], direct[i]);
 }
 
 void HubRemote::finish_read(RangeRead& read, const api::RangeDownload& download, bool direct) {

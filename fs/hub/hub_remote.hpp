@@ -1,11 +1,14 @@
 // The filesystem's Remote over api/HfApi: revisions and file lists (repo_info), folder listings
 // (list_repo_tree), repo lists and ranged reads (its HTTP client). Remembers where an LFS
-// file's bytes live (the storage host a resolve redirects to) so that reads after the first go
-// there directly: one request per range, not two.
+// file's bytes live (the storage host a resolve redirects to) so that reads go there directly:
+// one request per range, not two, and one resolve per file opened, not one per range.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <exception>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -40,8 +43,14 @@ public:
 
 private:
     api::HttpRequest request(const std::string& url) const;
-    // The storage URL the Hub redirected this content to lately, or "".
-    std::string known_location(const std::string& content_id);
+    // Where an LFS file's bytes are, asked of the Hub by one resolve HEAD that stops at the
+    // redirect, one caller at a time per content (the others wait for its answer): a stream's
+    // first window is 16 GETs at once, and each through the resolve counted 16 against the Hub's
+    // `resolvers` rate limit (5,000 per 5 minutes for a free user) for every file opened; the HEAD
+    // and a direct GET take the same two round trips as a GET redirected. "" for a file in git,
+    // one the Hub serves itself, or an answer without the metadata (the reads then go through the
+    // resolve as before); a transport failure is thrown (RemoteError): a GET would wait it out again.
+    std::string storage_location(const RangeRead& read);
     // The outcome of one download of read_ranges into `read.error`; remembers its storage URL.
     void finish_read(RangeRead& read, const api::RangeDownload& download, bool direct);
 
@@ -52,8 +61,15 @@ private:
         std::string url;
         std::chrono::steady_clock::time_point at;
     };
+    struct Ask {  // a storage_location HEAD in flight, and its outcome
+        bool done = false;
+        std::string url;
+        std::exception_ptr error;
+    };
     std::mutex mutex_;
     std::map<std::string, Location> locations_;  // content id -> storage URL
+    std::map<std::string, std::shared_ptr<Ask>> asking_;  // content id -> its HEAD in flight
+    std::condition_variable asked_;
 };
 
 api::Repo api_repo(const RepoRef& repo);

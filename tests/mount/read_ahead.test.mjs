@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { blobRanges, settleLog, startLocalhub } from "../harness/localhub.mjs";
+import { blobRanges, readLog, settleLog, startLocalhub } from "../harness/localhub.mjs";
 import { HubClient, mountHubfs } from "./fixture.mjs";
 
 const TOKEN = "hf_alice_token";
@@ -36,6 +36,25 @@ after(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
+
+test("a stream asks the Hub where its bytes are once, not once per parallel GET", async () => {
+  // Each resolve counts against the Hub's `resolvers` rate limit (5,000 per 5 minutes for a free
+  // user): a first window of 16 GETs each going through the resolve spent 17 per file opened.
+  const m = mountHubfs(hub.url, { token: TOKEN });
+  try {
+    const since = (await settleLog(hub.logFile)).length;
+    const got = fs.readFileSync(`${m.mountpoint}/models/alice/files/stream.bin`);
+    assert.ok(got.equals(streamData), "the bytes read are the file's");
+    await settleLog(hub.logFile);
+    const log = readLog(hub.logFile).slice(since);
+    const resolves = log.filter((r) => r.host === "api" && /\/resolve\/.*stream\.bin/.test(r.path));
+    const gets = log.filter((r) => r.host === "blob" && r.method === "GET");
+    assert.ok(gets.length >= 8, `${gets.length} GETs of the storage host`);
+    assert.equal(resolves.length, 1, `resolves: ${JSON.stringify(resolves.map((r) => `${r.method} ${r.status}`))}`);
+  } finally {
+    m.unmount();
+  }
+});
 
 test("a sequential read opens its window as parallel ranged GETs at once and fetches each byte once", async () => {
   const m = mountHubfs(hub.url, { token: TOKEN });
