@@ -360,10 +360,7 @@ void HubFs::read(Request& req, size_t size, off_t off, fuse_file_info* fi) {
             f->last_chunk = pieces.back().mem;
             f->last_index = last;
         }
-        if (!splice_replies_)
-            for (auto& p : pieces)
-                if (!p.mem && !(p.mem = fetcher_.load(p))) return (void)req.err(EIO);
-        reply_from_pieces(req, pieces, first, cs, start, end);
+        reply_from_pieces(req, pieces, first, cs, start, end, splice_replies_ ? nullptr : &fetcher_);
     } catch (...) {
         req.err(errno_from_current_exception("read " + f->src.repo.key() + "/" + f->src.path));
     }

@@ -21,47 +21,56 @@ bool splice_fits(size_t bytes, size_t buffers) {
     return ::fcntl(write_end.get(), F_SETPIPE_SZ, static_cast<int>(need)) >= static_cast<int>(need);
 }
 
-void reply_from_chunks(Request& req, const std::vector<ChunkFetcher::Chunk>& chunks, uint64_t first,
-                       uint64_t chunk_size, uint64_t start, uint64_t end) {
-    std::vector<iovec> iov;
-    for (size_t k = 0; k < chunks.size(); ++k) {
-        const std::string& c = *chunks[k];
-        uint64_t chunk_start = (first + k) * chunk_size;
-        uint64_t from = std::max(start, chunk_start) - chunk_start;
-        uint64_t to = std::min<uint64_t>(end, chunk_start + c.size()) - chunk_start;
-        if (to > from) iov.push_back({const_cast<char*>(c.data() + from), static_cast<size_t>(to - from)});
-    }
-    req.iov(iov.data(), static_cast<int>(iov.size()));
-}
-
 void reply_from_pieces(Request& req, const std::vector<ChunkFetcher::Piece>& pieces, uint64_t first,
-                       uint64_t chunk_size, uint64_t start, uint64_t end) {
-    if (std::all_of(pieces.begin(), pieces.end(), [](const auto& p) { return p.mem != nullptr; })) {
-        std::vector<ChunkFetcher::Chunk> chunks;
-        for (const auto& p : pieces) chunks.push_back(p.mem);
-        return reply_from_chunks(req, chunks, first, chunk_size, start, end);
-    }
-    // fuse_bufvec ends in a one-element array: room for one buffer per piece.
-    const size_t n = std::max<size_t>(pieces.size(), 1);
-    std::unique_ptr<char[]> storage(new char[sizeof(fuse_bufvec) + (n - 1) * sizeof(fuse_buf)]());
-    auto* bufv = new (storage.get()) fuse_bufvec{};
-    bufv->count = 0;
+                       uint64_t chunk_size, uint64_t start, uint64_t end, ChunkFetcher* read_disk) {
+    struct Part {
+        const ChunkFetcher::Piece* piece;
+        uint64_t from, length;  // within the piece's chunk
+    };
+    std::vector<Part> parts;
     for (size_t k = 0; k < pieces.size(); ++k) {
         const auto& p = pieces[k];
         const uint64_t chunk_start = (first + k) * chunk_size;
         const uint64_t length = p.mem ? p.mem->size() : p.disk.length;
         const uint64_t from = std::max(start, chunk_start) - chunk_start;
         const uint64_t to = std::min<uint64_t>(end, chunk_start + length) - chunk_start;
-        if (to <= from) continue;
+        if (to > from) parts.push_back(Part{&p, from, to - from});
+    }
+    const bool splice = !read_disk && std::any_of(parts.begin(), parts.end(), [](const Part& part) { return !part.piece->mem; });
+    if (!splice) {
+        // One writev of iovecs into the chunks (libfuse would copy a bufvec of several memory
+        // buffers into a fresh one first); disk bytes read into reused buffers, held until then.
+        std::vector<ChunkFetcher::Chunk> held;
+        std::vector<iovec> iov;
+        for (const Part& part : parts) {
+            const char* data = nullptr;
+            if (part.piece->mem) {
+                data = part.piece->mem->data() + part.from;
+            } else {
+                auto bytes = read_disk->read_span(part.piece->disk, part.from, part.length);
+                if (!bytes) return (void)req.err(EIO);
+                data = bytes->data();
+                held.push_back(std::move(bytes));
+            }
+            iov.push_back({const_cast<char*>(data), static_cast<size_t>(part.length)});
+        }
+        return (void)req.iov(iov.data(), static_cast<int>(iov.size()));
+    }
+    // fuse_bufvec ends in a one-element array: room for one buffer per part.
+    const size_t n = std::max<size_t>(parts.size(), 1);
+    std::unique_ptr<char[]> storage(new char[sizeof(fuse_bufvec) + (n - 1) * sizeof(fuse_buf)]());
+    auto* bufv = new (storage.get()) fuse_bufvec{};
+    bufv->count = 0;
+    for (const Part& part : parts) {
         fuse_buf& b = bufv->buf[bufv->count++];
         b = fuse_buf{};
-        b.size = static_cast<size_t>(to - from);
-        if (p.mem) {
-            b.mem = const_cast<char*>(p.mem->data() + from);
+        b.size = static_cast<size_t>(part.length);
+        if (part.piece->mem) {
+            b.mem = const_cast<char*>(part.piece->mem->data() + part.from);
         } else {
             b.flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
-            b.fd = p.disk.fd;
-            b.pos = static_cast<off_t>(p.disk.offset + from);
+            b.fd = part.piece->disk.fd;
+            b.pos = static_cast<off_t>(part.piece->disk.offset + part.from);
         }
     }
     // No FUSE_BUF_SPLICE_MOVE: moving would take the pages out of the blob file's page cache.

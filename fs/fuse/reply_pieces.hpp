@@ -6,7 +6,7 @@
 // a container's root), and a 1 MiB read's reply is a little more: libfuse then falls back to a
 // fresh malloc'd buffer per reply, pread and writev (measured: half of a cold stream's page
 // faults). So hubfs asks whether a pipe can hold a reply (splice_fits) and otherwise reads disk
-// pieces into reused buffers itself (ChunkFetcher::load) before replying.
+// pieces into reused buffers itself (ChunkFetcher::read_span) before replying.
 #pragma once
 
 #define FUSE_USE_VERSION 35
@@ -24,15 +24,10 @@ namespace hubfs::fs {
 // heuristic: a page per buffer, one for the header, one more, and the bytes).
 bool splice_fits(size_t bytes, size_t buffers);
 
-// Answers req with [start, end) of the file from its chunks (first is the index of chunks[0]):
-// one writev of iovecs into them, no copy here.
-void reply_from_chunks(Request& req, const std::vector<ChunkFetcher::Chunk>& chunks, uint64_t first,
-                       uint64_t chunk_size, uint64_t start, uint64_t end);
-
 // Answers req with [start, end) of the file; pieces[k] is chunk first + k, every one here().
-// The blob files stay open until the reply returns (the pieces own them). All in memory:
-// reply_from_chunks (libfuse copies a bufvec of several memory buffers into a fresh one).
+// The blob files stay open until the reply returns (the pieces own them). Disk pieces are
+// spliced, or with `read_disk` read into its reused buffers (just the bytes asked for).
 void reply_from_pieces(Request& req, const std::vector<ChunkFetcher::Piece>& pieces, uint64_t first,
-                       uint64_t chunk_size, uint64_t start, uint64_t end);
+                       uint64_t chunk_size, uint64_t start, uint64_t end, ChunkFetcher* read_disk);
 
 }  // namespace hubfs::fs

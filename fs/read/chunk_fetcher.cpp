@@ -93,11 +93,10 @@ ChunkFetcher::Piece ChunkFetcher::at_hand(const FileSource& src, uint64_t index)
     return Piece{};
 }
 
-ChunkFetcher::Chunk ChunkFetcher::load(const Piece& piece) {
-    if (piece.mem || !piece.disk.file) return piece.mem;
-    std::string bytes = pool_.take(piece.disk.length);
-    bytes.resize(piece.disk.length);
-    if (piece.disk.file->read_exact(bytes.data(), bytes.size(), piece.disk.offset)) return pool_.share(std::move(bytes));
+ChunkFetcher::Chunk ChunkFetcher::read_span(const cache::ChunkSpan& span, uint64_t from, uint64_t length) {
+    std::string bytes = pool_.take(chunk_size_);
+    bytes.resize(length);
+    if (span.file && span.file->read_exact(bytes.data(), bytes.size(), span.offset + from)) return pool_.share(std::move(bytes));
     pool_.give(std::move(bytes));
     return nullptr;
 }

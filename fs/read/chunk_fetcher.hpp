@@ -72,9 +72,9 @@ public:
         bool here() const { return mem || disk.file; }
     };
     Piece at_hand(const FileSource& src, uint64_t index);
-    // A piece's bytes in memory: a disk piece read into a reused buffer (at_hand checked them).
-    // Null if the read fails.
-    Chunk load(const Piece& piece);
+    // `length` bytes from `from` within a disk piece's chunk, read into a reused buffer (at_hand
+    // checked them). Null if the read fails.
+    Chunk read_span(const cache::ChunkSpan& span, uint64_t from, uint64_t length);
     // Calls done(chunk, error) once the chunk is here: at once if it is cached, else from the
     // thread that fetched it. done must not throw and must not call back into the fetcher.
     using Done = std::function<void(Chunk, std::exception_ptr)>;

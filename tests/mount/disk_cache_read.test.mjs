@@ -130,6 +130,13 @@ test("without passthrough, reads from the disk cache reuse buffers: no fresh mem
     const pages = Math.ceil(SIZE / 4096);
     console.log(`daemon minor faults reading ${pages} pages from the disk cache: ${faults}`);
     assert.ok(faults < pages / 4, `${faults} page faults for ${pages} pages read: a fresh buffer per read`);
+    // Reads that start inside a chunk and cross into the next, and the short last chunk: just
+    // the bytes asked for, from the right places.
+    sh("sync; echo 3 > /proc/sys/vm/drop_caches");
+    for (const [off, len] of [[MiB - 100, 300], [3 * MiB + 4097, 2 * MiB + 5], [SIZE - 20000, 30000], [7, 1]]) {
+      const [got, want] = bothAt(fileIn(m), off, len);
+      assert.ok(got.equals(want), `bytes [${off}, +${len}) match the local copy`);
+    }
   } finally {
     m.unmount();
   }
