@@ -169,7 +169,7 @@ TEST_CASE("a random reader's two reads side by side open no window; a third goin
 namespace {
 
 // A safetensors load as the daemon saw it (hubfs's debug log, tools/bench/load_safetensors.py on
-// a 248 MiB file): the 8-byte length and the JSON header, then the tensors' 1 MiB reads, which
+// a 248 MiB file, when it read each tensor with one pread): the 8-byte length and the JSON header, then the tensors' 1 MiB reads, which
 // the kernel sends in parallel (its read-ahead, each large pread split in pieces) and which arrive
 // out of order: 3 MiB ahead, then back 10 MiB for the ones left behind.
 constexpr uint64_t kLoaderStart[] = {0,        16384,    81920,    344064,   1392640,  2441216,  3489792,
