@@ -51,6 +51,15 @@ function bothAt(file, off, len) {
   return [read(file), read(localFile)];
 }
 
+/** Reads that start inside a chunk and cross into the next, and the short last chunk: just the
+ * bytes asked for, from the right places. */
+function checkStraddlingReads(m) {
+  for (const [off, len] of [[MiB - 100, 300], [3 * MiB + 4097, 2 * MiB + 5], [SIZE - 20000, 30000], [7, 1]]) {
+    const [got, want] = bothAt(fileIn(m), off, len);
+    assert.ok(got.equals(want), `bytes [${off}, +${len}) match the local copy`);
+  }
+}
+
 test("a remounted file reads back byte-exact from the disk cache, with no request for its bytes", async () => {
   let m = mountHubfs(hub.url, { token: TOKEN, cacheDir });
   try {
@@ -63,11 +72,7 @@ test("a remounted file reads back byte-exact from the disk cache, with no reques
   try {
     const since = readLog(hub.logFile).length;
     assert.equal(sha256File(fileIn(m)), localSha, "the whole file, read in order");
-    // Reads that start inside a chunk and cross into the next, and the short last chunk.
-    for (const [off, len] of [[MiB - 100, 300], [3 * MiB + 4097, 2 * MiB + 5], [SIZE - 20000, 30000], [7, 1]]) {
-      const [got, want] = bothAt(fileIn(m), off, len);
-      assert.ok(got.equals(want), `bytes [${off}, +${len}) match the local copy`);
-    }
+    checkStraddlingReads(m);
     await settleLog(hub.logFile);
     assert.deepEqual(byteRequests(since), [], "no request for bytes: everything came from the disk cache");
   } finally {
@@ -130,13 +135,8 @@ test("without passthrough, reads from the disk cache reuse buffers: no fresh mem
     const pages = Math.ceil(SIZE / 4096);
     console.log(`daemon minor faults reading ${pages} pages from the disk cache: ${faults}`);
     assert.ok(faults < pages / 4, `${faults} page faults for ${pages} pages read: a fresh buffer per read`);
-    // Reads that start inside a chunk and cross into the next, and the short last chunk: just
-    // the bytes asked for, from the right places.
     sh("sync; echo 3 > /proc/sys/vm/drop_caches");
-    for (const [off, len] of [[MiB - 100, 300], [3 * MiB + 4097, 2 * MiB + 5], [SIZE - 20000, 30000], [7, 1]]) {
-      const [got, want] = bothAt(fileIn(m), off, len);
-      assert.ok(got.equals(want), `bytes [${off}, +${len}) match the local copy`);
-    }
+    checkStraddlingReads(m);
   } finally {
     m.unmount();
   }
