@@ -212,6 +212,17 @@ export async function waitForLog(logFile, pred = () => true, count = 1, timeoutM
 }
 
 /**
+ * Waits until localhub has logged `method` on `url`'s path and query: it logs a request after
+ * its handler has returned, so whatever the handler does (or undoes) is done by then, however
+ * loaded the machine. Throws if that does not happen within `timeoutMs`.
+ */
+export async function waitForHandled(hub, method, url, timeoutMs = 30000) {
+  const target = url.pathname + url.search;
+  const lines = await waitForLog(hub.logFile, (l) => l.method === method && l.path === target, 1, timeoutMs);
+  if (!lines.length) throw new Error(`localhub did not finish ${method} ${url.pathname} within ${timeoutMs} ms`);
+}
+
+/**
  * Waits until the log has taken no new line for `quietMs` (hubfs prefetches in the background,
  * and localhub logs a request once its body is sent): counts read after this include the late
  * requests. Returns the lines; throws if the log never settles within `timeoutMs`.

@@ -8,7 +8,7 @@ import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
 
-import { startLocalhub } from "../harness/localhub.mjs";
+import { startLocalhub, waitForHandled } from "../harness/localhub.mjs";
 import { api, read, describe, createRepo, headSha, commit, fileOp, sha256 } from "../harness/hubapi.mjs";
 
 const ALICE = "hf_alice_http";
@@ -96,7 +96,7 @@ test("a client that disconnects in the middle of a commit body commits nothing",
     req.on("error", () => resolve());
     req.write(body, () => setTimeout(() => (req.destroy(), resolve()), 100));
   });
-  await new Promise((r) => setTimeout(r, 200));
+  await waitForHandled(hub, "POST", new URL(`/api/models/${REPO}/commit/main`, hub.url));
   await stillAlive("an aborted commit");
 });
 
@@ -120,7 +120,7 @@ test("an aborted blob upload stores nothing, and leaves no temporary file behind
     req.on("error", () => resolve());
     req.write(buf.subarray(0, 100 * 1024), () => setTimeout(() => (req.destroy(), resolve()), 100));
   });
-  await new Promise((r) => setTimeout(r, 300));
+  await waitForHandled(hub, "PUT", href); // not a fixed sleep: a loaded machine may take longer
   const again = await read(
     api(hub, `/${REPO}.git/info/lfs/objects/batch`, {
       token: ALICE,

@@ -9,7 +9,7 @@ import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
 
-import { startLocalhub } from "../harness/localhub.mjs";
+import { startLocalhub, waitForHandled } from "../harness/localhub.mjs";
 import { api, read, describe, createRepo, commit, fileOp, lfsOp, uploadLfs, sha256 } from "../harness/hubapi.mjs";
 
 const ALICE = "hf_alice_storage";
@@ -157,7 +157,7 @@ test("uploads need a signed URL and stop at the announced size", async () => {
   });
   assert.ok(status === 413 || status === 0, `an over-long upload is refused (got ${status})`);
   const tmp = path.join(hub.dataDir, "lfs", "tmp");
-  await new Promise((r) => setTimeout(r, 300));
+  await waitForHandled(hub, "PUT", href);
   const left = fs.existsSync(tmp) ? fs.readdirSync(tmp) : [];
   assert.deepEqual(left, [], "nothing left in lfs/tmp");
   // A Content-Length above the announced size is refused before any byte is stored.
