@@ -4,6 +4,7 @@
 # usage: tools/bench/fuse_ops.sh MOUNTPOINT CMD [ARGS...]
 #   e.g. tools/bench/fuse_ops.sh /mnt/hub ls -lR /mnt/hub/models/bench/tree
 # The kernel's dentries are dropped first (as run.sh does for the tree), so a cold walk stays cold.
+# OPS_SEQ=N also prints the first N requests in the order sent (what one file of a `cp -r` costs).
 set -euo pipefail
 [ $# -ge 2 ] || { sed -n '2,6p' "$0" >&2; exit 2; }
 mnt=$1; shift
@@ -26,3 +27,4 @@ t1=$(date +%s.%N)
 echo 0 >"$inst/tracing_on"
 awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f s\n", b - a }'
 grep -o '(FUSE_[A-Z_]*)' "$inst/trace" | tr -d '()' | sort | uniq -c | sort -rn
+[ -n "${OPS_SEQ:-}" ] && grep -o "(FUSE_[A-Z_]*)" "$inst/trace" | tr -d "()" | head -n "$OPS_SEQ" | tr "\n" " "
