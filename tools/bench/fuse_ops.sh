@@ -27,4 +27,6 @@ t1=$(date +%s.%N)
 echo 0 >"$inst/tracing_on"
 awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f s\n", b - a }'
 grep -o '(FUSE_[A-Z_]*)' "$inst/trace" | tr -d '()' | sort | uniq -c | sort -rn
-[ -n "${OPS_SEQ:-}" ] && grep -o "(FUSE_[A-Z_]*)" "$inst/trace" | tr -d "()" | head -n "$OPS_SEQ" | tr "\n" " "
+if [ -n "${OPS_SEQ:-}" ]; then
+  grep -o '(FUSE_[A-Z_]*)' "$inst/trace" | tr -d '()' | awk -v n="$OPS_SEQ" 'NR <= n { printf "%s ", $0 } END { print "" }'
+fi
