@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What one FUSE round trip costs on this machine, against the same system call on a local file:
+# What one FUSE round trip costs on this machine, against the same system call on a local folder:
 # N `getxattr` calls of a name that is not there, on a repository's folder of a read-only hubfs
 # mount (each call one FUSE_GETXATTR, answered at once: no Hub, no disk) and on a local folder. Prints
 # microseconds per call and the daemon's CPU per request. The floor under any workload made of
