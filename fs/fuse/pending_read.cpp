@@ -5,21 +5,9 @@
 
 #include "fs/common/log.hpp"
 #include "fs/errno_map.hpp"
+#include "fs/fuse/reply_pieces.hpp"
 
 namespace hubfs::fs {
-
-void reply_from_chunks(Request& req, const std::vector<ChunkFetcher::Chunk>& chunks, uint64_t first,
-                       uint64_t chunk_size, uint64_t start, uint64_t end) {
-    std::vector<iovec> iov;
-    for (size_t k = 0; k < chunks.size(); ++k) {
-        const std::string& c = *chunks[k];
-        uint64_t chunk_start = (first + k) * chunk_size;
-        uint64_t from = std::max(start, chunk_start) - chunk_start;
-        uint64_t to = std::min<uint64_t>(end, chunk_start + c.size()) - chunk_start;
-        if (to > from) iov.push_back({const_cast<char*>(c.data() + from), static_cast<size_t>(to - from)});
-    }
-    req.iov(iov.data(), static_cast<int>(iov.size()));
-}
 
 std::shared_ptr<PendingReads::Read> PendingReads::track(Request req, const FileSource& src, uint64_t start, uint64_t end,
                                                        uint64_t chunk_size, uint64_t first,

@@ -56,8 +56,5 @@ private:
     std::unordered_map<fuse_req_t, std::shared_ptr<Read>> reads_;  // not yet answered
 };
 
-// Answers req with [start, end) of the file from its chunks (first is the index of chunks[0]).
-void reply_from_chunks(Request& req, const std::vector<ChunkFetcher::Chunk>& chunks, uint64_t first,
-                       uint64_t chunk_size, uint64_t start, uint64_t end);
 
 }  // namespace hubfs::fs

@@ -77,4 +77,11 @@ void reply_from_pieces(Request& req, const std::vector<ChunkFetcher::Piece>& pie
     req.data(bufv, static_cast<fuse_buf_copy_flags>(0));
 }
 
+void reply_from_chunks(Request& req, const std::vector<ChunkFetcher::Chunk>& chunks, uint64_t first,
+                       uint64_t chunk_size, uint64_t start, uint64_t end) {
+    std::vector<ChunkFetcher::Piece> pieces;
+    for (const auto& c : chunks) pieces.push_back(ChunkFetcher::Piece{c, {}});
+    reply_from_pieces(req, pieces, first, chunk_size, start, end, nullptr);
+}
+
 }  // namespace hubfs::fs

@@ -30,4 +30,8 @@ bool splice_fits(size_t bytes, size_t buffers);
 void reply_from_pieces(Request& req, const std::vector<ChunkFetcher::Piece>& pieces, uint64_t first,
                        uint64_t chunk_size, uint64_t start, uint64_t end, ChunkFetcher* read_disk);
 
+// The same from chunks all in memory (first is the index of chunks[0]): one writev into them.
+void reply_from_chunks(Request& req, const std::vector<ChunkFetcher::Chunk>& chunks, uint64_t first,
+                       uint64_t chunk_size, uint64_t start, uint64_t end);
+
 }  // namespace hubfs::fs
