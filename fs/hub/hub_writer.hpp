@@ -35,6 +35,8 @@ public:
     void prefetch_branches(const RepoRef& repo) override;
     // At unmount: ref lookups in flight end now (commits go on, on their own connections).
     void cancel_lookups() { lookups_.http().cancel(); }
+    // A signal during the flush at unmount: the commit in flight ends now (its changes stay staged).
+    void cancel_commits() { api_.http().cancel(); }
     std::string head(const RepoRef& repo, const std::string& branch) override;  // asked afresh
     // Whether the token may write to the repository (auth-check/write, kept 60 s), so a write
     // it may not make fails at once, not at the commit. True when the Hub cannot say.

@@ -339,11 +339,12 @@ void Committer::run() {
     }
 }
 
-std::string Committer::flush_all(std::chrono::seconds timeout) {
+std::string Committer::flush_all(std::chrono::seconds timeout, const std::atomic<bool>& stop) {
     auto deadline = Clock::now() + timeout;
     for (;;) {
         bool waiting = false;
         for (const auto& b : staging_.branches()) {
+            if (stop) break;
             {
                 std::lock_guard lock(b->mutex);
                 if (!opts_.scratch.has_committable(b->changes)) continue;
@@ -356,8 +357,9 @@ std::string Committer::flush_all(std::chrono::seconds timeout) {
             } catch (const std::exception&) {
             }
         }
-        if (!waiting || Clock::now() >= deadline) break;
-        std::this_thread::sleep_for(std::chrono::seconds(2));
+        if (!waiting || stop || Clock::now() >= deadline) break;
+        const auto retry = Clock::now() + std::chrono::seconds(2);  // waited in steps: a signal ends it
+        while (!stop && Clock::now() < retry) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     write_status_file();
     std::string left;

@@ -7,6 +7,7 @@
 // commit fails with a conflict (ESTALE) and everything stays staged.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -54,9 +55,10 @@ public:
     const std::string& identity() const { return opts_.identity; }
     // Changes another user staged (an earlier mount with another token): never committed here.
     bool held(const StagedBranch& changes) const { return !changes.owner.empty() && changes.owner != opts_.identity; }
-    // At unmount: commits every branch, retrying an unreachable Hub until the deadline.
-    // Returns a description of what remains staged ("" when nothing does).
-    std::string flush_all(std::chrono::seconds timeout);
+    // At unmount: commits every branch, retrying an unreachable Hub until the deadline, or
+    // until `stop` is set (a signal). Returns a description of what remains staged ("" when
+    // nothing does).
+    std::string flush_all(std::chrono::seconds timeout, const std::atomic<bool>& stop);
     // One JSON object per branch with staged changes or a commit running, for `hubfs status`:
     // branch, changes, bytes, local (scratch files), state, uploaded, total, last.
     std::string status_json();

@@ -32,6 +32,7 @@
 #include "fuse_session.hpp"
 #include "kernel_readahead.hpp"
 #include "memory_trimmer.hpp"
+#include "stop_signals.hpp"
 #include "mount_registry.hpp"
 #include "control_areas.hpp"
 #include "status_report.hpp"
@@ -45,6 +46,14 @@ using namespace hubfs;
 constexpr auto kStartupTimeout = std::chrono::seconds(60);
 // After the kernel let go of the mount, staged changes are committed for at most this long.
 constexpr auto kFlushTimeout = std::chrono::seconds(600);
+
+// Commits what is staged, for up to kFlushTimeout, or until a signal (stop_signals.hpp).
+void flush_at_unmount(fs::Committer& committer, fs::HubWriter& writer) {
+    StopSignals signals([&writer] { writer.cancel_commits(); });
+    std::string left = committer.flush_all(kFlushTimeout, StopSignals::raised());
+    if (StopSignals::raised()) HUBFS_LOG(warn, "a signal ended the commit at unmount");
+    if (!left.empty()) HUBFS_LOG(error, "still staged (committed by the next mount with this cache):\n%s", left.c_str());
+}
 
 // Tells the waiting parent how start-up went (background mounts); a no-op in the foreground.
 class StartupReport {
@@ -226,10 +235,7 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     remote.cancel_transfers();  // reads still fetching must not hold the exit
     if (writer) writer->cancel_lookups();
     HUBFS_LOG(info, "unmounted %s", o.mountpoint.c_str());
-    if (committer) {
-        std::string left = committer->flush_all(kFlushTimeout);
-        if (!left.empty()) HUBFS_LOG(error, "still staged (committed by the next mount with this cache):\n%s", left.c_str());
-    }
+    if (committer) flush_at_unmount(*committer, *writer);
     unregister_mount(getpid());
     return rc == 0 ? 0 : 1;
 }
@@ -311,8 +317,9 @@ int run_unmount(const std::string& mountpoint, std::chrono::seconds timeout) {
     UploadProgress progress(staging_dir);
     while (owner > 0 && kill(owner, 0) == 0) {
         if (std::chrono::steady_clock::now() >= deadline) {
-            std::fprintf(stderr, "hubfs: gave up waiting after %lld s; process %d is still committing:\n%s",
-                         static_cast<long long>(timeout.count()), owner, staged_summary(staging_dir).c_str());
+            std::fprintf(stderr, "hubfs: gave up waiting after %lld s; process %d is still committing (kill %d ends it; "
+                                 "what is not committed stays staged for the next mount):\n%s",
+                         static_cast<long long>(timeout.count()), owner, owner, staged_summary(staging_dir).c_str());
             return 1;
         }
         if (!told && std::chrono::steady_clock::now() + std::chrono::seconds(2) < deadline &&

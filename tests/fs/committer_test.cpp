@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
@@ -264,4 +265,20 @@ TEST_CASE("a file rewritten after its sealed sha256 is committed without it") {
     const CommitAdd* a = f.last_add("a.bin");
     REQUIRE(a);
     CHECK(a->sha256.empty());
+}
+
+TEST_CASE("the flush at unmount retries an unreachable Hub until a signal stops it; the changes stay staged") {
+    Fixture f;
+    f.stage("new.txt", "n1");
+    std::atomic<bool> stop{false};
+    int attempts = 0;
+    f.writer.during_upload = [&] {
+        if (++attempts == 2) stop = true;  // a SIGTERM during the second attempt (StopSignals sets the flag)
+        throw RemoteError(RemoteError::Kind::unavailable, "the Hub does not answer");
+    };
+    // Without the stop this retries every 2 s for the whole 600 s.
+    std::string left = f.committer.flush_all(std::chrono::seconds(600), stop);
+    CHECK(attempts == 2);
+    CHECK(left.find("ns/repo") != std::string::npos);
+    CHECK(f.staged_bytes("new.txt") == "n1");
 }
