@@ -25,8 +25,13 @@ FuseSession::FuseSession(const fuse_lowlevel_ops& ops, void* userdata, const std
 
 FuseSession::~FuseSession() {
     if (signals_) fuse_remove_signal_handlers(se_);
-    if (mounted_) fuse_session_unmount(se_);
+    unmount();
     fuse_session_destroy(se_);
+}
+
+void FuseSession::unmount() {
+    if (mounted_) fuse_session_unmount(se_);
+    mounted_ = false;
 }
 
 void FuseSession::mount(const std::string& mountpoint) {

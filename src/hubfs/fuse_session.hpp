@@ -18,6 +18,8 @@ public:
     FuseSession& operator=(const FuseSession&) = delete;
 
     void mount(const std::string& mountpoint);  // throws std::runtime_error
+    // Lets go of the mount point, if still mounted (after the loop: nothing serves it any more).
+    void unmount();
     // After mount: requests are read and replies written through `io` (on the same /dev/fuse,
     // which it returns). Throws std::runtime_error.
     int use_custom_io(const fuse_custom_io& io);

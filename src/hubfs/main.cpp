@@ -232,6 +232,9 @@ int serve(const cli::MountOptions& o, StartupReport& report) {
     MemoryTrimmer trimmer;
     int rc = session.loop(16);
     filesystem.detach_session();
+    // A loop ended by a signal leaves the mount in place with nobody serving it: whatever
+    // touched the mount point would hang through the commit below.
+    session.unmount();
     remote.cancel_transfers();  // reads still fetching must not hold the exit
     if (writer) writer->cancel_lookups();
     HUBFS_LOG(info, "unmounted %s", o.mountpoint.c_str());

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { readLog, startLocalhub } from "../harness/localhub.mjs";
-import { HubClient, alive, hubfsBin, mountHubfs, pollUntil, sh, sha256, sha256File, sleep } from "./fixture.mjs";
+import { HubClient, alive, hubfsBin, isMounted, mountHubfs, pollUntil, sh, sha256, sha256File, sleep } from "./fixture.mjs";
 
 const TOKEN = "hf_alice_token";
 const STALL = 3;  // --stall-timeout and --connect-timeout of every mount here, in seconds
@@ -359,39 +359,46 @@ test("fsync with a stalled Hub answers EIO within the bound, keeps the changes a
   }
 });
 
-test("a signal ends the commit at unmount against a stalled Hub: the process exits, the changes stay staged and the next mount commits them", async (t) => {
-  const hub = await startHub();
-  await fillRepo(hub);
-  const cacheDir = path.join(work, "signal-cache");  // outlives the first mount's folder
-  const m = mountHubfs(hub.url, { token: TOKEN, cacheDir });
-  let next;
-  try {
-    assert.equal(run(`echo staged > ${m.mountpoint}/models/alice/r/signalled.txt`).status, 0);
-    freeze(hub);
-    // The FUSE session ends at once; the process then commits to a Hub that never answers (for
-    // up to 600 s, retrying). libfuse's handler took a signal then and did nothing with it.
-    assert.equal(run(`fusermount3 -u ${m.mountpoint}`).status, 0);
-    await sleep(1500);
-    assert.ok(alive(m.pid), "the process is committing what is staged");
-    const signalled = Date.now();
-    process.kill(m.pid, "SIGTERM");
-    const gone = await pollUntil(() => !alive(m.pid), 30000);
-    assert.ok(gone, "the process still commits 30 s after a SIGTERM");
-    t.diagnostic(`the process exited ${Date.now() - signalled} ms after SIGTERM`);
-    thaw(hub);
-    next = mountHubfs(hub.url, { token: TOKEN, cacheDir });
-    assert.equal(run(`cat ${next.mountpoint}/models/alice/r/signalled.txt`).stdout, "staged\n", "the change is still staged");
-    next.unmount();  // commits it
-    const res = await fetch(`${hub.url}/alice/r/resolve/main/signalled.txt`, { headers: { Authorization: `Bearer ${TOKEN}` } });
-    assert.equal(res.ok && (await res.text()), "staged\n", "the next mount committed the change");
-  } finally {
-    thaw(hub);
-    keepLog(m, "signal");
-    m.unmount();
-    next?.unmount();
-    await hub.stop();
-  }
-});
+// Ended with `hubfs unmount` (fusermount3 -u), or with a signal to the mounted process (a
+// system's shutdown): the process then commits to a Hub that never answers, retrying for up to
+// 600 s. libfuse's handler took a signal then and did nothing with it; after a signal the mount
+// stayed in place, unserved, and anything that touched it hung through that commit.
+for (const end of ["fusermount3 -u", "SIGTERM"]) {
+  test(`a signal ends the commit after an unmount (${end}) against a stalled Hub: the process exits, the changes stay staged and the next mount commits them`, async (t) => {
+    const hub = await startHub();
+    await fillRepo(hub);
+    const cacheDir = path.join(work, `signal-cache-${end.split(" ")[0]}`);  // outlives the first mount's folder
+    const m = mountHubfs(hub.url, { token: TOKEN, cacheDir });
+    let next;
+    try {
+      assert.equal(run(`echo staged > ${m.mountpoint}/models/alice/r/signalled.txt`).status, 0);
+      freeze(hub);
+      if (end === "SIGTERM") process.kill(m.pid, "SIGTERM");
+      else assert.equal(run(`fusermount3 -u ${m.mountpoint}`).status, 0);
+      assert.ok(await pollUntil(() => !isMounted(m.mountpoint), 10000), "the mount point is let go at once");
+      assert.equal(run(`ls ${m.mountpoint}`).status, 0, "the mount point answers");
+      await sleep(1000);
+      assert.ok(alive(m.pid), "the process is committing what is staged");
+      const signalled = Date.now();
+      process.kill(m.pid, "SIGTERM");
+      const gone = await pollUntil(() => !alive(m.pid), 30000);
+      assert.ok(gone, "the process still commits 30 s after a SIGTERM");
+      t.diagnostic(`the process exited ${Date.now() - signalled} ms after SIGTERM`);
+      thaw(hub);
+      next = mountHubfs(hub.url, { token: TOKEN, cacheDir });
+      assert.equal(run(`cat ${next.mountpoint}/models/alice/r/signalled.txt`).stdout, "staged\n", "the change is still staged");
+      next.unmount();  // commits it
+      const res = await fetch(`${hub.url}/alice/r/resolve/main/signalled.txt`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+      assert.equal(res.ok && (await res.text()), "staged\n", "the next mount committed the change");
+    } finally {
+      thaw(hub);
+      keepLog(m, `signal-${end.split(" ")[0]}`);
+      m.unmount();
+      next?.unmount();
+      await hub.stop();
+    }
+  });
+}
 
 test("the Hub down past the TTL: the branch keeps this mount's last commit, its modes and control file; sync answers EIO; the changes commit by themselves once the Hub is back", async (t) => {
   const dataDir = path.join(work, "down-data");
