@@ -393,9 +393,12 @@ for (const end of ["fusermount3 -u", "SIGTERM"]) {
     } finally {
       thaw(hub);
       keepLog(m, `signal-${end.split(" ")[0]}`);
-      m.unmount();
-      next?.unmount();
-      await hub.stop();
+      try {
+        m.unmount();
+        next?.unmount();
+      } finally {
+        await hub.stop();  // even when an unmount throws: a running localhub keeps the test file alive
+      }
     }
   });
 }
