@@ -13,7 +13,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import { after, before, test } from "node:test";
 import { settleLog, startLocalhub } from "../harness/localhub.mjs";
-import { HubClient, mountHubfs } from "./fixture.mjs";
+import { HubClient, mountHubfs, sha256 } from "./fixture.mjs";
 
 const TOKEN = "hf_alice_token";
 const MiB = 1 << 20;
@@ -51,7 +51,7 @@ async function readCounted(dir, some) {
   for (const f of some) execFileSync("stat", [`${dir}/${f.path}`]);  // the listing is not the reads' cost
   const since = (await settleLog(hub.logFile)).length;
   const sums = await sha256All(some.map((f) => `${dir}/${f.path}`));
-  some.forEach((f, i) => assert.equal(sums[i], crypto.createHash("sha256").update(f.data).digest("hex"), f.path));
+  some.forEach((f, i) => assert.equal(sums[i], sha256(f.data), f.path));
   const log = await settleLog(hub.logFile);
   return log.slice(since).filter((r) => r.host === "blob");
 }

@@ -15,15 +15,7 @@ LOCALHUB=${LOCALHUB:-$PWD/build/tools/localhub/localhub}
 HUBFS=${HUBFS:-$PWD/build/src/hubfs/hubfs}
 . tools/bench/lib.sh
 size_mib=${1:-256} reps=${2:-4}
-work=$(mktemp -d /tmp/hubfs-disk-cache-read.XXXXXX)
-mnt="$work/mnt"
-mkdir -p "$mnt"
-cleanup() {
-  mountpoint -q "$mnt" && { "$HUBFS" unmount "$mnt" >/dev/null 2>&1 || fusermount3 -u -z "$mnt"; }
-  bench_stop_localhub
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_mount_workdir hubfs-disk-cache-read
 head -c $((size_mib << 20)) /dev/urandom >"$work/blob.bin"
 bench_start_localhub --latency-ms 20
 bench_upload_lfs bench/big big.bin "$work/blob.bin"

@@ -12,15 +12,7 @@ HUBFS=${HUBFS:-$PWD/build/src/hubfs/hubfs}
 . tools/bench/lib.sh
 n=${1:-20000}
 reps=${2:-3}
-work=$(mktemp -d /tmp/hubfs-bench-rtt.XXXXXX)
-mnt="$work/mnt"
-mkdir -p "$mnt"
-cleanup() {
-  fusermount3 -u "$mnt" 2>/dev/null || fusermount3 -u -z "$mnt" 2>/dev/null
-  bench_stop_localhub
-  rm -rf "$work"
-}
-trap 'cleanup || true' EXIT
+bench_mount_workdir bench-rtt
 
 bench_start_localhub
 bench_create_repo bench/rtt

@@ -17,6 +17,20 @@ bench_stop_localhub() {
   LH_PID=; LH_DIR=
 }
 
+# bench_mount_workdir NAME: a work folder ($work) with a mount point in it ($mnt), and an EXIT
+# trap that unmounts it (committing what is staged), stops localhub and removes the folder.
+bench_mount_workdir() {
+  work=$(mktemp -d "/tmp/hubfs-$1.XXXXXX")
+  mnt="$work/mnt"
+  mkdir -p "$mnt"
+  trap bench_mount_cleanup EXIT
+}
+bench_mount_cleanup() {
+  mountpoint -q "$mnt" && { "$HUBFS" unmount "$mnt" >/dev/null 2>&1 || fusermount3 -u -z "$mnt"; }
+  bench_stop_localhub
+  rm -rf "$work"
+}
+
 # bench_create_repo NS/NAME: creates the model repo (NS is the token's user, bench); exists is fine.
 bench_create_repo() {
   curl -sf -H "Authorization: Bearer hf_bench_token" -X POST "$LH_URL/api/repos/create" \

@@ -10,15 +10,7 @@ HUBFS=${HUBFS:-build/src/hubfs/hubfs}
 . tools/bench/lib.sh
 size_mib=${1:-1024}
 latency=${2:-20}
-work=$(mktemp -d /tmp/hubfs-bench-mount.XXXXXX)
-mnt="$work/mnt"
-mkdir -p "$mnt"
-cleanup() {
-  fusermount3 -u -z "$mnt" 2>/dev/null || true
-  bench_stop_localhub
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_mount_workdir bench-mount
 head -c $((size_mib << 20)) /dev/urandom >"$work/blob.bin"
 bench_start_localhub --latency-ms "$latency"
 bench_upload_lfs bench/big big.bin "$work/blob.bin"
